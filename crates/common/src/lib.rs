@@ -1,1 +1,35 @@
-//! placeholder
+//! The plumbing shared by the migration examples: configuration and clients,
+//! the AgentCore Code Interpreter session, the tool-use loops for Converse and
+//! InvokeModel, the Anthropic Messages types, and the `--json` report.
+//!
+//! Nothing here prints to stdout; the examples decide what the reader sees.
+//! Logs go through `tracing` (see [`init_tracing`]).
+
+pub mod anthropic;
+pub mod config;
+pub mod converse;
+pub mod document;
+mod error;
+pub mod report;
+pub mod session;
+pub mod tool_loop;
+pub mod tools;
+
+pub use config::{AnthropicEndpoint, Clients, CommonArgs, init_tracing};
+pub use error::{BoxError, Error};
+pub use report::{JsonReport, Usage};
+pub use session::{
+    CodeInterpreterSession, ExecutionResult, FileContent, FileLink, FileResource, Language,
+    SessionConfig, with_session,
+};
+pub use tool_loop::{LoopEvent, LoopReport, ToolHandler, ToolOutput};
+
+/// The prompt that examples 00 to 04 send.
+pub const STATS_PROMPT: &str =
+    "Calculate the mean and standard deviation of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
+
+/// The model used unless `--model` or `BEDROCK_MODEL_ID` says otherwise.
+pub const DEFAULT_MODEL_ID: &str = "global.anthropic.claude-sonnet-4-6";
+
+/// The system code interpreter every account has.
+pub const SYSTEM_INTERPRETER_ID: &str = "aws.codeinterpreter.v1";

@@ -1,0 +1,190 @@
+//! Shared command-line flags and the SDK clients built from them.
+//!
+//! Against AWS the clients come from `aws-config`'s default chain (environment,
+//! profile, SSO, instance roles...). With `--local` an emulator starts inside this
+//! process and every client is pointed at it with its own credentials.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
+use clap::builder::BoolishValueParser;
+use emulator::Emulator;
+
+use crate::error::Error;
+
+/// The flags every example shares. Flatten it into an example's `Args`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// AWS region of Bedrock and AgentCore.
+    #[arg(long, env = "AWS_REGION", default_value = "us-west-2")]
+    pub region: String,
+
+    /// Named profile from ~/.aws/config (default chain when absent).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+
+    /// Bedrock model id (each example has its own default).
+    #[arg(long, env = "BEDROCK_MODEL_ID")]
+    pub model: Option<String>,
+
+    /// Run offline against the embedded emulator instead of AWS.
+    #[arg(long, env = "MIGRATION_LOCAL", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
+    pub local: bool,
+
+    /// Print one JSON object on stdout instead of the human output.
+    #[arg(long, env = "MIGRATION_JSON", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
+    pub json: bool,
+
+    /// Debug logs on stderr.
+    #[arg(long, env = "MIGRATION_VERBOSE", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
+    pub verbose: bool,
+}
+
+impl CommonArgs {
+    /// The `--model` value, or the example's default.
+    pub fn model_or(&self, default: &str) -> String {
+        self.model.clone().unwrap_or_else(|| default.to_owned())
+    }
+
+    /// Builds the clients: against AWS (checking up front that credentials
+    /// exist), or with `--local` against a freshly started embedded emulator.
+    pub async fn connect(&self) -> Result<Clients, Error> {
+        if self.local {
+            return self.connect_local().await;
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(self.region.clone()));
+        if let Some(profile) = &self.profile {
+            loader = loader.profile_name(profile);
+        }
+        let sdk_config = loader.load().await;
+        check_credentials(&sdk_config).await?;
+        let anthropic = AnthropicEndpoint {
+            base_url: std::env::var("ANTHROPIC_BASE_URL")
+                .unwrap_or_else(|_| "https://api.anthropic.com".to_owned()),
+            api_key: std::env::var("ANTHROPIC_API_KEY").ok(),
+        };
+        Ok(Clients::new(sdk_config, anthropic, None))
+    }
+
+    async fn connect_local(&self) -> Result<Clients, Error> {
+        let emulator = Emulator::builder()
+            .region(self.region.clone())
+            .start()
+            .await
+            .map_err(Error::Emulator)?;
+        tracing::debug!(
+            endpoint = emulator.endpoint(),
+            "using the embedded emulator"
+        );
+        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(emulator.endpoint())
+            .region(Region::new(emulator.region().to_owned()))
+            .credentials_provider(Credentials::new(
+                emulator.access_key_id(),
+                emulator.secret_access_key(),
+                None,
+                None,
+                "embedded-emulator",
+            ))
+            .load()
+            .await;
+        let anthropic = AnthropicEndpoint {
+            base_url: emulator.endpoint().to_owned(),
+            api_key: Some(emulator.api_key().to_owned()),
+        };
+        Ok(Clients::new(sdk_config, anthropic, Some(emulator)))
+    }
+}
+
+async fn check_credentials(sdk_config: &SdkConfig) -> Result<(), Error> {
+    let Some(provider) = sdk_config.credentials_provider() else {
+        return Err(Error::NoCredentials(
+            "no credentials provider is configured".into(),
+        ));
+    };
+    provider
+        .provide_credentials()
+        .await
+        .map(|_| ())
+        .map_err(|err| Error::NoCredentials(err.into()))
+}
+
+/// Where example 00 sends Anthropic Messages API calls.
+#[derive(Debug, Clone)]
+pub struct AnthropicEndpoint {
+    /// `https://api.anthropic.com`, `ANTHROPIC_BASE_URL`, or the emulator.
+    pub base_url: String,
+    /// `ANTHROPIC_API_KEY`, or the emulator's key.
+    pub api_key: Option<String>,
+}
+
+/// Every client an example may need, all built from one `SdkConfig`.
+#[derive(Debug)]
+pub struct Clients {
+    /// The shared settings (region, credentials, endpoint override).
+    pub sdk_config: SdkConfig,
+    /// AgentCore data plane: sessions and tool invocations.
+    pub agentcore: aws_sdk_bedrockagentcore::Client,
+    /// AgentCore control plane: custom code interpreters.
+    pub control: aws_sdk_bedrockagentcorecontrol::Client,
+    /// Bedrock Runtime: Converse and InvokeModel.
+    pub bedrock: aws_sdk_bedrockruntime::Client,
+    /// IAM (example 05's role).
+    pub iam: aws_sdk_iam::Client,
+    /// STS (caller identity).
+    pub sts: aws_sdk_sts::Client,
+    /// The Anthropic API (example 00).
+    pub anthropic: AnthropicEndpoint,
+    emulator: Option<Emulator>,
+}
+
+impl Clients {
+    /// Clients for an `SdkConfig` (and the emulator behind it, which is kept
+    /// alive as long as the clients).
+    pub fn new(
+        sdk_config: SdkConfig,
+        anthropic: AnthropicEndpoint,
+        emulator: Option<Emulator>,
+    ) -> Self {
+        Self {
+            agentcore: aws_sdk_bedrockagentcore::Client::new(&sdk_config),
+            control: aws_sdk_bedrockagentcorecontrol::Client::new(&sdk_config),
+            bedrock: aws_sdk_bedrockruntime::Client::new(&sdk_config),
+            iam: aws_sdk_iam::Client::new(&sdk_config),
+            sts: aws_sdk_sts::Client::new(&sdk_config),
+            sdk_config,
+            anthropic,
+            emulator,
+        }
+    }
+
+    /// The embedded emulator, when running with `--local`.
+    pub fn emulator(&self) -> Option<&Emulator> {
+        self.emulator.as_ref()
+    }
+
+    /// True when the clients talk to the embedded emulator.
+    pub fn is_local(&self) -> bool {
+        self.emulator.is_some()
+    }
+}
+
+/// Logs to stderr: warnings by default, debug with `verbose`. `RUST_LOG` wins
+/// when set. Calling it twice is harmless.
+pub fn init_tracing(verbose: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.is_empty() => EnvFilter::new(directives),
+        _ if verbose => EnvFilter::new(
+            "debug,hyper=info,hyper_util=info,h2=info,rustls=info,aws_smithy_runtime=info,\
+             aws_smithy_runtime_api=info,aws_smithy_http=info,aws_sigv4=info,tower=info",
+        ),
+        _ => EnvFilter::new("warn"),
+    };
+    // A subscriber that is already set (tests, a second call) is fine.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

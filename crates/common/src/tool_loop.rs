@@ -1,0 +1,132 @@
+//! What the Converse and InvokeModel tool-use loops share: the tool handler, the
+//! events they report as they go, and the report they return.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::report::Usage;
+use crate::session::ExecutionResult;
+
+/// What a tool call produced, as it goes back to the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolOutput {
+    /// The text of the tool result.
+    pub text: String,
+    /// Sent as an error result (`status: error` / `is_error: true`).
+    pub is_error: bool,
+}
+
+impl ToolOutput {
+    /// A successful result.
+    pub fn ok(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            is_error: false,
+        }
+    }
+
+    /// An error result: the model sees the message and can try again.
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            is_error: true,
+        }
+    }
+}
+
+impl From<&ExecutionResult> for ToolOutput {
+    fn from(result: &ExecutionResult) -> Self {
+        let text = if result.text.is_empty() && !result.stderr.is_empty() {
+            result.stderr.clone()
+        } else {
+            result.text.clone()
+        };
+        Self {
+            text,
+            is_error: result.is_error,
+        }
+    }
+}
+
+/// Runs the tool calls of a loop. A failure is a [`ToolOutput::error`], never a
+/// panic or an abort: the model gets it and the loop goes on.
+///
+/// Closures `Fn(String, Value) -> impl Future<Output = ToolOutput>` are handlers.
+#[async_trait::async_trait]
+pub trait ToolHandler: Send + Sync {
+    /// Runs tool `name` with `input` (the JSON the model wrote).
+    async fn call(&self, name: &str, input: Value) -> ToolOutput;
+}
+
+#[async_trait::async_trait]
+impl<F, Fut> ToolHandler for F
+where
+    F: Fn(String, Value) -> Fut + Send + Sync,
+    Fut: Future<Output = ToolOutput> + Send,
+{
+    async fn call(&self, name: &str, input: Value) -> ToolOutput {
+        self(name.to_owned(), input).await
+    }
+}
+
+/// What a loop reports while it runs, so an example can print as it happens.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum LoopEvent<'a> {
+    /// A model call is about to be made (1-based).
+    ModelCall { round_trip: usize },
+    /// A model call returned.
+    ModelResponse {
+        round_trip: usize,
+        stop_reason: &'a str,
+        usage: Usage,
+    },
+    /// The model asked for a tool; it runs next.
+    ToolCall {
+        id: &'a str,
+        name: &'a str,
+        input: &'a Value,
+    },
+    /// A tool call finished.
+    ToolResult {
+        id: &'a str,
+        name: &'a str,
+        output: &'a ToolOutput,
+    },
+}
+
+/// What a loop did: the answer, the whole conversation and the counts.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LoopReport<M> {
+    /// The text of the last assistant message.
+    pub answer: String,
+    /// The conversation, first user message to last assistant message.
+    pub messages: Vec<M>,
+    /// The stop reason of the last model call.
+    pub stop_reason: String,
+    /// Usage summed over every model call.
+    pub usage: Usage,
+    /// Model calls made.
+    pub round_trips: usize,
+    /// Tool calls run.
+    pub tool_calls: usize,
+    /// Wall time of the loop.
+    pub wall_time: Duration,
+}
+
+impl<M> LoopReport<M> {
+    pub(crate) fn new(messages: Vec<M>) -> Self {
+        Self {
+            answer: String::new(),
+            messages,
+            stop_reason: String::new(),
+            usage: Usage::default(),
+            round_trips: 0,
+            tool_calls: 0,
+            wall_time: Duration::ZERO,
+        }
+    }
+}

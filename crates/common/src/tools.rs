@@ -1,0 +1,154 @@
+//! The `execute_python` tool that the model gets in examples 01, 02, 03, 06 and 07,
+//! in Converse form and in Anthropic form, and a handler that runs it in a session.
+
+use aws_sdk_bedrockruntime::types::{Tool, ToolConfiguration, ToolInputSchema, ToolSpecification};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::anthropic::{CustomTool, Tool as AnthropicTool};
+use crate::error::Error;
+use crate::session::CodeInterpreterSession;
+use crate::tool_loop::{ToolHandler, ToolOutput};
+
+/// The tool's name.
+pub const EXECUTE_PYTHON: &str = "execute_python";
+
+/// What the model is told the tool does.
+pub const EXECUTE_PYTHON_DESCRIPTION: &str = "Run Python code in a secure sandbox and get back \
+    what it prints. Use it for calculations, data analysis, or to check a result. numpy, pandas \
+    and matplotlib are available.";
+
+/// The input schema: one required string, `code`.
+pub fn execute_python_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "description": "The Python code to run"}
+        },
+        "required": ["code"]
+    })
+}
+
+/// The tool as a Converse `ToolSpecification`, with another description
+/// (07 names its pre-loaded functions there).
+pub fn converse_tool_with(description: &str) -> Result<Tool, Error> {
+    let spec = ToolSpecification::builder()
+        .name(EXECUTE_PYTHON)
+        .description(description)
+        .input_schema(ToolInputSchema::Json(crate::document::from_json(
+            &execute_python_schema(),
+        )))
+        .build()
+        .map_err(Error::build("the execute_python tool specification"))?;
+    Ok(Tool::ToolSpec(spec))
+}
+
+/// The tool as a Converse `ToolSpecification`.
+pub fn converse_tool() -> Result<Tool, Error> {
+    converse_tool_with(EXECUTE_PYTHON_DESCRIPTION)
+}
+
+/// A Converse tool configuration with just this tool.
+pub fn converse_tool_config() -> Result<ToolConfiguration, Error> {
+    ToolConfiguration::builder()
+        .tools(converse_tool()?)
+        .build()
+        .map_err(Error::build("the tool configuration"))
+}
+
+/// The tool in Anthropic form (`name`, `description`, `input_schema`).
+pub fn anthropic_tool() -> AnthropicTool {
+    AnthropicTool::Custom(CustomTool {
+        name: EXECUTE_PYTHON.to_owned(),
+        description: Some(EXECUTE_PYTHON_DESCRIPTION.to_owned()),
+        input_schema: execute_python_schema(),
+        cache_control: None,
+    })
+}
+
+/// The input the model sends.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ExecutePythonInput {
+    pub code: String,
+}
+
+impl ExecutePythonInput {
+    /// Reads the model's input; the error text is meant for the model.
+    pub fn parse(input: Value) -> Result<Self, String> {
+        serde_json::from_value(input).map_err(|err| {
+            format!(
+                "invalid input for {EXECUTE_PYTHON}: {err}; expected {{\"code\": \"<python>\"}}"
+            )
+        })
+    }
+}
+
+/// Runs `execute_python` calls in one session; any other tool name, malformed
+/// input or a failed call becomes an error result for the model.
+#[derive(Debug, Clone, Copy)]
+pub struct PythonTool<'a> {
+    session: &'a CodeInterpreterSession,
+}
+
+impl<'a> PythonTool<'a> {
+    /// A handler bound to a session.
+    pub fn new(session: &'a CodeInterpreterSession) -> Self {
+        Self { session }
+    }
+}
+
+#[async_trait::async_trait]
+impl ToolHandler for PythonTool<'_> {
+    async fn call(&self, name: &str, input: Value) -> ToolOutput {
+        if name != EXECUTE_PYTHON {
+            return ToolOutput::error(format!(
+                "unknown tool '{name}'; the only tool is {EXECUTE_PYTHON}"
+            ));
+        }
+        let input = match ExecutePythonInput::parse(input) {
+            Ok(input) => input,
+            Err(message) => return ToolOutput::error(message),
+        };
+        match self.session.execute_python(&input.code).await {
+            Ok(result) => ToolOutput::from(&result),
+            Err(err) => ToolOutput::error(format!(
+                "code execution failed: {}",
+                aws_smithy_types::error::display::DisplayErrorContext(&err)
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_parses_and_rejects() {
+        assert_eq!(
+            ExecutePythonInput::parse(json!({"code": "print(1)"}))
+                .unwrap()
+                .code,
+            "print(1)"
+        );
+        let err = ExecutePythonInput::parse(json!({"source": "print(1)"})).unwrap_err();
+        assert!(err.contains("missing field `code`"), "{err}");
+        assert!(ExecutePythonInput::parse(json!({"code": 5})).is_err());
+    }
+
+    #[test]
+    fn both_forms_share_name_and_schema() {
+        let Tool::ToolSpec(spec) = converse_tool().unwrap() else {
+            panic!("a tool spec");
+        };
+        assert_eq!(spec.name(), EXECUTE_PYTHON);
+        let Some(ToolInputSchema::Json(schema)) = spec.input_schema() else {
+            panic!("a JSON schema");
+        };
+        assert_eq!(crate::document::to_json(schema), execute_python_schema());
+        let value = serde_json::to_value(anthropic_tool()).unwrap();
+        assert_eq!(value["name"], EXECUTE_PYTHON);
+        assert_eq!(value["input_schema"]["required"], json!(["code"]));
+        assert!(value.get("type").is_none());
+    }
+}
