@@ -4,9 +4,10 @@
 //! that point any SDK at it:
 //!
 //! ```text
-//! cargo run -p emulator            # then copy the export lines into your shell
-//! eval "$(cargo run -q -p emulator | tail -n +2)"   # not like this: it would block
+//! cargo run -p emulator     # then paste the export lines into another shell
 //! ```
+//!
+//! It stops on Ctrl-C (SIGINT) or SIGTERM, ending every live session first.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -98,13 +99,22 @@ async fn main() -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    wait_for_stop_signal().await?;
     eprintln!(
         "emulator: stopping ({} live session(s) ended)",
         emulator.live_sessions()
     );
     emulator.shutdown().await;
+    Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM (what `kill` and process managers send).
+async fn wait_for_stop_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("installing a SIGTERM handler")?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C")?,
+        _ = terminate.recv() => {}
+    }
     Ok(())
 }
