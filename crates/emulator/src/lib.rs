@@ -1,1 +1,2 @@
-//! placeholder
+//! Offline emulator of the AWS services used by the examples.
+pub mod sandbox;
