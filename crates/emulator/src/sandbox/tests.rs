@@ -366,3 +366,44 @@ async fn numpy_works_when_installed() {
     assert_eq!(out.stdout, "45\n");
     sb.shutdown().await;
 }
+
+#[test]
+fn sandbox_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Sandbox>();
+}
+
+/// Rough latency numbers: `cargo test -p emulator sandbox_latency -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "timing report, not a check"]
+async fn sandbox_latency() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path());
+    // Warm the shared pool.
+    Sandbox::start(&cfg).await.unwrap().shutdown().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut starts = Vec::new();
+    let mut execs = Vec::new();
+    for _ in 0..20 {
+        let t = std::time::Instant::now();
+        let sb = Sandbox::start(&cfg).await.unwrap();
+        starts.push(t.elapsed());
+        for _ in 0..10 {
+            let t = std::time::Instant::now();
+            py(&sb, "1 + 1").await;
+            execs.push(t.elapsed());
+        }
+        sb.shutdown().await;
+        // Give the pool time to refill, as a real client would between sessions.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    starts.sort();
+    execs.sort();
+    println!(
+        "session start p50 {:?} p90 {:?}; executeCode p50 {:?} p90 {:?}",
+        starts[starts.len() / 2],
+        starts[starts.len() * 9 / 10],
+        execs[execs.len() / 2],
+        execs[execs.len() * 9 / 10]
+    );
+}
