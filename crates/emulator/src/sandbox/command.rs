@@ -41,34 +41,47 @@ impl Runtimes {
             .collect()
     }
 
-    /// Program and arguments that run a JavaScript file.
-    pub(crate) fn javascript(&self, file: &Path) -> Result<(PathBuf, Vec<String>), SandboxError> {
+    /// Program and arguments that run a JavaScript file, with an optional V8 heap cap.
+    pub(crate) fn javascript(
+        &self,
+        file: &Path,
+        heap_mb: Option<u64>,
+    ) -> Result<(PathBuf, Vec<String>), SandboxError> {
         let node = self.node.clone().ok_or_else(|| SandboxError::Unsupported {
             what: "JavaScript needs Node.js (`node`) on PATH; it was not found".into(),
         })?;
-        Ok((node, vec![file.to_string_lossy().into_owned()]))
+        let mut args: Vec<String> = heap_mb
+            .map(|mb| format!("--max-old-space-size={mb}"))
+            .into_iter()
+            .collect();
+        args.push(file.to_string_lossy().into_owned());
+        Ok((node, args))
     }
 
     /// Program and arguments that run a TypeScript file: deno, else node >= 22.6.
-    pub(crate) fn typescript(&self, file: &Path) -> Result<(PathBuf, Vec<String>), SandboxError> {
+    pub(crate) fn typescript(
+        &self,
+        file: &Path,
+        heap_mb: Option<u64>,
+    ) -> Result<(PathBuf, Vec<String>), SandboxError> {
         let file = file.to_string_lossy().into_owned();
+        let heap = heap_mb.map(|mb| format!("--max-old-space-size={mb}"));
         if let Some(deno) = &self.deno {
-            return Ok((
-                deno.clone(),
-                vec!["run".into(), "--allow-all".into(), "--quiet".into(), file],
-            ));
+            let mut args = vec!["run".to_owned(), "--allow-all".into(), "--quiet".into()];
+            args.extend(heap.map(|flag| format!("--v8-flags={flag}")));
+            args.push(file);
+            return Ok((deno.clone(), args));
         }
         if let Some(node) = &self.node
             && node_strips_types(node)
         {
-            return Ok((
-                node.clone(),
-                vec![
-                    "--experimental-strip-types".into(),
-                    "--no-warnings".into(),
-                    file,
-                ],
-            ));
+            let mut args = vec![
+                "--experimental-strip-types".to_owned(),
+                "--no-warnings".into(),
+            ];
+            args.extend(heap);
+            args.push(file);
+            return Ok((node.clone(), args));
         }
         Err(SandboxError::Unsupported {
             what: "TypeScript needs deno or Node.js >= 22.6 on PATH; found neither".into(),

@@ -228,6 +228,10 @@ impl SandboxEnv {
             ("MPLBACKEND".to_owned(), "Agg".into()),
             ("MPLCONFIGDIR".to_owned(), mpl_config.into()),
             ("PYTHONUNBUFFERED".to_owned(), "1".into()),
+            // Under RLIMIT_AS, per-thread malloc arenas and one BLAS buffer per core
+            // can exhaust the address space on big machines before any real use.
+            ("MALLOC_ARENA_MAX".to_owned(), "2".into()),
+            ("OPENBLAS_NUM_THREADS".to_owned(), blas_threads().into()),
         ];
         SandboxEnv { vars }
     }
@@ -237,6 +241,12 @@ impl SandboxEnv {
         command.env_clear();
         command.envs(self.vars.iter().map(|(k, v)| (k, v)));
     }
+}
+
+fn blas_threads() -> String {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get().min(4))
+        .to_string()
 }
 
 /// Searches the host PATH for an executable named `name`.

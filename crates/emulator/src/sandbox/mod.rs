@@ -36,8 +36,39 @@ pub use session::Sandbox;
 pub use types::{ExecOutput, FileData, FileEntry, Language, SandboxConfig, TaskInfo, TaskStatus};
 
 /// Per-process directory for interpreter and session private files.
+/// The first call also removes the directories of emulator processes that are gone.
 fn process_private_root() -> PathBuf {
-    std::env::temp_dir().join(format!("agentcore-sandbox-{}", std::process::id()))
+    static ROOT: LazyLock<PathBuf> = LazyLock::new(|| {
+        let parent = std::env::temp_dir();
+        remove_stale_private_roots(&parent);
+        parent.join(format!("{PRIVATE_PREFIX}{}", std::process::id()))
+    });
+    ROOT.clone()
+}
+
+const PRIVATE_PREFIX: &str = "agentcore-sandbox-";
+
+fn remove_stale_private_roots(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PRIVATE_PREFIX))
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks whether the process exists.
+        let gone = pid > 0
+            && unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// The real interpreter behind `python` (pyenv and similar shims need the host

@@ -111,16 +111,23 @@ impl Sandbox {
                 } else {
                     "ts"
                 });
+                // V8 reserves far more address space than it uses, so RLIMIT_AS
+                // would stop it from starting; its heap limit bounds memory instead.
+                let heap_mb = self.config.memory_limit_bytes.map(|bytes| bytes >> 20);
                 let (program, args) = if language == Language::Javascript {
-                    runtimes.javascript(&file)?
+                    runtimes.javascript(&file, heap_mb)?
                 } else {
-                    runtimes.typescript(&file)?
+                    runtimes.typescript(&file, heap_mb)?
+                };
+                let limits = Limits {
+                    memory_bytes: None,
+                    ..self.limits()
                 };
                 let _serial = self.interp.lock().await;
                 self.ensure_open()?;
                 std::fs::write(&file, code)
                     .map_err(|source| SandboxError::io("writing the script", source))?;
-                let result = self.run_one_shot(&program, &args).await;
+                let result = self.run_one_shot(&program, &args, limits).await;
                 let _ = std::fs::remove_file(&file);
                 result
             }
@@ -131,7 +138,8 @@ impl Sandbox {
     pub async fn execute_command(&self, command: &str) -> Result<ExecOutput, SandboxError> {
         let _serial = self.interp.lock().await;
         self.ensure_open()?;
-        self.run_one_shot(Path::new("/bin/sh"), &["-c".to_owned(), command.to_owned()])
+        let args = ["-c".to_owned(), command.to_owned()];
+        self.run_one_shot(Path::new("/bin/sh"), &args, self.limits())
             .await
     }
 
@@ -362,6 +370,7 @@ impl Sandbox {
         &self,
         program: &Path,
         args: &[String],
+        limits: Limits,
     ) -> Result<ExecOutput, SandboxError> {
         let record = |pgid: u32| {
             self.lock_groups().insert(pgid);
@@ -370,7 +379,7 @@ impl Sandbox {
         let ctx = RunContext {
             cwd: self.dir(),
             env: &self.env,
-            limits: self.limits(),
+            limits,
             capture_stem: self.private.join(format!("cmd-{n}")),
             timeout: self.config.call_timeout,
             output_limit: self.config.output_limit_bytes,
