@@ -148,7 +148,6 @@ pub(crate) fn kill_group(pgid: u32) {
 }
 
 /// Whether any process of group `pgid` still exists (zombies included).
-#[cfg(test)]
 pub(crate) fn group_alive(pgid: u32) -> bool {
     let Ok(pgid) = libc::pid_t::try_from(pgid) else {
         return false;

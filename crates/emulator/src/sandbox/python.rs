@@ -298,7 +298,8 @@ impl Interpreter {
 impl Drop for Interpreter {
     fn drop(&mut self) {
         match self.child.try_wait() {
-            Ok(Some(_)) => limits::kill_group(self.pid()),
+            // Already reaped (and its group killed then); the id may be reused by now.
+            Ok(Some(_)) => {}
             _ => {
                 limits::kill_group(self.pid());
                 // Reap in the background so Drop never blocks.

@@ -373,7 +373,10 @@ impl Sandbox {
         limits: Limits,
     ) -> Result<ExecOutput, SandboxError> {
         let record = |pgid: u32| {
-            self.lock_groups().insert(pgid);
+            let mut groups = self.lock_groups();
+            // Forget groups that emptied: their ids may be reused by unrelated processes.
+            groups.retain(|&pgid| limits::group_alive(pgid));
+            groups.insert(pgid);
         };
         let n = self.seq.fetch_add(1, Ordering::SeqCst);
         let ctx = RunContext {

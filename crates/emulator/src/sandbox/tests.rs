@@ -354,16 +354,30 @@ async fn javascript_and_typescript() {
     sb.shutdown().await;
 }
 
+/// Set `SANDBOX_TEST_PYTHON` to a provisioned interpreter to run this for real.
 #[tokio::test]
-async fn numpy_works_when_installed() {
+async fn numpy_and_matplotlib_work_when_installed() {
     let tmp = tempfile::tempdir().unwrap();
-    let sb = sandbox(tmp.path()).await;
+    let mut cfg = config(tmp.path());
+    if let Some(python) = std::env::var_os("SANDBOX_TEST_PYTHON") {
+        cfg.python = python.into();
+    }
+    let sb = Sandbox::start(&cfg).await.unwrap();
     if py(&sb, "import numpy").await.exit_code != 0 {
         eprintln!("numpy is not installed; skipping");
         return;
     }
     let out = py(&sb, "import numpy as np\nprint(int(np.arange(10).sum()))").await;
     assert_eq!(out.stdout, "45\n");
+    if py(&sb, "import matplotlib").await.exit_code == 0 {
+        let code = "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.savefig('plot.png')\n\
+                    import pandas as pd\nprint(pd.DataFrame({'a': [1, 2]}).a.sum())";
+        let out = py(&sb, code).await;
+        assert_eq!(out.stdout, "3\n", "{}", out.stderr);
+        let png = sb.read_files(&["plot.png".into()]).await.unwrap();
+        assert_eq!(png[0].mime_type, "image/png");
+        assert!(png[0].bytes.starts_with(b"\x89PNG"));
+    }
     sb.shutdown().await;
 }
 
