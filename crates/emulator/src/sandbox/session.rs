@@ -82,8 +82,18 @@ impl Sandbox {
             seq: AtomicU64::new(0),
             closed: AtomicBool::new(false),
         };
-        let mut interp = pool_interp?;
-        sandbox.init_interpreter(&mut interp).await?;
+        let started = match pool_interp {
+            Ok(mut interp) => sandbox.init_interpreter(&mut interp).await.map(|()| interp),
+            Err(err) => Err(err),
+        };
+        let interp = match started {
+            Ok(interp) => interp,
+            Err(err) => {
+                // Do not leave the fresh directories behind.
+                sandbox.shutdown().await;
+                return Err(err);
+            }
+        };
         sandbox.interp_pid.store(interp.pid(), Ordering::SeqCst);
         *sandbox.interp.lock().await = Some(interp);
         tracing::debug!(dir = %sandbox.dir().display(), "sandbox started");

@@ -381,6 +381,45 @@ async fn numpy_and_matplotlib_work_when_installed() {
     sb.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sessions_and_serialized_calls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path());
+    let (a, b) = tokio::join!(Sandbox::start(&cfg), Sandbox::start(&cfg));
+    let (a, b) = (std::sync::Arc::new(a.unwrap()), b.unwrap());
+    assert_ne!(a.dir(), b.dir());
+    py(&a, "n = 0").await;
+    let calls = (0..8).map(|_| {
+        let a = std::sync::Arc::clone(&a);
+        tokio::spawn(async move { py(&a, "import time\nm = n\ntime.sleep(0.01)\nn = m + 1").await })
+    });
+    for call in futures::future::join_all(calls).await {
+        assert_eq!(call.unwrap().exit_code, 0);
+    }
+    // No lost update: the calls did not interleave.
+    assert_eq!(py(&a, "print(n)").await.stdout, "8\n");
+    assert_eq!(py(&b, "print('n' in globals())").await.stdout, "False\n");
+    // Big code goes through the protocol intact.
+    let big = format!("s = '{}'\nprint(len(s))", "x".repeat(1 << 20));
+    assert_eq!(py(&b, &big).await.stdout, format!("{}\n", 1 << 20));
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+#[tokio::test]
+async fn start_fails_cleanly_for_a_missing_python() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = SandboxConfig {
+        python: "/nonexistent/python3".into(),
+        ..config(tmp.path())
+    };
+    assert!(matches!(
+        Sandbox::start(&cfg).await,
+        Err(SandboxError::Spawn { .. })
+    ));
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
 #[test]
 fn sandbox_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
