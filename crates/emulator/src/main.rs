@@ -90,6 +90,9 @@ async fn main() -> anyhow::Result<()> {
         builder = builder.transcripts_dir(dir);
     }
     let emulator = builder.start().await.context("starting the emulator")?;
+    // Listen for SIGTERM before announcing readiness, so a script that reads READY and
+    // then stops us is never met by the default (abrupt) handler.
+    let stop = stop_signal()?;
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "READY {}", emulator.endpoint())?;
@@ -99,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    wait_for_stop_signal().await?;
+    stop.await?;
     eprintln!(
         "emulator: stopping ({} live session(s) ended)",
         emulator.live_sessions()
@@ -108,13 +111,17 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Waits for Ctrl-C or SIGTERM (what `kill` and process managers send).
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
+/// Resolves on Ctrl-C or SIGTERM (what `kill` and process managers send). The
+/// handlers are installed when this is called, not when it is awaited.
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut terminate = signal(SignalKind::terminate()).context("installing a SIGTERM handler")?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C")?,
-        _ = terminate.recv() => {}
-    }
-    Ok(())
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing a SIGINT handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        Ok(())
+    })
 }
