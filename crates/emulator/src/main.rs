@@ -4,9 +4,10 @@
 //! that point any SDK at it:
 //!
 //! ```text
-//! cargo run -p emulator            # then copy the export lines into your shell
-//! eval "$(cargo run -q -p emulator | tail -n +2)"   # not like this: it would block
+//! cargo run -p emulator     # then paste the export lines into another shell
 //! ```
+//!
+//! It stops on Ctrl-C (SIGINT) or SIGTERM, ending every live session first.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -89,6 +90,9 @@ async fn main() -> anyhow::Result<()> {
         builder = builder.transcripts_dir(dir);
     }
     let emulator = builder.start().await.context("starting the emulator")?;
+    // Listen for SIGTERM before announcing readiness, so a script that reads READY and
+    // then stops us is never met by the default (abrupt) handler.
+    let stop = stop_signal()?;
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "READY {}", emulator.endpoint())?;
@@ -98,13 +102,26 @@ async fn main() -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    tokio::signal::ctrl_c()
-        .await
-        .context("waiting for Ctrl-C")?;
+    stop.await?;
     eprintln!(
         "emulator: stopping ({} live session(s) ended)",
         emulator.live_sessions()
     );
     emulator.shutdown().await;
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM (what `kill` and process managers send). The
+/// handlers are installed when this is called, not when it is awaited.
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("installing a SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing a SIGINT handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        Ok(())
+    })
 }

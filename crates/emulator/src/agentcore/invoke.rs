@@ -370,9 +370,13 @@ async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxEr
 fn sandbox_failure(err: SandboxError) -> Result<ToolResult, AwsError> {
     match err {
         SandboxError::PathOutsideSession { .. }
+        | SandboxError::InvalidPath { .. }
         | SandboxError::NotFound { .. }
         | SandboxError::TaskNotFound { .. }
         | SandboxError::Unsupported { .. } => Ok(message_result(err.to_string(), true)),
+        SandboxError::Closed => Err(AwsError::not_found(
+            "The session ended while the call was running (stopped or past its timeout)",
+        )),
         other => Err(AwsError::internal(format!("sandbox failure: {other}"))),
     }
 }

@@ -1,152 +1,145 @@
-//! Temporary stand-in for the sandbox (replaced by the real module).
-#![allow(missing_docs, clippy::unused_async)]
+//! The local execution engine behind each code-interpreter session.
+//!
+//! A [`Sandbox`] owns a session directory, a persistent Python interpreter (state kept
+//! between `executeCode` calls), one-shot processes for shell commands and
+//! JavaScript/TypeScript, and background tasks. Every process runs in its own process
+//! group with a scrubbed environment, memory limits and a parent-death signal, so
+//! nothing outlives the session or the emulator. This is isolation against accidents,
+//! not a security boundary against hostile code.
 
+mod capture;
+mod command;
+mod error;
+mod files;
+mod limits;
+mod pool;
+mod provision;
+mod python;
+mod session;
+mod tasks;
+mod types;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_files;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
 
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SandboxError {
-    #[error("path '{path}' is outside the session directory")]
-    PathOutsideSession { path: String },
-    #[error("'{path}' not found")]
-    NotFound { path: String },
-    #[error("task '{id}' not found")]
-    TaskNotFound { id: String },
-    #[error("{what}")]
-    Unsupported { what: String },
-    #[error("i/o error")]
-    Io(#[from] std::io::Error),
+pub use error::SandboxError;
+pub use provision::{default_cache_dir, provision_python, provisioned_dir};
+pub use session::Sandbox;
+pub use types::{ExecOutput, FileData, FileEntry, Language, SandboxConfig, TaskInfo, TaskStatus};
+
+/// Per-process directory for interpreter and session private files.
+/// The first call also removes the directories of emulator processes that are gone.
+fn process_private_root() -> PathBuf {
+    static ROOT: LazyLock<PathBuf> = LazyLock::new(|| {
+        let parent = std::env::temp_dir();
+        remove_stale_private_roots(&parent);
+        parent.join(format!("{PRIVATE_PREFIX}{}", std::process::id()))
+    });
+    ROOT.clone()
 }
 
-#[derive(Debug, Clone)]
-pub struct SandboxConfig {
-    pub python: PathBuf,
-    pub root_dir: PathBuf,
-    pub call_timeout: Duration,
-    pub memory_limit_bytes: Option<u64>,
-    pub max_processes: Option<u64>,
-    pub output_limit_bytes: usize,
-}
+const PRIVATE_PREFIX: &str = "agentcore-sandbox-";
 
-pub enum Language {
-    Python,
-    Javascript,
-    Typescript,
-}
-
-pub struct ExecOutput {
-    pub stdout: String,
-    pub stderr: String,
-    pub exit_code: i32,
-    pub execution_time: Duration,
-    pub timed_out: bool,
-    pub truncated: bool,
-}
-impl ExecOutput {
-    pub fn is_error(&self) -> bool {
-        self.exit_code != 0 || self.timed_out
+fn remove_stale_private_roots(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PRIVATE_PREFIX))
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only checks whether the process exists.
+        let gone = pid > 0
+            && unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
-pub struct FileData {
-    pub path: String,
-    pub bytes: Vec<u8>,
-    pub mime_type: String,
-    pub is_text: bool,
-}
-pub struct FileEntry {
-    pub name: String,
-    pub path: String,
-    pub is_dir: bool,
-    pub size: u64,
-    pub mime_type: Option<String>,
-}
-pub enum TaskStatus {
-    Working,
-}
-impl TaskStatus {
-    pub fn as_str(&self) -> &'static str {
-        "working"
+
+/// The real interpreter behind `python` (pyenv and similar shims need the host
+/// environment, which the sandbox does not pass on). Cached per path.
+async fn resolve_python(python: &Path) -> Result<PathBuf, SandboxError> {
+    static CACHE: LazyLock<Mutex<HashMap<PathBuf, PathBuf>>> = LazyLock::new(Default::default);
+    let lock = || {
+        CACHE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
+    if let Some(found) = lock().get(python) {
+        return Ok(found.clone());
     }
-}
-pub struct TaskInfo {
-    pub task_id: String,
-    pub status: TaskStatus,
-    pub stdout: String,
-    pub stderr: String,
-    pub exit_code: Option<i32>,
-}
-
-pub struct Sandbox {
-    python: PathBuf,
-}
-
-fn unsupported<T>() -> Result<T, SandboxError> {
-    Err(SandboxError::Unsupported {
-        what: "not yet".into(),
-    })
-}
-
-impl Sandbox {
-    pub async fn start(config: &SandboxConfig) -> Result<Sandbox, SandboxError> {
-        Ok(Self {
-            python: config.python.clone(),
-        })
-    }
-    pub async fn execute_code(
-        &self,
-        _l: Language,
-        code: &str,
-        _c: bool,
-    ) -> Result<ExecOutput, SandboxError> {
-        let start = Instant::now();
-        let out = tokio::process::Command::new(&self.python)
-            .arg("-c")
-            .arg(code)
+    let program = python.to_path_buf();
+    let output = blocking(move || {
+        Command::new(&program)
+            .args(["-c", "import sys; print(sys.executable)"])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
             .output()
-            .await?;
-        Ok(ExecOutput {
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            exit_code: out.status.code().unwrap_or(-1),
-            execution_time: start.elapsed(),
-            timed_out: false,
-            truncated: false,
-        })
+            .map_err(|source| SandboxError::Spawn {
+                program: program.display().to_string(),
+                source,
+            })
+    })
+    .await?;
+    let printed = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || printed.is_empty() {
+        return Err(SandboxError::Unsupported {
+            what: format!(
+                "{} is not a working Python interpreter (install python3 or provision one)",
+                python.display()
+            ),
+        });
     }
-    pub async fn execute_command(&self, _c: &str) -> Result<ExecOutput, SandboxError> {
-        unsupported()
-    }
-    pub async fn write_files(
-        &self,
-        _f: Vec<(String, Vec<u8>)>,
-    ) -> Result<Vec<String>, SandboxError> {
-        unsupported()
-    }
-    pub async fn read_files(&self, _p: &[String]) -> Result<Vec<FileData>, SandboxError> {
-        unsupported()
-    }
-    pub async fn list_files(&self, _d: &str) -> Result<Vec<FileEntry>, SandboxError> {
-        unsupported()
-    }
-    pub async fn remove_files(&self, _p: &[String]) -> Result<Vec<String>, SandboxError> {
-        unsupported()
-    }
-    pub async fn start_task(&self, _c: &str) -> Result<TaskInfo, SandboxError> {
-        unsupported()
-    }
-    pub async fn get_task(&self, _t: &str) -> Result<TaskInfo, SandboxError> {
-        unsupported()
-    }
-    pub async fn stop_task(&self, _t: &str) -> Result<TaskInfo, SandboxError> {
-        unsupported()
-    }
-    pub async fn shutdown(&self) {}
+    let resolved = PathBuf::from(printed);
+    lock().insert(python.to_path_buf(), resolved.clone());
+    Ok(resolved)
 }
 
-pub fn provision_python(_cache_dir: &Path, _progress: bool) -> Result<PathBuf, SandboxError> {
-    Ok(PathBuf::from("python3"))
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SandboxError> + Send + 'static,
+) -> Result<T, SandboxError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|join| SandboxError::Protocol {
+            message: "a blocking sandbox task failed".into(),
+            source: Some(Box::new(join)),
+        })?
 }
-pub fn default_cache_dir() -> PathBuf {
-    std::env::temp_dir()
+
+/// 16 random hex characters.
+pub(crate) fn random_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+/// `60s`, `0.5s`.
+pub(crate) fn format_secs(duration: Duration) -> String {
+    format!("{}s", duration.as_secs_f64())
+}
+
+/// The last `n` lines of `text` (without a trailing newline).
+pub(crate) fn tail_lines(text: &str, n: usize) -> &str {
+    let text = text.trim_end();
+    let mut start = text.len();
+    for _ in 0..n {
+        match text[..start].rfind('\n') {
+            Some(index) => start = index,
+            None => return text,
+        }
+    }
+    &text[start + 1..]
 }

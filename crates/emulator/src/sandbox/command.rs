@@ -1,0 +1,199 @@
+//! One-shot processes: `executeCommand` and JavaScript/TypeScript `executeCode`.
+//!
+//! Each call is a fresh process in its own group, in the session directory, with the
+//! scrubbed environment and the session's limits; output goes to capture files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use super::capture::{append_note, read_capped};
+use super::limits::{self, GroupGuard};
+use super::{ExecOutput, SandboxError};
+
+/// Exit code reported for a call that ran out of time, as `timeout(1)` does.
+pub(crate) const TIMEOUT_EXIT_CODE: i32 = 124;
+
+/// JavaScript and TypeScript runtimes found on the host PATH.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Runtimes {
+    pub node: Option<PathBuf>,
+    pub deno: Option<PathBuf>,
+}
+
+impl Runtimes {
+    /// Looked up once per process; PATH does not change under us.
+    pub(crate) fn detect() -> &'static Runtimes {
+        static RUNTIMES: OnceLock<Runtimes> = OnceLock::new();
+        RUNTIMES.get_or_init(|| Runtimes {
+            node: limits::find_on_path("node"),
+            deno: limits::find_on_path("deno"),
+        })
+    }
+
+    /// Directories to put on the sandbox PATH.
+    pub(crate) fn bin_dirs(&self) -> Vec<PathBuf> {
+        [&self.node, &self.deno]
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.parent().map(Path::to_path_buf))
+            .collect()
+    }
+
+    /// Program and arguments that run a JavaScript file, with an optional V8 heap cap.
+    pub(crate) fn javascript(
+        &self,
+        file: &Path,
+        heap_mb: Option<u64>,
+    ) -> Result<(PathBuf, Vec<String>), SandboxError> {
+        let node = self.node.clone().ok_or_else(|| SandboxError::Unsupported {
+            what: "JavaScript needs Node.js (`node`) on PATH; it was not found".into(),
+        })?;
+        let mut args: Vec<String> = heap_mb
+            .map(|mb| format!("--max-old-space-size={mb}"))
+            .into_iter()
+            .collect();
+        args.push(file.to_string_lossy().into_owned());
+        Ok((node, args))
+    }
+
+    /// Program and arguments that run a TypeScript file: deno, else node >= 22.6.
+    pub(crate) fn typescript(
+        &self,
+        file: &Path,
+        heap_mb: Option<u64>,
+    ) -> Result<(PathBuf, Vec<String>), SandboxError> {
+        let file = file.to_string_lossy().into_owned();
+        let heap = heap_mb.map(|mb| format!("--max-old-space-size={mb}"));
+        if let Some(deno) = &self.deno {
+            let mut args = vec!["run".to_owned(), "--allow-all".into(), "--quiet".into()];
+            args.extend(heap.map(|flag| format!("--v8-flags={flag}")));
+            args.push(file);
+            return Ok((deno.clone(), args));
+        }
+        if let Some(node) = &self.node
+            && node_strips_types(node)
+        {
+            let mut args = vec![
+                "--experimental-strip-types".to_owned(),
+                "--no-warnings".into(),
+            ];
+            args.extend(heap);
+            args.push(file);
+            return Ok((node.clone(), args));
+        }
+        Err(SandboxError::Unsupported {
+            what: "TypeScript needs deno or Node.js >= 22.6 on PATH; found neither".into(),
+        })
+    }
+}
+
+/// Whether this node understands `--experimental-strip-types` (22.6 and later).
+fn node_strips_types(node: &Path) -> bool {
+    static ANSWER: OnceLock<bool> = OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let version = Command::new(node)
+            .arg("--version")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+            .unwrap_or_default();
+        parse_version(&version) >= Some((22, 6))
+    })
+}
+
+fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let mut parts = text.trim_start_matches('v').split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// Everything a one-shot run needs from its session.
+pub(crate) struct RunContext<'a> {
+    pub cwd: &'a Path,
+    pub env: &'a limits::SandboxEnv,
+    pub limits: limits::Limits,
+    pub capture_stem: PathBuf,
+    pub timeout: Duration,
+    pub output_limit: usize,
+    /// Records the process group so shutdown can kill what it leaves behind.
+    pub on_spawn: &'a (dyn Fn(u32) + Sync),
+}
+
+/// Runs `program args` to completion or timeout and collects capped output.
+pub(crate) async fn run(
+    program: &Path,
+    args: &[String],
+    ctx: RunContext<'_>,
+) -> Result<ExecOutput, SandboxError> {
+    let out_path = ctx.capture_stem.with_extension("out");
+    let err_path = ctx.capture_stem.with_extension("err");
+    let create = |path: &Path| {
+        std::fs::File::create(path)
+            .map_err(|source| SandboxError::io(format!("creating {}", path.display()), source))
+    };
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .current_dir(ctx.cwd)
+        .stdin(Stdio::null())
+        .stdout(create(&out_path)?)
+        .stderr(create(&err_path)?);
+    ctx.env.apply(&mut command);
+    limits::apply_limits(&mut command, ctx.limits);
+    let started = Instant::now();
+    let mut child = limits::spawn(command)
+        .await
+        .map_err(|source| SandboxError::Spawn {
+            program: program.display().to_string(),
+            source,
+        })?;
+    let pgid = child.id();
+    (ctx.on_spawn)(pgid);
+    let guard = GroupGuard::new(pgid);
+    let waited = tokio::task::spawn_blocking(move || child.wait());
+    let (exit_code, timed_out) = match tokio::time::timeout(ctx.timeout, waited).await {
+        Ok(Ok(Ok(status))) => {
+            guard.disarm();
+            (limits::exit_code(status), false)
+        }
+        Ok(Ok(Err(err))) => return Err(SandboxError::io("waiting for a command", err)),
+        Ok(Err(join)) => {
+            return Err(SandboxError::Protocol {
+                message: "the command wait task failed".into(),
+                source: Some(Box::new(join)),
+            });
+        }
+        Err(_elapsed) => {
+            // Dropping the guard kills the group; the blocking wait then reaps the leader.
+            drop(guard);
+            (TIMEOUT_EXIT_CODE, true)
+        }
+    };
+    let execution_time = started.elapsed();
+    let stdout = read_capped(&out_path, ctx.output_limit);
+    let mut stderr = read_capped(&err_path, ctx.output_limit);
+    let _ = std::fs::remove_file(&out_path);
+    let _ = std::fs::remove_file(&err_path);
+    if timed_out {
+        append_note(
+            &mut stderr.text,
+            &format!(
+                "Execution timed out after {}",
+                super::format_secs(ctx.timeout)
+            ),
+        );
+    }
+    Ok(ExecOutput {
+        stdout: stdout.text,
+        stderr: stderr.text,
+        exit_code,
+        execution_time,
+        timed_out,
+        truncated: stdout.truncated || stderr.truncated,
+    })
+}

@@ -1,0 +1,340 @@
+//! The persistent Python interpreter behind `executeCode` with language `python`.
+//!
+//! One long-lived process runs `driver.py`; requests and replies are JSON lines on
+//! its original stdin/stdout (see the driver's header). Output is captured in files in
+//! the interpreter's private directory, never in the session directory.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::SandboxError;
+use super::limits::{self, GroupGuard, Limits, SandboxEnv};
+
+const DRIVER: &str = include_str!("driver.py");
+
+/// What every interpreter of a pool shares: the program and its limits.
+#[derive(Debug, Clone)]
+pub(crate) struct InterpSpec {
+    /// Resolved interpreter path (not a pyenv shim).
+    pub python: PathBuf,
+    pub limits: Limits,
+    /// Directories put first on PATH (the interpreter's, node's, deno's).
+    pub bin_dirs: Vec<PathBuf>,
+    /// Parent of the interpreters' private directories.
+    pub private_root: PathBuf,
+    /// Shared matplotlib config/cache directory, so the font cache is built once.
+    pub mpl_config: PathBuf,
+}
+
+/// A running driver process.
+pub(crate) struct Interpreter {
+    child: Child,
+    io: Option<DriverIo>,
+    private_dir: PathBuf,
+    seq: u64,
+}
+
+struct DriverIo {
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+/// The driver's answer to one request.
+#[derive(Debug, Deserialize)]
+struct Reply {
+    exit_code: Option<i32>,
+    duration_ms: Option<f64>,
+    ok: Option<bool>,
+    error: Option<String>,
+}
+
+/// How one `exec` request ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Finished {
+        exit_code: i32,
+        duration: Duration,
+    },
+    TimedOut,
+    /// The process exited during the call (e.g. `os._exit`, a fatal signal).
+    Died {
+        exit_code: i32,
+    },
+}
+
+/// Capture file paths of one call.
+pub(crate) struct CapturePaths {
+    pub stdout: PathBuf,
+    pub stderr: PathBuf,
+}
+
+impl Interpreter {
+    /// Starts a driver in its private directory and waits for its ready line. Blocking.
+    pub(crate) fn spawn(spec: &InterpSpec) -> Result<Interpreter, SandboxError> {
+        let private_dir = spec
+            .private_root
+            .join(format!("interp-{}", super::random_id()));
+        std::fs::create_dir_all(&private_dir).map_err(|source| {
+            SandboxError::io(format!("creating {}", private_dir.display()), source)
+        })?;
+        let log_path = private_dir.join("driver.log");
+        let log = std::fs::File::create(&log_path).map_err(|source| {
+            SandboxError::io(format!("creating {}", log_path.display()), source)
+        })?;
+        let env = SandboxEnv::new(&spec.bin_dirs, &private_dir, &private_dir, &spec.mpl_config);
+        let mut command = Command::new(&spec.python);
+        command
+            .arg("-c")
+            .arg(DRIVER)
+            .current_dir(&private_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log);
+        env.apply(&mut command);
+        limits::apply_limits(&mut command, spec.limits);
+        let mut child = limits::spawn_blocking(command).map_err(|source| SandboxError::Spawn {
+            program: spec.python.display().to_string(),
+            source,
+        })?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            limits::kill_and_reap_later(child);
+            return Err(SandboxError::protocol(
+                "the interpreter's pipes are missing",
+            ));
+        };
+        let mut interp = Interpreter {
+            child,
+            io: Some(DriverIo {
+                stdin,
+                stdout: BufReader::new(stdout),
+            }),
+            private_dir,
+            seq: 0,
+        };
+        let ready = interp.io.as_mut().map(|io| {
+            let mut line = String::new();
+            io.stdout.read_line(&mut line).map(|_| line)
+        });
+        match ready {
+            Some(Ok(line)) if line.contains("\"ready\"") => {
+                tracing::debug!(pid = interp.pid(), "python interpreter ready");
+                Ok(interp)
+            }
+            _ => {
+                let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+                let tail = super::tail_lines(&log, 20);
+                Err(SandboxError::protocol(format!(
+                    "{} did not start the sandbox driver: {}",
+                    spec.python.display(),
+                    if tail.is_empty() { "no output" } else { tail }
+                )))
+            }
+        }
+    }
+
+    /// Process id, which is also the process group id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the driver can take requests (alive and not mid-call).
+    pub(crate) fn is_usable(&mut self) -> bool {
+        self.io.is_some() && matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Moves the interpreter into the session directory and sets the session's variables.
+    pub(crate) async fn init(
+        &mut self,
+        cwd: &Path,
+        env: &[(&str, &Path)],
+        timeout: Duration,
+    ) -> Result<(), SandboxError> {
+        let env: serde_json::Map<String, serde_json::Value> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v.to_string_lossy())))
+            .collect();
+        let request = json!({"op": "init", "cwd": cwd.to_string_lossy(), "env": env});
+        match self.request(&request, timeout).await? {
+            Ok(Reply { ok: Some(true), .. }) => Ok(()),
+            Ok(reply) => Err(SandboxError::protocol(format!(
+                "init failed: {}",
+                reply.error.unwrap_or_else(|| "no reason given".into())
+            ))),
+            Err(outcome) => Err(SandboxError::protocol(format!("init failed: {outcome:?}"))),
+        }
+    }
+
+    /// Fresh capture file paths for the next call.
+    pub(crate) fn next_capture(&mut self) -> CapturePaths {
+        self.seq += 1;
+        CapturePaths {
+            stdout: self.private_dir.join(format!("{}.out", self.seq)),
+            stderr: self.private_dir.join(format!("{}.err", self.seq)),
+        }
+    }
+
+    /// Runs `code`; output goes to `capture`. A timeout or death kills the process group.
+    pub(crate) async fn exec(
+        &mut self,
+        code: &str,
+        clear: bool,
+        capture: &CapturePaths,
+        timeout: Duration,
+    ) -> Result<Outcome, SandboxError> {
+        let request = json!({
+            "op": "exec",
+            "code": code,
+            "clear": clear,
+            "stdout": capture.stdout.to_string_lossy(),
+            "stderr": capture.stderr.to_string_lossy(),
+        });
+        match self.request(&request, timeout).await? {
+            Ok(Reply {
+                exit_code: Some(exit_code),
+                duration_ms,
+                ..
+            }) => Ok(Outcome::Finished {
+                exit_code,
+                duration: Duration::from_secs_f64(duration_ms.unwrap_or(0.0).max(0.0) / 1000.0),
+            }),
+            Ok(reply) => Err(SandboxError::protocol(format!(
+                "unexpected reply: {}",
+                reply.error.unwrap_or_else(|| "no exit code".into())
+            ))),
+            Err(outcome) => Ok(outcome),
+        }
+    }
+
+    /// Sends one request and waits for its reply line. `Err(outcome)` when the process
+    /// timed out or died; in both cases it has been killed and is no longer usable.
+    async fn request(
+        &mut self,
+        request: &serde_json::Value,
+        timeout: Duration,
+    ) -> Result<Result<Reply, Outcome>, SandboxError> {
+        let mut line = serde_json::to_vec(request).map_err(|source| SandboxError::Protocol {
+            message: "encoding a request".into(),
+            source: Some(Box::new(source)),
+        })?;
+        line.push(b'\n');
+        let mut io = self
+            .io
+            .take()
+            .ok_or_else(|| SandboxError::protocol("the interpreter is not usable"))?;
+        // If this future is dropped mid-call, the guard kills the group, which also ends
+        // the blocking exchange below.
+        let guard = GroupGuard::new(self.pid());
+        let exchange = tokio::task::spawn_blocking(move || {
+            let result = exchange(&mut io, &line);
+            (io, result)
+        });
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(Ok((io, Ok(reply_line)))) => {
+                guard.disarm();
+                self.io = Some(io);
+                serde_json::from_str::<Reply>(&reply_line)
+                    .map(Ok)
+                    .map_err(|source| SandboxError::Protocol {
+                        message: format!("bad reply {:?}", truncate(&reply_line, 200)),
+                        source: Some(Box::new(source)),
+                    })
+            }
+            Ok(Ok((_io, Err(err)))) => {
+                tracing::debug!(pid = self.pid(), error = %err, "interpreter died during a call");
+                guard.disarm();
+                let exit_code = self.reap(false).await;
+                Ok(Err(Outcome::Died { exit_code }))
+            }
+            Ok(Err(join)) => Err(SandboxError::Protocol {
+                message: "the interpreter I/O task failed".into(),
+                source: Some(Box::new(join)),
+            }),
+            Err(_elapsed) => {
+                tracing::debug!(
+                    pid = self.pid(),
+                    "interpreter call timed out; killing its group"
+                );
+                drop(guard);
+                self.reap(true).await;
+                Ok(Err(Outcome::TimedOut))
+            }
+        }
+    }
+
+    /// Collects the exit status after a death or timeout; the group is killed first
+    /// unless the process already exited on its own (so `os._exit(3)` reports 3).
+    async fn reap(&mut self, kill_first: bool) -> i32 {
+        if kill_first {
+            limits::kill_group(self.pid());
+        }
+        for attempt in 0..400 {
+            match self.child.try_wait() {
+                Ok(Some(status)) => {
+                    // Anything the user code left running in the group goes too.
+                    limits::kill_group(self.pid());
+                    return limits::exit_code(status);
+                }
+                Ok(None) if attempt == 100 => limits::kill_group(self.pid()),
+                Ok(None) => {}
+                Err(_) => break,
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        137
+    }
+
+    /// Kills the process group and waits for the leader; consumes the interpreter.
+    pub(crate) async fn shutdown(mut self) {
+        self.io = None;
+        self.reap(true).await;
+    }
+}
+
+impl Drop for Interpreter {
+    fn drop(&mut self) {
+        match self.child.try_wait() {
+            // Already reaped (and its group killed then); the id may be reused by now.
+            Ok(Some(_)) => {}
+            _ => {
+                limits::kill_group(self.pid());
+                // Reap in the background so Drop never blocks.
+                let pid = self.child.id();
+                if let Ok(pid) = libc::pid_t::try_from(pid) {
+                    let _ = std::thread::Builder::new()
+                        .name("sandbox-reaper".into())
+                        .spawn(move || {
+                            let mut status = 0;
+                            // SAFETY: waitpid on our own child with a valid out-pointer.
+                            unsafe { libc::waitpid(pid, &mut status, 0) };
+                        });
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.private_dir);
+    }
+}
+
+fn exchange(io: &mut DriverIo, line: &[u8]) -> std::io::Result<String> {
+    io.stdin.write_all(line)?;
+    io.stdin.flush()?;
+    let mut reply = String::new();
+    if io.stdout.read_line(&mut reply)? == 0 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the interpreter closed its reply pipe",
+        ));
+    }
+    Ok(reply)
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((index, _)) => &text[..index],
+        None => text,
+    }
+}

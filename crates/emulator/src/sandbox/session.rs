@@ -1,0 +1,440 @@
+//! [`Sandbox`]: one code-interpreter session and its processes.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::capture::{self, append_note};
+use super::command::{self, RunContext, Runtimes, TIMEOUT_EXIT_CODE};
+use super::files::{self, SessionRoot};
+use super::limits::{self, Limits, SandboxEnv};
+use super::pool::InterpreterPool;
+use super::python::{InterpSpec, Interpreter, Outcome};
+use super::tasks::{Task, Tasks};
+use super::{
+    ExecOutput, FileData, FileEntry, Language, SandboxConfig, SandboxError, TaskInfo, TaskStatus,
+    blocking, default_cache_dir, format_secs, process_private_root, random_id, resolve_python,
+};
+
+/// How long a fresh interpreter may take to accept the session (`init`).
+const INIT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One code-interpreter session. Calls on one sandbox are serialized.
+pub struct Sandbox {
+    root: SessionRoot,
+    /// Capture files, task output and TMPDIR; outside the session directory.
+    private: PathBuf,
+    config: SandboxConfig,
+    pool: InterpreterPool,
+    env: SandboxEnv,
+    interp: tokio::sync::Mutex<Option<Interpreter>>,
+    /// Process group of the current interpreter, readable without the async lock.
+    interp_pid: AtomicU32,
+    /// Process groups of one-shot commands, killed at shutdown.
+    groups: Mutex<HashSet<u32>>,
+    tasks: Tasks,
+    seq: AtomicU64,
+    closed: AtomicBool,
+}
+
+impl Sandbox {
+    /// Creates the session directory and a ready Python interpreter in it.
+    pub async fn start(config: &SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let python = resolve_python(&config.python).await?;
+        let mut bin_dirs: Vec<PathBuf> =
+            python.parent().map(Path::to_path_buf).into_iter().collect();
+        bin_dirs.extend(Runtimes::detect().bin_dirs());
+        let spec = InterpSpec {
+            python,
+            limits: Limits {
+                memory_bytes: config.memory_limit_bytes,
+                max_processes: config.max_processes,
+            },
+            bin_dirs,
+            private_root: process_private_root(),
+            mpl_config: default_cache_dir().join("matplotlib"),
+        };
+        let pool = InterpreterPool::shared(&spec);
+        let id = random_id();
+        let given = config.root_dir.join(format!("session-{id}"));
+        let private = spec.private_root.join(format!("session-{id}"));
+        let (root, pool_interp) = tokio::join!(create_dirs(given, private.clone()), pool.take());
+        let root = root?;
+        let env = SandboxEnv::new(
+            &spec.bin_dirs,
+            &root.canonical,
+            &private.join("tmp"),
+            &spec.mpl_config,
+        );
+        let sandbox = Sandbox {
+            root,
+            private,
+            config: config.clone(),
+            pool,
+            env,
+            interp: tokio::sync::Mutex::new(None),
+            interp_pid: AtomicU32::new(0),
+            groups: Mutex::new(HashSet::new()),
+            tasks: Tasks::default(),
+            seq: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
+        };
+        let started = match pool_interp {
+            Ok(mut interp) => sandbox.init_interpreter(&mut interp).await.map(|()| interp),
+            Err(err) => Err(err),
+        };
+        let interp = match started {
+            Ok(interp) => interp,
+            Err(err) => {
+                // Do not leave the fresh directories behind.
+                sandbox.shutdown().await;
+                return Err(err);
+            }
+        };
+        sandbox.interp_pid.store(interp.pid(), Ordering::SeqCst);
+        *sandbox.interp.lock().await = Some(interp);
+        tracing::debug!(dir = %sandbox.dir().display(), "sandbox started");
+        Ok(sandbox)
+    }
+
+    /// The session directory (canonical).
+    pub fn dir(&self) -> &Path {
+        &self.root.canonical
+    }
+
+    /// Runs code; Python keeps state between calls unless `clear_context` is set.
+    pub async fn execute_code(
+        &self,
+        language: Language,
+        code: &str,
+        clear_context: bool,
+    ) -> Result<ExecOutput, SandboxError> {
+        match language {
+            Language::Python => self.execute_python(code, clear_context).await,
+            Language::Javascript | Language::Typescript => {
+                let runtimes = Runtimes::detect();
+                let file = self.private_file(if language == Language::Javascript {
+                    "js"
+                } else {
+                    "ts"
+                });
+                // V8 reserves far more address space than it uses, so RLIMIT_AS
+                // would stop it from starting; its heap limit bounds memory instead.
+                let heap_mb = self.config.memory_limit_bytes.map(|bytes| bytes >> 20);
+                let (program, args) = if language == Language::Javascript {
+                    runtimes.javascript(&file, heap_mb)?
+                } else {
+                    runtimes.typescript(&file, heap_mb)?
+                };
+                let limits = Limits {
+                    memory_bytes: None,
+                    ..self.limits()
+                };
+                let _serial = self.interp.lock().await;
+                self.ensure_open()?;
+                std::fs::write(&file, code)
+                    .map_err(|source| SandboxError::io("writing the script", source))?;
+                let result = self.run_one_shot(&program, &args, limits).await;
+                let _ = std::fs::remove_file(&file);
+                result
+            }
+        }
+    }
+
+    /// Runs `sh -c command` in the session directory with the call time limit.
+    pub async fn execute_command(&self, command: &str) -> Result<ExecOutput, SandboxError> {
+        let _serial = self.interp.lock().await;
+        self.ensure_open()?;
+        let args = ["-c".to_owned(), command.to_owned()];
+        self.run_one_shot(Path::new("/bin/sh"), &args, self.limits())
+            .await
+    }
+
+    /// Writes files (creating parent directories); returns the paths written.
+    pub async fn write_files(
+        &self,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Result<Vec<String>, SandboxError> {
+        self.ensure_open()?;
+        let root = self.root.clone();
+        blocking(move || files::write_files(&root, files)).await
+    }
+
+    /// Reads files exactly as stored.
+    pub async fn read_files(&self, paths: &[String]) -> Result<Vec<FileData>, SandboxError> {
+        self.ensure_open()?;
+        let root = self.root.clone();
+        let paths = paths.to_vec();
+        blocking(move || files::read_files(&root, &paths)).await
+    }
+
+    /// Lists a directory (`""` or `"."` is the session directory), sorted by name.
+    pub async fn list_files(&self, dir: &str) -> Result<Vec<FileEntry>, SandboxError> {
+        self.ensure_open()?;
+        let root = self.root.clone();
+        let dir = dir.to_owned();
+        blocking(move || files::list_files(&root, &dir)).await
+    }
+
+    /// Removes files or directory trees; returns the paths removed.
+    pub async fn remove_files(&self, paths: &[String]) -> Result<Vec<String>, SandboxError> {
+        self.ensure_open()?;
+        let root = self.root.clone();
+        let paths = paths.to_vec();
+        blocking(move || files::remove_files(&root, &paths)).await
+    }
+
+    /// Starts `sh -c command` in the background; the task is `Working` until it exits.
+    pub async fn start_task(&self, command: &str) -> Result<TaskInfo, SandboxError> {
+        self.ensure_open()?;
+        let id = random_id();
+        let stdout = self.private.join(format!("task-{id}.out"));
+        let stderr = self.private.join(format!("task-{id}.err"));
+        let open = |path: &Path| {
+            std::fs::File::create(path)
+                .map_err(|source| SandboxError::io(format!("creating {}", path.display()), source))
+        };
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c")
+            .arg(command)
+            .current_dir(self.dir())
+            .stdin(Stdio::null())
+            .stdout(open(&stdout)?)
+            .stderr(open(&stderr)?);
+        self.env.apply(&mut cmd);
+        limits::apply_limits(&mut cmd, self.limits());
+        let child = limits::spawn(cmd)
+            .await
+            .map_err(|source| SandboxError::Spawn {
+                program: "/bin/sh".into(),
+                source,
+            })?;
+        tracing::debug!(task = %id, pid = child.id(), "task started");
+        self.tasks
+            .insert(id.clone(), Task::new(child, stdout, stderr));
+        Ok(TaskInfo {
+            task_id: id,
+            status: TaskStatus::Working,
+            stdout: String::new(),
+            stderr: String::new(),
+            exit_code: None,
+        })
+    }
+
+    /// Status and output so far of a background task.
+    pub async fn get_task(&self, task_id: &str) -> Result<TaskInfo, SandboxError> {
+        self.tasks.get(task_id, self.config.output_limit_bytes)
+    }
+
+    /// Kills a running task (its whole process group); it becomes `Canceled`.
+    pub async fn stop_task(&self, task_id: &str) -> Result<TaskInfo, SandboxError> {
+        self.tasks.stop(task_id, self.config.output_limit_bytes)
+    }
+
+    /// Kills the interpreter, every task and command group; removes the session
+    /// directory. Idempotent.
+    pub async fn shutdown(&self) {
+        if self.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        // Kill first so a call in progress ends now instead of at its time limit.
+        limits::kill_group(self.interp_pid.load(Ordering::SeqCst));
+        let interp = self.interp.lock().await.take();
+        if let Some(interp) = interp {
+            interp.shutdown().await;
+        }
+        self.tasks.clear();
+        self.kill_command_groups();
+        let dirs = [self.root.canonical.clone(), self.private.clone()];
+        let _ = tokio::task::spawn_blocking(move || {
+            for dir in dirs {
+                if let Err(err) = std::fs::remove_dir_all(&dir)
+                    && err.kind() != std::io::ErrorKind::NotFound
+                {
+                    tracing::warn!(dir = %dir.display(), error = %err, "removing a session directory failed");
+                }
+            }
+        })
+        .await;
+        tracing::debug!(dir = %self.dir().display(), "sandbox shut down");
+    }
+
+    fn limits(&self) -> Limits {
+        self.pool.spec().limits
+    }
+
+    fn ensure_open(&self) -> Result<(), SandboxError> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(SandboxError::Closed);
+        }
+        Ok(())
+    }
+
+    fn private_file(&self, ext: &str) -> PathBuf {
+        let n = self.seq.fetch_add(1, Ordering::SeqCst);
+        self.private.join(format!("run-{n}.{ext}"))
+    }
+
+    fn kill_command_groups(&self) {
+        let groups: Vec<u32> = self.lock_groups().drain().collect();
+        for pgid in groups {
+            limits::kill_group(pgid);
+        }
+    }
+
+    pub(super) fn lock_groups(&self) -> std::sync::MutexGuard<'_, HashSet<u32>> {
+        self.groups
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    async fn init_interpreter(&self, interp: &mut Interpreter) -> Result<(), SandboxError> {
+        let tmp = self.private.join("tmp");
+        let env = [("HOME", self.dir()), ("TMPDIR", tmp.as_path())];
+        interp.init(self.dir(), &env, INIT_TIMEOUT).await
+    }
+
+    async fn fresh_interpreter(&self) -> Result<Interpreter, SandboxError> {
+        let mut interp = self.pool.take().await?;
+        self.init_interpreter(&mut interp).await?;
+        self.interp_pid.store(interp.pid(), Ordering::SeqCst);
+        Ok(interp)
+    }
+
+    async fn execute_python(&self, code: &str, clear: bool) -> Result<ExecOutput, SandboxError> {
+        let mut slot = self.interp.lock().await;
+        self.ensure_open()?;
+        let mut notes = Vec::new();
+        let usable = slot.as_mut().is_some_and(Interpreter::is_usable);
+        let interp = match slot.take() {
+            Some(interp) if usable => interp,
+            previous => {
+                if previous.is_some() {
+                    notes.push(
+                        "The Python interpreter had stopped; a new one was started and its state is empty"
+                            .to_owned(),
+                    );
+                }
+                drop(previous);
+                self.fresh_interpreter().await?
+            }
+        };
+        let interp = slot.insert(interp);
+        let capture = interp.next_capture();
+        let outcome = interp
+            .exec(code, clear, &capture, self.config.call_timeout)
+            .await?;
+        let limit = self.config.output_limit_bytes;
+        let stdout = capture::read_capped(&capture.stdout, limit);
+        let mut stderr = capture::read_capped(&capture.stderr, limit);
+        let _ = std::fs::remove_file(&capture.stdout);
+        let _ = std::fs::remove_file(&capture.stderr);
+        let (exit_code, execution_time, timed_out) = match outcome {
+            Outcome::Finished {
+                exit_code,
+                duration,
+            } => (exit_code, duration, false),
+            Outcome::TimedOut => {
+                notes.push(format!(
+                    "Execution timed out after {}; the interpreter was restarted and its state cleared",
+                    format_secs(self.config.call_timeout)
+                ));
+                (TIMEOUT_EXIT_CODE, self.config.call_timeout, true)
+            }
+            Outcome::Died { exit_code } => {
+                notes.push(format!(
+                    "The Python interpreter exited (exit code {exit_code}); it was restarted and its state cleared"
+                ));
+                (exit_code, Duration::ZERO, false)
+            }
+        };
+        if !matches!(outcome, Outcome::Finished { .. }) {
+            // The old process is dead; its Drop removes its private directory.
+            *slot = None;
+            if !self.closed.load(Ordering::SeqCst) {
+                match self.fresh_interpreter().await {
+                    Ok(fresh) => *slot = Some(fresh),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "restarting the interpreter failed; will retry")
+                    }
+                }
+            }
+        }
+        for note in &notes {
+            append_note(&mut stderr.text, note);
+        }
+        Ok(ExecOutput {
+            stdout: stdout.text,
+            stderr: stderr.text,
+            exit_code,
+            execution_time,
+            timed_out,
+            truncated: stdout.truncated || stderr.truncated,
+        })
+    }
+
+    async fn run_one_shot(
+        &self,
+        program: &Path,
+        args: &[String],
+        limits: Limits,
+    ) -> Result<ExecOutput, SandboxError> {
+        let record = |pgid: u32| {
+            let mut groups = self.lock_groups();
+            // Forget groups that emptied: their ids may be reused by unrelated processes.
+            groups.retain(|&pgid| limits::group_alive(pgid));
+            groups.insert(pgid);
+        };
+        let n = self.seq.fetch_add(1, Ordering::SeqCst);
+        let ctx = RunContext {
+            cwd: self.dir(),
+            env: &self.env,
+            limits,
+            capture_stem: self.private.join(format!("cmd-{n}")),
+            timeout: self.config.call_timeout,
+            output_limit: self.config.output_limit_bytes,
+            on_spawn: &record,
+        };
+        command::run(program, args, ctx).await
+    }
+
+    /// Process id (= group id) of the current interpreter.
+    #[cfg(test)]
+    pub(crate) fn interpreter_pid(&self) -> u32 {
+        self.interp_pid.load(Ordering::SeqCst)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn task_pids(&self) -> Vec<u32> {
+        self.tasks.pids()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // The interpreter and tasks kill their own groups when dropped; commands are ours.
+        limits::kill_group(self.interp_pid.load(Ordering::SeqCst));
+        self.kill_command_groups();
+    }
+}
+
+async fn create_dirs(given: PathBuf, private: PathBuf) -> Result<SessionRoot, SandboxError> {
+    blocking(move || {
+        let io = |what: &Path| {
+            let what = what.display().to_string();
+            move |source| SandboxError::io(format!("creating {what}"), source)
+        };
+        if let Some(parent) = given.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::create_dir(&given).map_err(io(&given))?;
+        let tmp = private.join("tmp");
+        std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+        let canonical = std::fs::canonicalize(&given).map_err(io(&given))?;
+        Ok(SessionRoot { given, canonical })
+    })
+    .await
+}

@@ -1,0 +1,45 @@
+//! The `emulator` binary: its readiness line, its export lines, and a clean stop.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn prints_ready_then_exports_and_stops_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+        .args(["--python", "python3"])
+        .env("RUST_LOG", "off")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("emulator starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let ready = lines.next().unwrap().unwrap();
+    let url = ready
+        .strip_prefix("READY ")
+        .expect("first line is READY <url>");
+    assert!(url.starts_with("http://127.0.0.1:"), "{ready}");
+
+    let exports: Vec<String> = (0..9).map(|_| lines.next().unwrap().unwrap()).collect();
+    for name in [
+        "AWS_ENDPOINT_URL",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_API_KEY",
+    ] {
+        assert!(
+            exports
+                .iter()
+                .any(|l| l.starts_with(&format!("export {name}="))),
+            "missing {name} in {exports:?}"
+        );
+    }
+    assert!(exports.contains(&format!("export AWS_ENDPOINT_URL={url}")));
+
+    // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "clean exit on SIGTERM: {status}");
+}

@@ -1,0 +1,74 @@
+"""Drives the emulator with boto3, as the Python sample set would.
+
+Reads the endpoint and credentials from the environment (AWS_ENDPOINT_URL etc.),
+prints one line per check, exits non-zero on the first failure.
+"""
+
+import base64
+import sys
+
+import boto3
+
+SYSTEM = "aws.codeinterpreter.v1"
+
+
+def results(response):
+    for event in response["stream"]:
+        if "result" in event:
+            yield event["result"]
+
+
+def main():
+    client = boto3.client("bedrock-agentcore")
+    started = client.start_code_interpreter_session(
+        codeInterpreterIdentifier=SYSTEM, name="boto3-check", sessionTimeoutSeconds=900
+    )
+    session = started["sessionId"]
+    print("started", session)
+    try:
+        response = client.invoke_code_interpreter(
+            codeInterpreterIdentifier=SYSTEM,
+            sessionId=session,
+            name="executeCode",
+            arguments={"language": "python", "code": "print(sum(range(10)))"},
+        )
+        texts = [c["text"] for r in results(response) for c in r["content"] if c["type"] == "text"]
+        assert texts == ["45\n"], texts
+        print("executeCode ok")
+
+        payload = bytes(range(256))
+        client.invoke_code_interpreter(
+            codeInterpreterIdentifier=SYSTEM,
+            sessionId=session,
+            name="writeFiles",
+            arguments={"content": [{"path": "bytes.bin", "blob": payload}]},
+        )
+        response = client.invoke_code_interpreter(
+            codeInterpreterIdentifier=SYSTEM,
+            sessionId=session,
+            name="readFiles",
+            arguments={"paths": ["bytes.bin"]},
+        )
+        blocks = [c for r in results(response) for c in r["content"]]
+        resource = blocks[0]["resource"]
+        data = resource.get("blob")
+        if isinstance(data, str):
+            data = base64.b64decode(data)
+        assert data == payload, "binary round trip differs"
+        print("binary round trip ok")
+
+        try:
+            client.get_code_interpreter_session(codeInterpreterIdentifier=SYSTEM, sessionId="NOSUCH")
+        except client.exceptions.ResourceNotFoundException:
+            print("not found ok")
+    finally:
+        client.stop_code_interpreter_session(codeInterpreterIdentifier=SYSTEM, sessionId=session)
+        print("stopped", session)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as err:
+        print("FAILED:", err, file=sys.stderr)
+        sys.exit(1)
