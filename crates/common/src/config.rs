@@ -180,7 +180,9 @@ pub fn init_tracing(verbose: bool) {
             "debug,hyper=info,hyper_util=info,h2=info,rustls=info,aws_smithy_runtime=info,\
              aws_smithy_runtime_api=info,aws_smithy_http=info,aws_sigv4=info,tower=info",
         ),
-        _ => EnvFilter::new("warn"),
+        // The credential chain warns about every provider it tried; the error
+        // returned by `connect` already says what to do.
+        _ => EnvFilter::new("warn,aws_config=error"),
     };
     // A subscriber that is already set (tests, a second call) is fine.
     let _ = tracing_subscriber::fmt()

@@ -139,7 +139,7 @@ impl CodeInterpreterSession {
             .send()
             .await
             .map_err(|err| Error::sdk("InvokeCodeInterpreter", err))?;
-        ExecutionResult::collect(output).await
+        ExecutionResult::from_stream(output).await
     }
 
     /// Runs code (`executeCode`). A failing program is an `Ok` result with

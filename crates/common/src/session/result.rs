@@ -72,8 +72,8 @@ pub struct FileLink {
 }
 
 impl ExecutionResult {
-    /// Reads the whole event stream of one invocation.
-    pub(crate) async fn collect(mut output: Output) -> Result<Self, Error> {
+    /// Reads the whole event stream of one `InvokeCodeInterpreter` call.
+    pub async fn from_stream(mut output: Output) -> Result<Self, Error> {
         let mut collected = Self::default();
         let mut texts = Vec::new();
         while let Some(event) = output
