@@ -134,18 +134,31 @@ async fn dropping_an_unstopped_session_stops_it_in_the_background() {
 }
 
 #[tokio::test]
-#[ignore = "needs the real sandbox (files and commands)"]
 async fn files_round_trip() {
     let (_emulator, client) = setup().await;
     with_session(&client, SessionConfig::named("files"), async |session| {
         session
-            .write_files([FileContent::Text {
-                path: "data.txt".into(),
-                text: "hello".into(),
-            }])
+            .write_files([
+                FileContent::Text {
+                    path: "data.txt".into(),
+                    text: "hello".into(),
+                },
+                FileContent::Bytes {
+                    path: "raw.bin".into(),
+                    bytes: vec![0, 1, 254, 255],
+                },
+            ])
             .await?;
         let read = session.read_files(&["data.txt"]).await?;
         assert_eq!(read.files[0].text.as_deref(), Some("hello"));
+        assert!(read.files[0].uri.ends_with("data.txt"));
+        let bytes = session
+            .execute_python("print(list(open('raw.bin', 'rb').read()))")
+            .await?;
+        assert_eq!(bytes.text.trim(), "[0, 1, 254, 255]");
+        session.execute_python("kept = 41").await?;
+        let kept = session.execute_python("print(kept + 1)").await?;
+        assert_eq!(kept.text.trim(), "42", "state persists between calls");
         let listed = session.list_files(".").await?;
         assert!(listed.links.iter().any(|link| link.name == "data.txt"));
         let ls = session.execute_command("ls").await?;

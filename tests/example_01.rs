@@ -1,0 +1,62 @@
+//! Example 01 run offline as a reader would: the session, the tool call, the
+//! final answer with the numbers the sandbox computed, and the stop.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use support::{assert_transcript, run_example, session_id};
+
+const EXAMPLE: &str = "01_converse_api_with_code_interpreter";
+
+#[test]
+#[ignore = "needs the scripted model (branch model)"]
+fn answers_with_the_computed_statistics() {
+    let run = run_example(EXAMPLE, &["--local"], None);
+    run.assert_success();
+    let out = &run.stdout;
+    session_id(out);
+    let lines: Vec<&str> = out.lines().collect();
+    let executing = lines.iter().position(|l| *l == "[Executing code...]");
+    let output = lines
+        .iter()
+        .position(|l| l.starts_with("[Code output: ") && l.ends_with("...]"));
+    let answer = lines.iter().position(|l| *l == "--- Final Answer ---");
+    assert!(
+        executing < output && output < answer && executing.is_some(),
+        "lines out of order:\n{out}"
+    );
+    let answer_text = lines[answer.unwrap() + 1..].join("\n");
+    assert!(answer_text.contains("5.5"), "{answer_text}");
+    assert!(answer_text.contains("2.87"), "{answer_text}");
+    assert!(lines.last().unwrap().starts_with("[Session stopped: "));
+    assert_transcript("01.txt", out);
+}
+
+#[test]
+#[ignore = "needs the scripted model (branch model)"]
+fn json_reports_two_round_trips() {
+    let run = run_example(EXAMPLE, &["--local", "--json"], None);
+    run.assert_success();
+    let report = run.json();
+    assert_eq!(report["example"], "01");
+    assert_eq!(report["round_trips"], 2);
+    assert_eq!(report["tool_calls"], 1);
+    assert_eq!(report["sessions_started"], 1);
+    assert!(!report["session_id"].as_str().unwrap().is_empty());
+    assert!(report["answer"].as_str().unwrap().contains("5.5"));
+    let usage = &report["usage"];
+    assert!(usage["input_tokens"].as_u64().unwrap() > 0);
+    assert!(usage["output_tokens"].as_u64().unwrap() > 0);
+    assert!(usage["cache_read_input_tokens"].is_u64());
+    assert!(usage["cache_write_input_tokens"].is_u64());
+    assert!(report["wall_ms"].is_u64());
+}
+
+#[test]
+fn an_unknown_model_is_a_clear_error() {
+    let run = run_example(EXAMPLE, &["--local", "--model", "no.such-model-v1:0"], None);
+    assert!(!run.success());
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stdout.contains("[Session started: "), "{}", run.stdout);
+    assert!(!run.stdout.contains("--- Final Answer ---"));
+}
