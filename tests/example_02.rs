@@ -9,7 +9,7 @@ use support::{assert_transcript, run_example, session_id};
 const EXAMPLE: &str = "02_invoke_model_with_code_interpreter";
 
 #[test]
-#[ignore = "needs the scripted model (branch model)"]
+#[ignore = "needs the scripted model (branch model); un-ignore when main has it"]
 fn answers_with_the_computed_statistics() {
     let run = run_example(EXAMPLE, &["--local"], None);
     run.assert_success();
@@ -17,23 +17,24 @@ fn answers_with_the_computed_statistics() {
     session_id(out);
     let lines: Vec<&str> = out.lines().collect();
     let executing = lines.iter().position(|l| *l == "[Executing code...]");
-    let output = lines
-        .iter()
-        .position(|l| l.starts_with("[Code output: ") && l.ends_with("...]"));
+    // The preview is the first 100 characters of the output, which may span lines.
+    let output = lines.iter().position(|l| l.starts_with("[Code output: "));
     let answer = lines.iter().position(|l| *l == "--- Final Answer ---");
     assert!(
         executing < output && output < answer && executing.is_some(),
         "lines out of order:\n{out}"
     );
     let answer_text = lines[answer.unwrap() + 1..].join("\n");
+    assert!(lines[answer.unwrap() - 1].ends_with("...]"), "{out}");
     assert!(answer_text.contains("5.5"), "{answer_text}");
-    assert!(answer_text.contains("2.87"), "{answer_text}");
+    assert!(answer_text.contains("2.8723"), "{answer_text}");
+    assert!(answer_text.contains("3.0277"), "{answer_text}");
     assert!(lines.last().unwrap().starts_with("[Session stopped: "));
     assert_transcript("02.txt", out);
 }
 
 #[test]
-#[ignore = "needs the scripted model (branch model)"]
+#[ignore = "needs the scripted model (branch model); un-ignore when main has it"]
 fn json_reports_two_round_trips() {
     let run = run_example(EXAMPLE, &["--local", "--json"], None);
     run.assert_success();
@@ -50,13 +51,4 @@ fn json_reports_two_round_trips() {
     assert!(usage["cache_read_input_tokens"].is_u64());
     assert!(usage["cache_write_input_tokens"].is_u64());
     assert!(report["wall_ms"].is_u64());
-}
-
-#[test]
-fn an_unknown_model_is_a_clear_error() {
-    let run = run_example(EXAMPLE, &["--local", "--model", "no.such-model-v1:0"], None);
-    assert!(!run.success());
-    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
-    assert!(run.stdout.contains("[Session started: "), "{}", run.stdout);
-    assert!(!run.stdout.contains("--- Final Answer ---"));
 }
