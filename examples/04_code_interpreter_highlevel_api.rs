@@ -109,7 +109,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             ..JsonReport::new("04")
         }
         .wall(wall.elapsed())
-        .with("language", format!("{:?}", args.language).to_lowercase())
+        .with("language", args.language.as_str())
         .with("output", result.text.clone())
         .with("exit_code", result.exit_code)
         .with("is_error", result.is_error);

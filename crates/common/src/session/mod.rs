@@ -62,6 +62,17 @@ pub enum Language {
     Typescript,
 }
 
+impl Language {
+    /// The wire name: `python`, `javascript` or `typescript`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Python => "python",
+            Self::Javascript => "javascript",
+            Self::Typescript => "typescript",
+        }
+    }
+}
+
 impl From<Language> for ProgrammingLanguage {
     fn from(language: Language) -> Self {
         match language {
