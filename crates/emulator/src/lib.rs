@@ -1,1 +1,3 @@
-//! placeholder
+//! Offline emulator of Amazon Bedrock Runtime, AgentCore Code Interpreter and the Anthropic API.
+
+pub mod model;
