@@ -1,1 +1,110 @@
-fn main() {}
+//! `emulator`: runs the offline emulator until Ctrl-C.
+//!
+//! The first line on stdout is `READY http://127.0.0.1:<port>`, then `export` lines
+//! that point any SDK at it:
+//!
+//! ```text
+//! cargo run -p emulator            # then copy the export lines into your shell
+//! eval "$(cargo run -q -p emulator | tail -n +2)"   # not like this: it would block
+//! ```
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use emulator::Emulator;
+
+/// Offline emulator of Bedrock Runtime, AgentCore Code Interpreter, IAM/STS and the
+/// Anthropic Messages API.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, env = "EMULATOR_PORT", default_value_t = 0)]
+    port: u16,
+    /// Region to report.
+    #[arg(long, env = "EMULATOR_REGION", default_value = "us-west-2")]
+    region: String,
+    /// Access key id clients must sign with (default: a fixed local id).
+    #[arg(long, env = "EMULATOR_ACCESS_KEY_ID")]
+    access_key_id: Option<String>,
+    /// Secret access key clients must sign with (default: random per start).
+    #[arg(long, env = "EMULATOR_SECRET_ACCESS_KEY", hide_env_values = true)]
+    secret_access_key: Option<String>,
+    /// API key of the Anthropic route (default: random per start).
+    #[arg(long, env = "EMULATOR_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Python for the sandbox (default: a provisioned venv with numpy, pandas, matplotlib).
+    #[arg(long, env = "AGENTCORE_EMULATOR_PYTHON")]
+    python: Option<PathBuf>,
+    /// Time limit of one executeCode / executeCommand call, in seconds.
+    #[arg(long, env = "EMULATOR_CALL_TIMEOUT", default_value_t = 60)]
+    call_timeout: u64,
+    /// Memory (address-space) limit of each sandbox process, in MiB (0: none).
+    #[arg(long, env = "EMULATOR_MEMORY_LIMIT_MB", default_value_t = 2048)]
+    memory_limit_mb: u64,
+    /// Cap on captured stdout and stderr per call, in KiB.
+    #[arg(long, env = "EMULATOR_OUTPUT_LIMIT_KB", default_value_t = 1024)]
+    output_limit_kb: usize,
+    /// Directory of extra model transcripts (*.toml).
+    #[arg(long, env = "AGENTCORE_EMULATOR_TRANSCRIPTS")]
+    transcripts: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "emulator=info".into()),
+        )
+        .init();
+    let args = Args::parse();
+
+    let mut builder = Emulator::builder()
+        .port(args.port)
+        .region(args.region)
+        .call_timeout(Duration::from_secs(args.call_timeout))
+        .memory_limit_bytes(
+            (args.memory_limit_mb > 0).then_some(args.memory_limit_mb * 1024 * 1024),
+        )
+        .output_limit_bytes(args.output_limit_kb * 1024);
+    if args.access_key_id.is_some() || args.secret_access_key.is_some() {
+        let defaults = emulator::EmulatorConfig::default();
+        builder = builder.credentials(
+            args.access_key_id.unwrap_or(defaults.access_key_id),
+            args.secret_access_key.unwrap_or(defaults.secret_access_key),
+        );
+    }
+    if let Some(key) = args.api_key {
+        builder = builder.api_key(key);
+    }
+    if let Some(python) = args.python {
+        builder = builder.python(python);
+    }
+    if let Some(dir) = args.transcripts {
+        builder = builder.transcripts_dir(dir);
+    }
+    let emulator = builder.start().await.context("starting the emulator")?;
+
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "READY {}", emulator.endpoint())?;
+    for (name, value) in emulator.env_vars() {
+        writeln!(out, "export {name}={value}")?;
+    }
+    out.flush()?;
+    drop(out);
+
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
+    eprintln!(
+        "emulator: stopping ({} live session(s) ended)",
+        emulator.live_sessions()
+    );
+    emulator.shutdown().await;
+    Ok(())
+}

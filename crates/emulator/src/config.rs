@@ -1,0 +1,74 @@
+//! Settings of one emulator instance.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything an emulator is started with. `Default` gives a loopback server on an
+/// ephemeral port with fresh random credentials.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Address to bind; must be a loopback address.
+    pub bind: SocketAddr,
+    /// Region reported to clients (and expected in nothing: any signed region is accepted).
+    pub region: String,
+    /// Account id used in ARNs.
+    pub account_id: String,
+    /// The only access key id the emulator accepts.
+    pub access_key_id: String,
+    /// Its secret, used to check SigV4 signatures.
+    pub secret_access_key: String,
+    /// The API key of the Anthropic route, also accepted as a Bedrock bearer token.
+    pub api_key: String,
+    /// Check SigV4 signatures (on by default).
+    pub verify_signatures: bool,
+    /// Python for the sandbox; `None` provisions one with numpy, pandas and matplotlib.
+    pub python: Option<PathBuf>,
+    /// Where the provisioned Python lives.
+    pub cache_dir: PathBuf,
+    /// Print a progress line while provisioning.
+    pub progress: bool,
+    /// Per-call limit for executeCode and executeCommand.
+    pub call_timeout: Duration,
+    /// Address-space limit of each sandbox process.
+    pub memory_limit_bytes: Option<u64>,
+    /// Process-count limit of each sandbox (best effort).
+    pub max_processes: Option<u64>,
+    /// Cap on captured stdout and stderr, each, per call.
+    pub output_limit_bytes: usize,
+    /// Extra transcripts for the scripted model (`*.toml`).
+    pub transcripts_dir: Option<PathBuf>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            region: "us-west-2".into(),
+            account_id: "123456789012".into(),
+            access_key_id: "AKIAEMULATORLOCAL000".into(),
+            secret_access_key: random_token(40),
+            api_key: format!("sk-ant-emulator-{}", random_token(24)),
+            verify_signatures: true,
+            python: None,
+            cache_dir: crate::sandbox::default_cache_dir(),
+            progress: true,
+            call_timeout: Duration::from_secs(60),
+            memory_limit_bytes: Some(2 * 1024 * 1024 * 1024),
+            max_processes: Some(256),
+            output_limit_bytes: 1024 * 1024,
+            transcripts_dir: std::env::var_os("AGENTCORE_EMULATOR_TRANSCRIPTS").map(PathBuf::from),
+        }
+    }
+}
+
+/// A random alphanumeric string.
+pub fn random_token(len: usize) -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}

@@ -1,0 +1,46 @@
+//! Shared by the emulator's integration tests: SDK clients pointed at an emulator.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_bedrockagentcore::config::{Credentials, Region};
+use emulator::Emulator;
+
+/// An emulator whose sandbox uses `python3` from PATH (no provisioning) unless the
+/// test asks for the provisioned one.
+pub async fn emulator() -> Emulator {
+    Emulator::builder()
+        .python("python3")
+        .progress(false)
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+/// SDK settings that point every client at the emulator with its credentials.
+pub async fn sdk_config(emulator: &Emulator) -> SdkConfig {
+    sdk_config_with(emulator, emulator.secret_access_key()).await
+}
+
+/// The same, signing with another secret (to test signature checks).
+pub async fn sdk_config_with(emulator: &Emulator, secret: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(emulator.endpoint())
+        .region(Region::new(emulator.region().to_owned()))
+        .credentials_provider(Credentials::new(
+            emulator.access_key_id(),
+            secret,
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await
+}
+
+pub async fn agentcore(emulator: &Emulator) -> aws_sdk_bedrockagentcore::Client {
+    aws_sdk_bedrockagentcore::Client::new(&sdk_config(emulator).await)
+}
+
+pub async fn control(emulator: &Emulator) -> aws_sdk_bedrockagentcorecontrol::Client {
+    aws_sdk_bedrockagentcorecontrol::Client::new(&sdk_config(emulator).await)
+}
