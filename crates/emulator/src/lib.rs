@@ -16,6 +16,7 @@
 pub mod agentcore;
 pub mod anthropic;
 pub mod auth;
+pub mod bedrock;
 pub mod config;
 pub mod error;
 pub mod eventstream;

@@ -76,6 +76,35 @@ fn tool_result_text(content: Option<&ToolResultContent>) -> String {
 }
 
 impl MessagesRequest {
+    /// Parses a request body; errors name the field that is wrong (`messages[1].content: ...`).
+    pub fn from_json(body: &[u8]) -> Result<Self, ModelError> {
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
+        let Some(object) = value.as_object() else {
+            return Err(invalid("the body must be a JSON object"));
+        };
+        if !object
+            .get("max_tokens")
+            .is_some_and(serde_json::Value::is_u64)
+        {
+            return Err(invalid("max_tokens: a positive integer is required"));
+        }
+        let Some(messages) = object.get("messages").and_then(|m| m.as_array()) else {
+            return Err(invalid("messages: a list of messages is required"));
+        };
+        for (i, m) in messages.iter().enumerate() {
+            serde_json::from_value::<super::anthropic_types::MessageParam>(m.clone())
+                .map_err(|e| invalid(format!("messages[{i}]: {e}")))?;
+        }
+        if let Some(tools) = object.get("tools").and_then(|t| t.as_array()) {
+            for (i, t) in tools.iter().enumerate() {
+                serde_json::from_value::<super::anthropic_types::ToolParam>(t.clone())
+                    .map_err(|e| invalid(format!("tools[{i}]: {e}")))?;
+            }
+        }
+        serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+    }
+
     /// The neutral conversation, with prompt blocks and cache points from `cache_control`.
     pub fn to_conversation(&self, api: Api, model_id: &str) -> Result<Conversation, ModelError> {
         if self.messages.is_empty() {
