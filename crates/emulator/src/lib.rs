@@ -16,11 +16,13 @@
 pub mod agentcore;
 pub mod anthropic;
 pub mod auth;
+pub mod bedrock;
 pub mod config;
 pub mod error;
 pub mod eventstream;
 mod handle;
 pub mod iam;
+pub mod model;
 pub mod sandbox;
 pub mod server;
 pub mod state;

@@ -11,6 +11,7 @@ use axum::routing::{get, post, put};
 
 use crate::agentcore::{control, invoke, sessions};
 use crate::auth::{self, MAX_BODY_BYTES};
+use crate::bedrock;
 use crate::error::AwsError;
 use crate::state::AppState;
 
@@ -38,6 +39,17 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(sessions::list),
         )
         .route("/code-interpreters/{id}/tools/invoke", post(invoke::invoke))
+        // Bedrock Runtime.
+        .route("/model/{model_id}/converse", post(bedrock::converse))
+        .route(
+            "/model/{model_id}/converse-stream",
+            post(bedrock::converse_stream),
+        )
+        .route("/model/{model_id}/invoke", post(bedrock::invoke_model))
+        .route(
+            "/model/{model_id}/invoke-with-response-stream",
+            post(bedrock::invoke_model_with_response_stream),
+        )
         // IAM and STS (query protocol).
         .route("/", post(crate::iam::dispatch))
         .fallback(unknown_operation)

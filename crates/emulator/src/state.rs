@@ -6,6 +6,7 @@ use crate::agentcore::control::InterpreterStore;
 use crate::agentcore::sessions::SessionStore;
 use crate::config::EmulatorConfig;
 use crate::iam::IamStore;
+use crate::model::ModelService;
 use crate::sandbox::SandboxConfig;
 
 /// One emulator's services and their data.
@@ -20,6 +21,8 @@ pub struct AppState {
     pub interpreters: InterpreterStore,
     /// IAM roles and their inline policies.
     pub iam: IamStore,
+    /// The scripted model behind Bedrock Runtime and the Anthropic API.
+    pub model: ModelService,
 }
 
 impl AppState {
@@ -37,7 +40,9 @@ impl AppState {
             max_processes: config.max_processes,
             output_limit_bytes: config.output_limit_bytes,
         };
+        let model = ModelService::new(config.transcripts_dir.as_deref())?;
         Ok(Self {
+            model,
             sessions: SessionStore::default(),
             interpreters: InterpreterStore::default(),
             iam: IamStore::default(),

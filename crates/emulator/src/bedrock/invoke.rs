@@ -1,0 +1,94 @@
+//! `POST /model/{modelId}/invoke` and `/invoke-with-response-stream` with an Anthropic
+//! Messages body (WIRE.md §6).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use serde_json::json;
+
+use super::{elapsed_ms, model_error};
+use crate::error::AwsError;
+use crate::eventstream::{event_frame, stream_response};
+use crate::model::{
+    Api, InvocationMetrics, MessageResponse, MessagesRequest, StreamEvent, stream_events,
+};
+use crate::state::AppState;
+
+fn message_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<MessageResponse, AwsError> {
+    let request = MessagesRequest::from_json(body).map_err(model_error)?;
+    let conversation = request
+        .to_conversation(Api::InvokeModel, model_id)
+        .map_err(model_error)?;
+    let reply = state.model.respond(&conversation).map_err(model_error)?;
+    let id = format!(
+        "msg_bdrk_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..24]
+    );
+    Ok(MessageResponse::from_reply(&reply, model_id, id))
+}
+
+/// InvokeModel: the response Message as JSON.
+pub async fn invoke_model(
+    State(state): State<Arc<AppState>>,
+    Path(model_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AwsError> {
+    let start = Instant::now();
+    let message = message_for(&state, &model_id, &body)?;
+    let usage = message.usage;
+    let mut response = Json(message).into_response();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            "x-amzn-bedrock-input-token-count",
+            u64::from(usage.input_tokens),
+        ),
+        (
+            "x-amzn-bedrock-output-token-count",
+            u64::from(usage.output_tokens),
+        ),
+        ("x-amzn-bedrock-invocation-latency", elapsed_ms(start)),
+    ] {
+        headers.insert(name, HeaderValue::from(value));
+    }
+    Ok(response)
+}
+
+/// InvokeModelWithResponseStream: one `chunk` event per Anthropic stream event, its JSON in
+/// base64 under `bytes`; the last one carries Bedrock's invocation metrics.
+pub async fn invoke_model_with_response_stream(
+    State(state): State<Arc<AppState>>,
+    Path(model_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AwsError> {
+    let start = Instant::now();
+    let message = message_for(&state, &model_id, &body)?;
+    let mut events = stream_events(&message);
+    let latency = elapsed_ms(start);
+    if let Some(StreamEvent::MessageStop { invocation_metrics }) = events.last_mut() {
+        *invocation_metrics = Some(InvocationMetrics {
+            input_token_count: message.usage.input_tokens,
+            output_token_count: message.usage.output_tokens,
+            invocation_latency: latency,
+            first_byte_latency: latency,
+        });
+    }
+    let frames: Vec<Bytes> = events
+        .iter()
+        .map(|event| {
+            let bytes = serde_json::to_vec(event).unwrap_or_default();
+            event_frame("chunk", &json!({"bytes": BASE64.encode(bytes)}))
+        })
+        .collect();
+    Ok(stream_response(
+        futures::stream::iter(frames),
+        &[("x-amzn-bedrock-content-type", "application/json".to_owned())],
+    ))
+}

@@ -1,0 +1,43 @@
+//! Bedrock Runtime: Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream
+//! (WIRE.md §5–§7), answered by the scripted model ([`crate::model`]).
+//!
+//! Every operation converts its body into a [`crate::model::Conversation`], asks
+//! [`crate::model::ModelService::respond`], and writes the reply back in its own format. A body
+//! that cannot be read, or a conversation no transcript matches, is a `ValidationException`
+//! whose message says what is wrong.
+
+mod converse;
+pub mod converse_types;
+mod invoke;
+
+use axum::http::StatusCode;
+
+pub use converse::{converse, converse_stream};
+pub use invoke::{invoke_model, invoke_model_with_response_stream};
+
+use crate::error::AwsError;
+use crate::model::ModelError;
+
+/// Bedrock's `ValidationException` (400, `{"message"}` only).
+fn validation(message: impl Into<String>) -> AwsError {
+    AwsError::new(StatusCode::BAD_REQUEST, "ValidationException", message)
+}
+
+/// The AWS error for a model failure.
+fn model_error(err: ModelError) -> AwsError {
+    match err {
+        ModelError::NoTranscript(nt) => validation(nt.to_string()),
+        ModelError::InvalidRequest { reason } => {
+            validation(format!("The request body is not valid: {reason}"))
+        }
+        other => {
+            tracing::error!(error = %other, "scripted model failed");
+            AwsError::internal(other.to_string())
+        }
+    }
+}
+
+/// Milliseconds since `start`, for `latencyMs`.
+fn elapsed_ms(start: std::time::Instant) -> u64 {
+    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
