@@ -9,7 +9,6 @@ use support::{assert_transcript, run_example, session_id};
 const EXAMPLE: &str = "01_converse_api_with_code_interpreter";
 
 #[test]
-#[ignore = "needs the scripted model (branch model); un-ignore when main has it"]
 fn answers_with_the_computed_statistics() {
     let run = run_example(EXAMPLE, &["--local"], None);
     run.assert_success();
@@ -34,7 +33,6 @@ fn answers_with_the_computed_statistics() {
 }
 
 #[test]
-#[ignore = "needs the scripted model (branch model); un-ignore when main has it"]
 fn json_reports_two_round_trips() {
     let run = run_example(EXAMPLE, &["--local", "--json"], None);
     run.assert_success();
