@@ -225,7 +225,10 @@ impl Emulator {
             loop {
                 tokio::select! {
                     _ = reaper_cancel.cancelled() => break,
-                    _ = tick.tick() => reaper_state.sessions.reap_expired().await,
+                    _ = tick.tick() => {
+                        reaper_state.sessions.reap_expired().await;
+                        reaper_state.containers.reap_expired().await;
+                    }
                 }
             }
         });
@@ -286,6 +289,11 @@ impl Emulator {
         self.state.sessions.live()
     }
 
+    /// The number of live code-execution containers of the Anthropic route.
+    pub fn live_containers(&self) -> usize {
+        self.state.containers.live()
+    }
+
     /// The number of custom code interpreters.
     pub fn custom_interpreters(&self) -> usize {
         self.state.interpreters.len()
@@ -316,6 +324,7 @@ impl Emulator {
     pub async fn shutdown(mut self) {
         self.cancel.cancel();
         self.state.sessions.terminate_all().await;
+        self.state.containers.shutdown_all().await;
         for task in self.tasks.drain(..) {
             if tokio::time::timeout(Duration::from_secs(5), task)
                 .await
@@ -332,6 +341,7 @@ impl Drop for Emulator {
         self.cancel.cancel();
         // Dropping the sandboxes kills their process groups synchronously.
         self.state.sessions.kill_all_now();
+        self.state.containers.kill_all_now();
         for task in &self.tasks {
             task.abort();
         }

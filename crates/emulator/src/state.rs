@@ -23,6 +23,8 @@ pub struct AppState {
     pub iam: IamStore,
     /// The scripted model behind Bedrock Runtime and the Anthropic API.
     pub model: ModelService,
+    /// Code-execution containers of the Anthropic API.
+    pub containers: crate::anthropic::containers::ContainerStore,
 }
 
 impl AppState {
@@ -44,6 +46,7 @@ impl AppState {
         Ok(Self {
             model,
             sessions: SessionStore::default(),
+            containers: Default::default(),
             interpreters: InterpreterStore::default(),
             iam: IamStore::default(),
             sandbox,

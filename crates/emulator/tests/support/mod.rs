@@ -16,6 +16,16 @@ pub async fn emulator() -> Emulator {
         .expect("emulator starts")
 }
 
+/// An emulator whose sandbox has numpy, pandas and matplotlib (provisioned into the
+/// user cache on first use, as `--local` runs do).
+pub async fn emulator_with_numpy() -> Emulator {
+    Emulator::builder()
+        .progress(false)
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
 /// SDK settings that point every client at the emulator with its credentials.
 pub async fn sdk_config(emulator: &Emulator) -> SdkConfig {
     sdk_config_with(emulator, emulator.secret_access_key()).await

@@ -1,0 +1,341 @@
+//! `POST /v1/messages`: the Anthropic Messages API with the server-side code
+//! execution tool. Server tool calls of the scripted model are executed here, in a
+//! container's sandbox, and the whole turn comes back in one response.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde_json::Value;
+
+use super::containers::Lease;
+use super::error::AnthropicError;
+use super::server_tools::{self, SERVER_TOOL_NAMES};
+use crate::model::{
+    AnthropicUsage, Api, ContainerInfo, ContentBlockParam, ContentParam, MessageParam,
+    MessageResponse, MessageRole, MessagesRequest, ModelError, ResponseBlock, StopReason,
+    stream_events,
+};
+use crate::state::AppState;
+
+/// How many server-tool rounds one response may hold before it pauses with
+/// `pause_turn` (the client sends the conversation back to continue).
+const MAX_SERVER_ROUNDS: usize = 8;
+
+/// The two code execution tool versions and the beta each needs.
+const CODE_EXECUTION_TOOLS: [(&str, &str); 2] = [
+    ("code_execution_20250825", "code-execution-2025-08-25"),
+    ("code_execution_20250522", "code-execution-2025-05-22"),
+];
+
+fn model_error(err: ModelError) -> AnthropicError {
+    AnthropicError::invalid_request(err.to_string())
+}
+
+/// Checks the headers the API requires: the version, and the beta of a code
+/// execution tool in the request.
+fn check_headers(headers: &HeaderMap, request: &MessagesRequest) -> Result<(), AnthropicError> {
+    if !headers.contains_key("anthropic-version") {
+        return Err(AnthropicError::invalid_request(
+            "anthropic-version: header is required (for example 2023-06-01)",
+        ));
+    }
+    let betas: Vec<&str> = headers
+        .get_all("anthropic-beta")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    for tool in &request.tools {
+        let Some(kind) = tool.kind.as_deref() else {
+            continue;
+        };
+        if let Some((_, beta)) = CODE_EXECUTION_TOOLS.iter().find(|(t, _)| *t == kind)
+            && !betas.contains(beta)
+        {
+            return Err(AnthropicError::invalid_request(format!(
+                "tools: the {kind} tool needs the beta header 'anthropic-beta: {beta}'"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn container_id(request: &MessagesRequest) -> Option<String> {
+    match request.container.as_ref()? {
+        Value::String(id) => Some(id.clone()),
+        Value::Object(object) => object.get("id").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn is_server_result(block: &ContentBlockParam) -> bool {
+    matches!(
+        block,
+        ContentBlockParam::CodeExecutionToolResult { .. }
+            | ContentBlockParam::BashCodeExecutionToolResult { .. }
+            | ContentBlockParam::TextEditorCodeExecutionToolResult { .. }
+    )
+}
+
+/// A response the client sends back holds several model turns in one assistant
+/// message; the scripted model counts turns by assistant messages, so split it after
+/// each server tool result that is followed by more of the model's output.
+fn split_rounds(messages: Vec<MessageParam>) -> Vec<MessageParam> {
+    let mut out = Vec::with_capacity(messages.len());
+    for message in messages {
+        let ContentParam::Blocks(blocks) = &message.content else {
+            out.push(message);
+            continue;
+        };
+        if message.role != MessageRole::Assistant {
+            out.push(message);
+            continue;
+        }
+        let mut round: Vec<ContentBlockParam> = Vec::new();
+        let mut after_result = false;
+        for block in blocks {
+            let result = is_server_result(block);
+            if after_result && !result && !round.is_empty() {
+                out.push(MessageParam {
+                    role: MessageRole::Assistant,
+                    content: ContentParam::Blocks(std::mem::take(&mut round)),
+                });
+            }
+            after_result = result;
+            round.push(block.clone());
+        }
+        if !round.is_empty() {
+            out.push(MessageParam {
+                role: MessageRole::Assistant,
+                content: ContentParam::Blocks(round),
+            });
+        }
+    }
+    out
+}
+
+fn to_param(block: &ResponseBlock) -> ContentBlockParam {
+    match block.clone() {
+        ResponseBlock::Text { text } => ContentBlockParam::Text {
+            text,
+            cache_control: None,
+        },
+        ResponseBlock::ToolUse { id, name, input } => ContentBlockParam::ToolUse {
+            id,
+            name,
+            input,
+            cache_control: None,
+        },
+        ResponseBlock::ServerToolUse { id, name, input } => ContentBlockParam::ServerToolUse {
+            id,
+            name,
+            input,
+            cache_control: None,
+        },
+        ResponseBlock::CodeExecutionToolResult {
+            tool_use_id,
+            content,
+        } => ContentBlockParam::CodeExecutionToolResult {
+            tool_use_id,
+            content,
+            cache_control: None,
+        },
+        ResponseBlock::BashCodeExecutionToolResult {
+            tool_use_id,
+            content,
+        } => ContentBlockParam::BashCodeExecutionToolResult {
+            tool_use_id,
+            content,
+            cache_control: None,
+        },
+        ResponseBlock::TextEditorCodeExecutionToolResult {
+            tool_use_id,
+            content,
+        } => ContentBlockParam::TextEditorCodeExecutionToolResult {
+            tool_use_id,
+            content,
+            cache_control: None,
+        },
+    }
+}
+
+fn add_usage(total: &mut AnthropicUsage, more: &AnthropicUsage) {
+    total.input_tokens += more.input_tokens;
+    total.output_tokens += more.output_tokens;
+    total.cache_creation_input_tokens += more.cache_creation_input_tokens;
+    total.cache_read_input_tokens += more.cache_read_input_tokens;
+    total.cache_creation.ephemeral_5m_input_tokens += more.cache_creation.ephemeral_5m_input_tokens;
+    total.cache_creation.ephemeral_1h_input_tokens += more.cache_creation.ephemeral_1h_input_tokens;
+}
+
+async fn container_for(
+    state: &AppState,
+    requested: Option<&str>,
+    current: &mut Option<Lease>,
+) -> Result<(), AnthropicError> {
+    if current.is_some() {
+        return Ok(());
+    }
+    *current = Some(match requested {
+        Some(id) => state.containers.reuse(id).ok_or_else(|| {
+            AnthropicError::invalid_request(format!(
+                "container: '{id}' was not found or has expired; omit `container` to get a new one"
+            ))
+        })?,
+        None => state
+            .containers
+            .create(&state.sandbox)
+            .await
+            .map_err(|err| AnthropicError::api(format!("could not start a container: {err}")))?,
+    });
+    Ok(())
+}
+
+/// Plays the model until its turn ends, executing server tool calls in between.
+async fn complete(
+    state: &AppState,
+    request: MessagesRequest,
+) -> Result<MessageResponse, AnthropicError> {
+    let model = request
+        .model
+        .clone()
+        .filter(|m| !m.is_empty())
+        .ok_or_else(|| AnthropicError::invalid_request("model: field required"))?;
+    let requested_container = container_id(&request);
+    if let Some(id) = &requested_container {
+        // Fail early on a stale id, before the model runs.
+        if state.containers.reuse(id).is_none() {
+            return Err(AnthropicError::invalid_request(format!(
+                "container: '{id}' was not found or has expired; omit `container` to get a new one"
+            )));
+        }
+    }
+    let mut working = request;
+    working.messages = split_rounds(std::mem::take(&mut working.messages));
+
+    let mut content = Vec::new();
+    let mut usage = AnthropicUsage::default();
+    let mut stop_reason = "pause_turn";
+    let mut lease: Option<Lease> = None;
+    for _ in 0..MAX_SERVER_ROUNDS {
+        let conversation = working
+            .to_conversation(Api::Anthropic, &model)
+            .map_err(model_error)?;
+        let reply = state.model.respond(&conversation).map_err(model_error)?;
+        add_usage(&mut usage, &AnthropicUsage::from(&reply.usage));
+        let reply_message = MessageResponse::from_reply(&reply, &model, String::new());
+
+        let mut round = Vec::new();
+        let mut ran_server_tool = false;
+        let mut client_tool = false;
+        for block in reply_message.content {
+            round.push(block.clone());
+            match &block {
+                ResponseBlock::ServerToolUse { id, name, input }
+                    if SERVER_TOOL_NAMES.contains(&name.as_str()) =>
+                {
+                    container_for(state, requested_container.as_deref(), &mut lease).await?;
+                    if let Some(lease) = &lease {
+                        round.push(server_tools::run(&lease.sandbox, id, name, input).await);
+                        ran_server_tool = true;
+                    }
+                }
+                ResponseBlock::ToolUse { .. } => client_tool = true,
+                _ => {}
+            }
+        }
+        working.messages.push(MessageParam {
+            role: MessageRole::Assistant,
+            content: ContentParam::Blocks(round.iter().map(to_param).collect()),
+        });
+        content.extend(round);
+        if client_tool || !ran_server_tool || reply.stop_reason != StopReason::ToolUse {
+            stop_reason = match reply.stop_reason {
+                StopReason::ToolUse if !client_tool => "end_turn",
+                other => other.as_str(),
+            };
+            break;
+        }
+    }
+
+    let container = lease
+        .map(|lease| ContainerInfo {
+            id: lease.id,
+            expires_at: crate::agentcore::timestamp(lease.expires_at),
+        })
+        .or_else(|| {
+            requested_container.and_then(|id| {
+                state.containers.reuse(&id).map(|lease| ContainerInfo {
+                    id: lease.id,
+                    expires_at: crate::agentcore::timestamp(lease.expires_at),
+                })
+            })
+        });
+    Ok(MessageResponse {
+        id: format!("msg_emu_{}", crate::config::random_token(20)),
+        kind: "message".into(),
+        role: MessageRole::Assistant,
+        model,
+        content,
+        stop_reason: Some(stop_reason.to_owned()),
+        stop_sequence: None,
+        usage,
+        container,
+    })
+}
+
+fn sse(message: &MessageResponse) -> Response {
+    let mut body = String::new();
+    for event in stream_events(message) {
+        let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".into());
+        body.push_str(&format!("event: {}\ndata: {data}\n\n", event.name()));
+    }
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/event-stream"),
+    );
+    response
+}
+
+/// `POST /v1/messages`.
+pub async fn create_message(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let started = Instant::now();
+    let outcome = async {
+        let request = MessagesRequest::from_json(&body).map_err(model_error)?;
+        check_headers(&headers, &request)?;
+        let stream = request.stream.unwrap_or(false);
+        let message = complete(&state, request).await?;
+        Ok::<_, AnthropicError>((stream, message))
+    }
+    .await;
+    match outcome {
+        Ok((stream, message)) => {
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "messages"
+            );
+            let request_id = format!("req_emu_{}", crate::config::random_token(20));
+            let mut response = if stream {
+                sse(&message)
+            } else {
+                axum::Json(message).into_response()
+            };
+            if let Ok(value) = header::HeaderValue::from_str(&request_id) {
+                response.headers_mut().insert("request-id", value);
+            }
+            response
+        }
+        Err(err) => err.into_response(),
+    }
+}
