@@ -59,12 +59,11 @@ impl CommonArgs {
         }
         let sdk_config = loader.load().await;
         check_credentials(&sdk_config).await?;
-        let anthropic = AnthropicEndpoint {
-            base_url: std::env::var("ANTHROPIC_BASE_URL")
-                .unwrap_or_else(|_| "https://api.anthropic.com".to_owned()),
-            api_key: std::env::var("ANTHROPIC_API_KEY").ok(),
-        };
-        Ok(Clients::new(sdk_config, anthropic, None))
+        Ok(Clients::new(
+            sdk_config,
+            AnthropicEndpoint::from_env(),
+            None,
+        ))
     }
 
     async fn connect_local(&self) -> Result<Clients, Error> {
@@ -117,6 +116,22 @@ pub struct AnthropicEndpoint {
     pub base_url: String,
     /// `ANTHROPIC_API_KEY`, or the emulator's key.
     pub api_key: Option<String>,
+}
+
+impl AnthropicEndpoint {
+    /// The Anthropic API as the official SDKs find it: `ANTHROPIC_BASE_URL`
+    /// (default `https://api.anthropic.com`) and `ANTHROPIC_API_KEY`.
+    pub fn from_env() -> Self {
+        Self {
+            base_url: std::env::var("ANTHROPIC_BASE_URL")
+                .ok()
+                .filter(|url| !url.is_empty())
+                .unwrap_or_else(|| "https://api.anthropic.com".to_owned()),
+            api_key: std::env::var("ANTHROPIC_API_KEY")
+                .ok()
+                .filter(|key| !key.is_empty()),
+        }
+    }
 }
 
 /// Every client an example may need, all built from one `SdkConfig`.

@@ -57,6 +57,29 @@ pub enum Error {
     #[error("no final answer after {max_turns} model calls (the loop's turn limit)")]
     TurnLimit { max_turns: usize },
 
+    /// No Anthropic API key was given (example 00 against the real API).
+    #[error(
+        "ANTHROPIC_API_KEY is not set: export your Anthropic API key, or add --local to run \
+         offline against the embedded emulator"
+    )]
+    NoAnthropicKey,
+
+    /// The Anthropic API could not be reached or its answer not read.
+    #[error("calling the Anthropic API at {url} failed")]
+    Http {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// The Anthropic API answered with an error body.
+    #[error("the Anthropic API answered {status} {kind}: {message}")]
+    AnthropicApi {
+        status: u16,
+        kind: String,
+        message: String,
+    },
+
     /// Ctrl-C arrived while a session was open; the session was stopped.
     #[error("interrupted by Ctrl-C (the session was stopped)")]
     Interrupted,

@@ -38,6 +38,9 @@ pub struct EmulatorConfig {
     pub output_limit_bytes: usize,
     /// Extra transcripts for the scripted model (`*.toml`).
     pub transcripts_dir: Option<PathBuf>,
+    /// Server-tool rounds one Anthropic response may hold before it stops with
+    /// `pause_turn` (the client then sends the conversation back to continue).
+    pub anthropic_max_server_rounds: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -58,6 +61,7 @@ impl Default for EmulatorConfig {
             max_processes: Some(256),
             output_limit_bytes: 1024 * 1024,
             transcripts_dir: std::env::var_os("AGENTCORE_EMULATOR_TRANSCRIPTS").map(PathBuf::from),
+            anthropic_max_server_rounds: 8,
         }
     }
 }

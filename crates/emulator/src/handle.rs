@@ -106,6 +106,12 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Server-tool rounds per Anthropic response before `pause_turn` (default 8).
+    pub fn anthropic_max_server_rounds(mut self, rounds: usize) -> Self {
+        self.config.anthropic_max_server_rounds = rounds.max(1);
+        self
+    }
+
     /// Check SigV4 signatures (default true).
     pub fn verify_signatures(mut self, verify: bool) -> Self {
         self.config.verify_signatures = verify;

@@ -106,3 +106,125 @@ pub enum TextEditorCodeExecutionContent {
     #[serde(untagged)]
     Other(Value),
 }
+
+/// What one code execution result block reports, in a printable form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeOutput {
+    /// Which tool produced it: `bash`, `text_editor` or `code_execution`.
+    pub tool: &'static str,
+    /// Standard output, or a summary of a file operation.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// The exit status of the command (0 for file operations).
+    pub return_code: i64,
+    /// The tool's error code, when the call itself failed.
+    pub error: Option<String>,
+}
+
+impl std::fmt::Display for CodeOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(error) = &self.error {
+            return write!(f, "[{}] error: {error}", self.tool);
+        }
+        write!(f, "{}", self.stdout.trim_end())?;
+        if !self.stderr.trim().is_empty() {
+            write!(f, "\n[stderr] {}", self.stderr.trim_end())?;
+        }
+        if self.return_code != 0 {
+            write!(f, "\n[return code] {}", self.return_code)?;
+        }
+        Ok(())
+    }
+}
+
+fn exec_output(tool: &'static str, stdout: &str, stderr: &str, return_code: i64) -> CodeOutput {
+    CodeOutput {
+        tool,
+        stdout: stdout.to_owned(),
+        stderr: stderr.to_owned(),
+        return_code,
+        error: None,
+    }
+}
+
+fn failed(tool: &'static str, error: String) -> CodeOutput {
+    CodeOutput {
+        tool,
+        stdout: String::new(),
+        stderr: String::new(),
+        return_code: 0,
+        error: Some(error),
+    }
+}
+
+impl CodeExecutionContent {
+    /// The printable output of a `code_execution_tool_result`.
+    pub fn output(&self) -> CodeOutput {
+        match self {
+            Self::CodeExecutionResult {
+                stdout,
+                stderr,
+                return_code,
+                ..
+            } => exec_output("code_execution", stdout, stderr, *return_code),
+            Self::EncryptedCodeExecutionResult {
+                stderr,
+                return_code,
+                ..
+            } => exec_output("code_execution", "(encrypted output)", stderr, *return_code),
+            Self::CodeExecutionToolResultError { error_code } => {
+                failed("code_execution", error_code.clone())
+            }
+            Self::Other(value) => failed("code_execution", format!("unknown result {value}")),
+        }
+    }
+}
+
+impl BashCodeExecutionContent {
+    /// The printable output of a `bash_code_execution_tool_result`.
+    pub fn output(&self) -> CodeOutput {
+        match self {
+            Self::BashCodeExecutionResult {
+                stdout,
+                stderr,
+                return_code,
+                ..
+            } => exec_output("bash", stdout, stderr, *return_code),
+            Self::BashCodeExecutionToolResultError { error_code } => {
+                failed("bash", error_code.clone())
+            }
+            Self::Other(value) => failed("bash", format!("unknown result {value}")),
+        }
+    }
+}
+
+impl TextEditorCodeExecutionContent {
+    /// The printable output of a `text_editor_code_execution_tool_result`.
+    pub fn output(&self) -> CodeOutput {
+        let summary = match self {
+            Self::TextEditorCodeExecutionViewResult { content, .. } => content.clone(),
+            Self::TextEditorCodeExecutionCreateResult { is_file_update } => if *is_file_update {
+                "file updated"
+            } else {
+                "file created"
+            }
+            .to_owned(),
+            Self::TextEditorCodeExecutionStrReplaceResult { new_lines, .. } => {
+                format!("file edited ({} new line(s))", new_lines.unwrap_or(0))
+            }
+            Self::TextEditorCodeExecutionToolResultError {
+                error_code,
+                error_message,
+            } => {
+                let detail = error_message.as_deref().unwrap_or_default();
+                return failed(
+                    "text_editor",
+                    format!("{error_code} {detail}").trim().to_owned(),
+                );
+            }
+            Self::Other(value) => return failed("text_editor", format!("unknown result {value}")),
+        };
+        exec_output("text_editor", &summary, "", 0)
+    }
+}

@@ -218,6 +218,17 @@ pub enum ContentBlock {
 }
 
 impl ContentBlock {
+    /// The output of a code execution result block of either tool version, or
+    /// `None` for any other block.
+    pub fn code_output(&self) -> Option<super::CodeOutput> {
+        match self {
+            Self::CodeExecutionToolResult { content, .. } => Some(content.output()),
+            Self::BashCodeExecutionToolResult { content, .. } => Some(content.output()),
+            Self::TextEditorCodeExecutionToolResult { content, .. } => Some(content.output()),
+            _ => None,
+        }
+    }
+
     /// A text block.
     pub fn text(text: impl Into<String>) -> Self {
         Self::Text {

@@ -22,10 +22,6 @@ use crate::model::{
 };
 use crate::state::AppState;
 
-/// How many server-tool rounds one response may hold before it pauses with
-/// `pause_turn` (the client sends the conversation back to continue).
-const MAX_SERVER_ROUNDS: usize = 8;
-
 /// The two code execution tool versions and the beta each needs.
 const CODE_EXECUTION_TOOLS: [(&str, &str); 2] = [
     ("code_execution_20250825", "code-execution-2025-08-25"),
@@ -223,7 +219,7 @@ async fn complete(
     let mut usage = AnthropicUsage::default();
     let mut stop_reason = "pause_turn";
     let mut lease: Option<Lease> = None;
-    for _ in 0..MAX_SERVER_ROUNDS {
+    for _ in 0..state.config.anthropic_max_server_rounds {
         let conversation = working
             .to_conversation(Api::Anthropic, &model)
             .map_err(model_error)?;

@@ -1,0 +1,65 @@
+//! A minimal client of the Anthropic Messages API (`POST {base}/v1/messages`), for
+//! example 00: plain reqwest and this crate's serde types.
+
+use serde::Deserialize;
+
+use super::types::{MessagesRequest, MessagesResponse};
+use crate::config::AnthropicEndpoint;
+use crate::error::Error;
+
+/// The API version header value the examples send.
+pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    #[serde(rename = "type")]
+    kind: String,
+    message: String,
+}
+
+/// Sends one Messages request with the given beta features and returns the parsed
+/// response; an error body becomes [`Error::AnthropicApi`].
+pub async fn create_message(
+    http: &reqwest::Client,
+    endpoint: &AnthropicEndpoint,
+    betas: &[&str],
+    request: &MessagesRequest,
+) -> Result<MessagesResponse, Error> {
+    let key = endpoint.api_key.as_deref().ok_or(Error::NoAnthropicKey)?;
+    let url = format!("{}/v1/messages", endpoint.base_url.trim_end_matches('/'));
+    let http_error = |source| Error::Http {
+        url: url.clone(),
+        source,
+    };
+    let mut call = http
+        .post(&url)
+        .header("x-api-key", key)
+        .header("anthropic-version", ANTHROPIC_VERSION)
+        .json(request);
+    if !betas.is_empty() {
+        call = call.header("anthropic-beta", betas.join(","));
+    }
+    let response = call.send().await.map_err(http_error)?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(http_error)?;
+    if !status.is_success() {
+        let (kind, message) = match serde_json::from_slice::<ErrorBody>(&body) {
+            Ok(parsed) => (parsed.error.kind, parsed.error.message),
+            Err(_) => (
+                "unknown_error".to_owned(),
+                String::from_utf8_lossy(&body).chars().take(500).collect(),
+            ),
+        };
+        return Err(Error::AnthropicApi {
+            status: status.as_u16(),
+            kind,
+            message,
+        });
+    }
+    serde_json::from_slice(&body).map_err(Error::json("read the Messages response"))
+}

@@ -1,0 +1,138 @@
+//! Example 00: the "before" — Anthropic's server-side code execution tool.
+//!
+//! One call to the Anthropic Messages API does everything: the model writes code,
+//! Anthropic's container runs it, and the response holds the text, every tool call
+//! and every result. There is no loop to write and no session to manage; the only
+//! continuation is `pause_turn` (a long turn was paused: send it back to resume).
+//! Examples 01–07 rebuild this on Amazon Bedrock + AgentCore Code Interpreter.
+//!
+//! API: Anthropic `POST /v1/messages` with the `code_execution_20250825` tool and
+//! the `code-execution-2025-08-25` beta (needs `ANTHROPIC_API_KEY`).
+//!
+//! Against Anthropic: `cargo run --example 00_anthropic_code_execution`
+//! Offline:           `cargo run --example 00_anthropic_code_execution -- --local`
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use common::anthropic::{ContentBlock, Message, MessagesRequest, ServerTool, StopReason, Tool};
+use common::config::AnthropicEndpoint;
+use common::{CommonArgs, JsonReport, Usage};
+
+/// The Anthropic model the Python script uses.
+const ANTHROPIC_MODEL: &str = "claude-sonnet-4-5-20250929";
+/// The beta that enables the 2025-08-25 code execution tool.
+const CODE_EXECUTION_BETA: &str = "code-execution-2025-08-25";
+/// How many times a paused turn is resumed before giving up.
+const MAX_CONTINUATIONS: usize = 10;
+
+#[derive(Debug, Parser)]
+#[command(about = "Anthropic API with the server-side code execution tool (the starting point)")]
+struct Args {
+    #[command(flatten)]
+    common: CommonArgs,
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let wall = Instant::now();
+    let json = args.common.json;
+    let say = |line: &str| {
+        if !json {
+            println!("{line}");
+        }
+    };
+    // Offline, the embedded emulator serves the Anthropic route; otherwise the
+    // endpoint and key come from ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY.
+    let clients = if args.common.local {
+        Some(args.common.connect().await?)
+    } else {
+        None
+    };
+    let endpoint = clients
+        .as_ref()
+        .map_or_else(AnthropicEndpoint::from_env, |c| c.anthropic.clone());
+    anyhow::ensure!(endpoint.api_key.is_some(), common::Error::NoAnthropicKey);
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(600))
+        .build()?;
+
+    // Step 1: one request: the prompt and the server-side code execution tool.
+    let mut request = MessagesRequest {
+        model: Some(args.common.model_or(ANTHROPIC_MODEL)),
+        max_tokens: 4096,
+        messages: vec![Message::user_text(common::STATS_PROMPT)],
+        tools: vec![Tool::Server(ServerTool {
+            kind: "code_execution_20250825".into(),
+            name: "code_execution".into(),
+            cache_control: None,
+        })],
+        ..MessagesRequest::default()
+    };
+    let (mut usage, mut round_trips, mut tool_calls) = (Usage::default(), 0, 0);
+    let mut answer = Vec::new();
+
+    loop {
+        round_trips += 1;
+        let response =
+            common::anthropic::create_message(&http, &endpoint, &[CODE_EXECUTION_BETA], &request)
+                .await?;
+        usage += Usage::from(&response.usage);
+
+        // Step 2: print every text block and the output of every code execution
+        // result, whichever tool version produced it.
+        for block in &response.content {
+            match block {
+                ContentBlock::Text { text, .. } => {
+                    say(text);
+                    answer.push(text.clone());
+                }
+                ContentBlock::ServerToolUse { .. } => tool_calls += 1,
+                other => {
+                    if let Some(output) = other.code_output() {
+                        say(&format!("[Code Output] {output}"));
+                    }
+                }
+            }
+        }
+
+        // Step 3: a paused turn is resumed by sending the conversation back, in the
+        // same container; any other stop reason ends the call.
+        if response.stop_reason != Some(StopReason::PauseTurn) {
+            break;
+        }
+        anyhow::ensure!(
+            round_trips <= MAX_CONTINUATIONS,
+            "the turn was still paused after {MAX_CONTINUATIONS} continuations"
+        );
+        request.messages.push(response.to_message());
+        request.container = response.container.map(|c| c.id);
+    }
+
+    if json {
+        let report = JsonReport {
+            answer: Some(answer.join("\n")),
+            round_trips: Some(round_trips),
+            tool_calls: Some(tool_calls),
+            sessions_started: Some(0),
+            usage: Some(usage),
+            ..JsonReport::new("00")
+        }
+        .wall(wall.elapsed());
+        println!("{}", report.to_json_line()?);
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    common::init_tracing(args.common.verbose);
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
