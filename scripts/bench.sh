@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# Performance figures of the examples, the emulator's sandbox, the event-stream framing,
+# the tool loop and the test suite, printed as one table with the targets beside them.
+# See docs/PERFORMANCE.md for what each figure means and the latest table.
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+Usage: scripts/bench.sh [--quick] [--skip-tests] [--runs N] [--help]
+
+Builds release binaries, starts target/release/emulator once, runs every example
+against it (without --local, so only the client is measured) next to the same
+conversation driven through boto3 (scripts/bench/boto3_01.py), runs the sandbox,
+event-stream and tool-loop benches, reads tokens and sessions from the examples'
+--json output, times `cargo test --workspace` after a warm build, and prints one
+table: figure, value, target, met/missed.
+
+  --quick        fewer repetitions and samples; skips the criterion bench and the
+                 test-suite timing (about 2 minutes instead of about 6)
+  --skip-tests   do not time the test suite
+  --runs N       runs of each example (median reported; default 7, quick 3)
+  --help         this text
+
+Environment: CARGO_TARGET_DIR (default ./target). Needs python3 with boto3 for the
+baseline; /usr/bin/time for peak memory (else getrusage of children via python3).
+Everything talks to 127.0.0.1 only. Logs go to $BENCH_LOG_DIR (default a temp dir).
+EOF
+}
+
+QUICK=0
+SKIP_TESTS=0
+RUNS=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --quick) QUICK=1 ;;
+    --skip-tests) SKIP_TESTS=1 ;;
+    --runs)
+        RUNS="${2:?--runs needs a number}"
+        shift
+        ;;
+    -h | --help)
+        usage
+        exit 0
+        ;;
+    *)
+        echo "unknown argument: $1 (see --help)" >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
+if [[ -z "$RUNS" ]]; then
+    if [[ $QUICK -eq 1 ]]; then RUNS=3; else RUNS=7; fi
+fi
+if [[ $QUICK -eq 1 ]]; then SKIP_TESTS=1; fi
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+LOG_DIR="${BENCH_LOG_DIR:-$(mktemp -d -t bench-XXXXXX)}"
+mkdir -p "$LOG_DIR"
+FIGURES="$LOG_DIR/figures.txt"
+: >"$FIGURES"
+EMULATOR_PID=""
+
+cleanup() {
+    if [[ -n "$EMULATOR_PID" ]] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
+        kill -TERM "$EMULATOR_PID" 2>/dev/null || true
+        wait "$EMULATOR_PID" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+note() { echo "bench: $*" >&2; }
+record() { echo "$1 $2" >>"$FIGURES"; }
+
+# ---------------------------------------------------------------------------------
+note "building release binaries (logs in $LOG_DIR)"
+cargo build --release --examples -p emulator -p code-interpreter-migration \
+    >"$LOG_DIR/build.log" 2>&1 || {
+    tail -30 "$LOG_DIR/build.log" >&2
+    exit 1
+}
+record load_before "$(cut -d' ' -f1 /proc/loadavg)"
+
+# ---------------------------------------------------------------------------------
+# Wall time (ms) and peak RSS (KiB) of one command: prints "<ms> <kib>".
+if [[ -x /usr/bin/time ]]; then
+    measure() {
+        local out="$LOG_DIR/time.$$" start end
+        start=$(date +%s%N)
+        /usr/bin/time -f "%M" -o "$out" "$@" >>"$LOG_DIR/runs.log" 2>&1 || {
+            echo "command failed: $*" >&2
+            tail -20 "$LOG_DIR/runs.log" >&2
+            return 1
+        }
+        end=$(date +%s%N)
+        echo "$(((end - start) / 1000000)) $(tail -1 "$out")"
+    }
+else
+    measure() {
+        python3 - "$@" <<'PY'
+import resource, subprocess, sys, time
+start = time.perf_counter()
+done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wall = (time.perf_counter() - start) * 1000
+if done.returncode != 0:
+    sys.exit("command failed: %s" % " ".join(sys.argv[1:]))
+print("%d %d" % (wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+PY
+    }
+fi
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "")}'; }
+
+# ---------------------------------------------------------------------------------
+note "starting $TARGET/release/emulator"
+EMU_OUT="$LOG_DIR/emulator.out"
+"$TARGET/release/emulator" >"$EMU_OUT" 2>"$LOG_DIR/emulator.err" &
+EMULATOR_PID=$!
+for _ in $(seq 1 600); do
+    if grep -q '^READY ' "$EMU_OUT" 2>/dev/null && grep -q ANTHROPIC_API_KEY "$EMU_OUT"; then break; fi
+    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then
+        cat "$LOG_DIR/emulator.err" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+grep -q '^READY ' "$EMU_OUT" || {
+    echo "the emulator did not print READY" >&2
+    exit 1
+}
+# shellcheck disable=SC1090
+source <(grep '^export ' "$EMU_OUT")
+unset AWS_PROFILE MIGRATION_LOCAL MIGRATION_JSON MIGRATION_VERBOSE BEDROCK_MODEL_ID
+note "emulator at $(sed -n 's/^READY //p' "$EMU_OUT")"
+
+EXAMPLES_DIR="$TARGET/release/examples"
+declare -A EXAMPLE_ARGS=(
+    [00]="00_anthropic_code_execution"
+    [01]="01_converse_api_with_code_interpreter"
+    [02]="02_invoke_model_with_code_interpreter"
+    [03]="03_strands_agent_with_code_interpreter"
+    [04]="04_code_interpreter_highlevel_api"
+    [06]="06_invoke_model_with_caching"
+    [07]="07_programmatic_tool_calling"
+)
+present=()
+for key in 00 01 02 03 04 06 07; do
+    if [[ -x "$EXAMPLES_DIR/${EXAMPLE_ARGS[$key]}" ]]; then present+=("$key"); fi
+done
+
+# One warm-up of everything (page cache, pool, numpy import paths).
+python3 "$ROOT/scripts/bench/boto3_01.py" >/dev/null
+for key in "${present[@]}"; do
+    "$EXAMPLES_DIR/${EXAMPLE_ARGS[$key]}" >/dev/null
+done
+
+# ---------------------------------------------------------------------------------
+note "client overhead: $RUNS runs of each example and of boto3_01.py, interleaved"
+declare -A WALLS MEMS
+for _ in $(seq 1 "$RUNS"); do
+    read -r ms kib < <(measure python3 "$ROOT/scripts/bench/boto3_01.py")
+    WALLS[boto3]+="$ms "
+    MEMS[boto3]+="$kib "
+    for key in "${present[@]}"; do
+        read -r ms kib < <(measure "$EXAMPLES_DIR/${EXAMPLE_ARGS[$key]}")
+        WALLS[$key]+="$ms "
+        MEMS[$key]+="$kib "
+    done
+done
+for key in boto3 "${present[@]}"; do
+    record "wall_ms_$key" "$(tr ' ' '\n' <<<"${WALLS[$key]}" | grep . | median)"
+    record "rss_kb_$key" "$(tr ' ' '\n' <<<"${MEMS[$key]}" | grep . | median)"
+done
+
+# ---------------------------------------------------------------------------------
+note "tokens and sessions from --json"
+json_of() { "$EXAMPLES_DIR/${EXAMPLE_ARGS[$1]}" --json "${@:2}" 2>>"$LOG_DIR/runs.log"; }
+pyget() { python3 -c "import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+if [[ " ${present[*]} " == *" 03 "* ]]; then
+    record sessions_03 "$(json_of 03 | pyget 'd.get("sessions_started")')"
+fi
+if [[ " ${present[*]} " == *" 06 "* ]]; then
+    # Share of the cacheable prefix (written on call 1) read from cache on calls 2 and 3.
+    record cache_read_pct_06 "$(json_of 06 | pyget '"%.1f" % (100 * min(c["usage"].get("cache_read_input_tokens", 0) for c in d["calls"][1:3]) / max(1, d["calls"][0]["usage"].get("cache_write_input_tokens", 0)))')"
+fi
+if [[ " ${present[*]} " == *" 07 "* ]]; then
+    json_of 07 --compare >"$LOG_DIR/07.json"
+    record rt_07_programmatic "$(pyget 'd["programmatic"]["round_trips"]' <"$LOG_DIR/07.json")"
+    record rt_07_traditional "$(pyget 'd["traditional"]["round_trips"]' <"$LOG_DIR/07.json")"
+    record tokens_07_programmatic "$(pyget 'd["programmatic"]["usage"]["input_tokens"] + d["programmatic"]["usage"]["output_tokens"]' <"$LOG_DIR/07.json")"
+    record tokens_07_traditional "$(pyget 'd["traditional"]["usage"]["input_tokens"] + d["traditional"]["usage"]["output_tokens"]' <"$LOG_DIR/07.json")"
+fi
+cleanup
+EMULATOR_PID=""
+
+# ---------------------------------------------------------------------------------
+QUICK_ARG=()
+if [[ $QUICK -eq 1 ]]; then QUICK_ARG=(--quick); fi
+note "sandbox and event-stream figures (crates/emulator/benches/figures.rs)"
+cargo bench -p emulator --bench figures -- "${QUICK_ARG[@]}" 2>"$LOG_DIR/figures.err" |
+    tee "$LOG_DIR/figures.out" | sed -n 's/^FIGURE //p' >>"$FIGURES"
+note "tool loop figures (crates/common/benches/tool_loop.rs)"
+cargo bench -p common --bench tool_loop -- "${QUICK_ARG[@]}" 2>"$LOG_DIR/tool_loop.err" |
+    tee "$LOG_DIR/tool_loop.out" | sed -n 's/^FIGURE //p' >>"$FIGURES"
+if [[ $QUICK -eq 0 ]]; then
+    note "criterion event-stream bench (full output in $LOG_DIR/eventstream.out)"
+    cargo bench -p emulator --bench eventstream >"$LOG_DIR/eventstream.out" 2>&1
+    # Time per byte of an 8 MiB frame decoded in 16 KiB pieces, over that of 64 KiB.
+    record es_chunked_8mib_vs_64kib "$(python3 - "$LOG_DIR/eventstream.out" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def rate(name):
+    m = re.search(r"decode_chunked/%s\s+time:.*?\n\s+thrpt:\s+\[\S+ \S+ (\S+) (\S+)" % name, text)
+    value, unit = float(m.group(1)), m.group(2)
+    return value * {"KiB/s": 1 / 1024, "MiB/s": 1, "GiB/s": 1024}[unit]
+print("%.2f" % (rate("64KiB") / rate("8MiB")))
+PY
+)"
+fi
+
+# ---------------------------------------------------------------------------------
+if [[ $SKIP_TESTS -eq 0 ]]; then
+    note "test suite: warm build, then timing cargo test --workspace"
+    cargo test --workspace --no-run >"$LOG_DIR/test-build.log" 2>&1
+    start=$(date +%s%N)
+    cargo test --workspace >"$LOG_DIR/test.log" 2>&1 || {
+        grep -E '^(test .*FAILED|failures:)' "$LOG_DIR/test.log" >&2 || true
+        echo "the test suite failed; see $LOG_DIR/test.log" >&2
+    }
+    end=$(date +%s%N)
+    record test_suite_s "$(awk -v n=$((end - start)) 'BEGIN {printf "%.1f", n / 1e9}')"
+fi
+record load_after "$(cut -d' ' -f1 /proc/loadavg)"
+
+# ---------------------------------------------------------------------------------
+python3 - "$FIGURES" "$QUICK" "$RUNS" <<'PY'
+import sys
+
+figures = {}
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if len(parts) == 2:
+        figures[parts[0]] = parts[1]
+quick, runs = sys.argv[2] == "1", sys.argv[3]
+
+def num(key):
+    try:
+        return float(figures[key])
+    except (KeyError, ValueError):
+        return None
+
+rows = []
+
+def row(name, value, target="", ok=None):
+    status = "" if ok is None else ("met" if ok else "MISSED")
+    rows.append((name, value, target, status))
+
+def check(name, key, fmt, target, test):
+    v = num(key)
+    if v is None:
+        row(name, "n/a", target, None)
+    else:
+        row(name, fmt % v, target, test(v))
+
+base_wall, base_rss = num("wall_ms_boto3"), num("rss_kb_boto3")
+if base_wall:
+    row("boto3_01.py wall / peak RSS", "%d ms / %.1f MB" % (base_wall, base_rss / 1024), "baseline")
+names = {"00": "00 anthropic", "01": "01 converse", "02": "02 invoke-model", "03": "03 agent",
+         "04": "04 code interpreter", "06": "06 caching", "07": "07 programmatic"}
+for key, label in names.items():
+    wall, rss = num("wall_ms_" + key), num("rss_kb_" + key)
+    if wall is None or not base_wall:
+        continue
+    row("%s wall vs boto3 (%d ms)" % (label, wall), "%.3fx" % (wall / base_wall), "<= 0.15x", wall / base_wall <= 0.15)
+    row("%s peak RSS vs boto3 (%.1f MB)" % (label, rss / 1024), "%.3fx" % (rss / base_rss), "<= 0.2x", rss / base_rss <= 0.2)
+
+check("session start p50 (paced, 1 per 100 ms)", "session_start_paced_p50_ms", "%.2f ms", "<= 25 ms", lambda v: v <= 25)
+check("session start p50 (back to back)", "session_start_burst_p50_ms", "%.2f ms", "(info)", lambda v: None)
+check("session start p90 (back to back)", "session_start_burst_p90_ms", "%.2f ms", "(info)", lambda v: None)
+check("session stop p50", "session_stop_paced_p50_ms", "%.2f ms", "(info)", lambda v: None)
+check("executeCode trivial p50 (SDK, HTTP)", "exec_p50_ms", "%.3f ms", "<= 3 ms", lambda v: v <= 3)
+check("executeCode trivial p90", "exec_p90_ms", "%.3f ms", "(info)", lambda v: None)
+n, errors = num("concurrent_sessions"), num("concurrent_errors")
+if n is not None:
+    row("concurrent sessions started + ran code", "%d, %d errors, %.2f s" % (n, errors, num("concurrent_start_exec_s")),
+        "100, 0 errors", n >= 100 and errors == 0)
+check("interpreter RSS per session", "interp_rss_mb", "%.1f MB", "<= 15 MB", lambda v: v <= 15)
+check("interpreter PSS per session", "interp_pss_mb", "%.1f MB", "(info)", lambda v: None)
+series = []
+for label in ["1KB", "10KB", "100KB", "1MB", "10MB", "100MB"]:
+    v = num("output_%s_ms" % label)
+    if v is not None:
+        series.append((label, v))
+if series:
+    row("executeCode vs output size", ", ".join("%s %.1f ms" % s for s in series), "linear (cap 1 MiB)", None)
+    big = dict(series)
+    if "10MB" in big and "100MB" in big:
+        ratio = big["100MB"] / big["10MB"]
+        row("  100 MB / 10 MB time", "%.1fx" % ratio, "~10x (linear)", 5 <= ratio <= 15)
+for label in ["small", "large"]:
+    fps, dmb, emb = num("es_%s_decode_frames_per_s" % label), num("es_%s_decode_mb_s" % label), num("es_%s_encode_mb_s" % label)
+    if fps is not None:
+        size = "200 B" if label == "small" else "1 MiB"
+        row("event stream %s frames: decode" % size, "%.0f frames/s, %.0f MB/s" % (fps, dmb), "(info)")
+        row("event stream %s frames: encode" % size, "%.0f frames/s, %.0f MB/s" % (num("es_%s_encode_frames_per_s" % label), emb), "(info)")
+check("  8 MiB vs 64 KiB frame, time per byte (16 KiB pieces)", "es_chunked_8mib_vs_64kib", "%.2fx", "~1x (no quadratic copy)", lambda v: v <= 2)
+check("tool loop per round trip", "loop_round_trip_us", "%.0f us", "(info)", lambda v: None)
+check("tool loop overhead per round trip", "loop_overhead_us", "%.0f us", "(info)", lambda v: None)
+check("history copy, 100 messages", "history_copy_100_msgs_us", "%.1f us", "(info)", lambda v: None)
+check("03 sessions started per run", "sessions_03", "%d", "1", lambda v: v == 1)
+if num("rt_07_programmatic") is not None:
+    row("07 round trips programmatic / traditional", "%d / %d" % (num("rt_07_programmatic"), num("rt_07_traditional")), "fewer", num("rt_07_programmatic") < num("rt_07_traditional"))
+    row("07 tokens programmatic / traditional", "%d / %d" % (num("tokens_07_programmatic"), num("tokens_07_traditional")), "fewer", num("tokens_07_programmatic") < num("tokens_07_traditional"))
+check("06 cache read on calls 2-3 / cacheable prefix", "cache_read_pct_06", "%.1f %%", ">= 90 %", lambda v: v >= 90)
+check("cargo test --workspace (warm build)", "test_suite_s", "%.1f s", "<= 60 s", lambda v: v <= 60)
+
+w = [max(len(r[i]) for r in rows + [("Figure", "Value", "Target", "Status")]) for i in range(4)]
+line = lambda r: "| " + " | ".join(r[i].ljust(w[i]) for i in range(4)) + " |"
+print(line(("Figure", "Value", "Target", "Status")))
+print("|" + "|".join("-" * (x + 2) for x in w) + "|")
+for r in rows:
+    print(line(r))
+print()
+print("mode: %s, %s runs per example; load average %s before, %s after; %s cores" % (
+    "quick" if quick else "full", runs, figures.get("load_before", "?"), figures.get("load_after", "?"),
+    __import__("os").cpu_count()))
+PY
