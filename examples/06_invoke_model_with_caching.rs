@@ -105,7 +105,6 @@ async fn run(args: Args) -> anyhow::Result<()> {
             tool_calls += report.tool_calls;
             let mut call = report.summary_json();
             call["question"] = json!(question);
-            call["answer"] = json!(report.answer);
             calls.push(call);
         }
         anyhow::Ok(session.id().to_owned())

@@ -118,10 +118,11 @@ pub struct LoopReport<M> {
 }
 
 impl<M> LoopReport<M> {
-    /// `round_trips`, `tool_calls`, `usage` and `wall_ms` as one JSON object,
-    /// the shape of one run in a `--json` report (06's `calls`, 07's runs).
+    /// `answer`, `round_trips`, `tool_calls`, `usage` and `wall_ms` as one JSON
+    /// object, the shape of one run in a `--json` report (06's `calls`, 07's runs).
     pub fn summary_json(&self) -> Value {
         serde_json::json!({
+            "answer": self.answer,
             "round_trips": self.round_trips,
             "tool_calls": self.tool_calls,
             "usage": self.usage,

@@ -1,6 +1,6 @@
 //! The tools an [`Agent`](super::Agent) can call.
 
-use aws_sdk_bedrockruntime::types::{Tool, ToolInputSchema, ToolSpecification};
+use aws_sdk_bedrockruntime::types::Tool;
 use serde_json::Value;
 
 use crate::error::Error;
@@ -87,13 +87,5 @@ impl AgentTool for ExecutePython {
 
 /// A tool as a Converse tool specification.
 pub(super) fn converse_spec(tool: &dyn AgentTool) -> Result<Tool, Error> {
-    let spec = ToolSpecification::builder()
-        .name(tool.name())
-        .description(tool.description())
-        .input_schema(ToolInputSchema::Json(crate::document::from_json(
-            &tool.input_schema(),
-        )))
-        .build()
-        .map_err(Error::build("an agent tool specification"))?;
-    Ok(Tool::ToolSpec(spec))
+    tools::converse_tool_spec(tool.name(), tool.description(), &tool.input_schema())
 }
