@@ -25,11 +25,10 @@ fn assert_ranked(answer: &str) {
         .enumerate()
         .map(|(rank, city)| {
             let numbered = format!("{}. ", rank + 1);
-            let at = answer
+            answer
                 .find(&format!("{numbered}{city}"))
                 .or_else(|| answer.find(&format!("{numbered}**{city}")))
-                .unwrap_or_else(|| panic!("{city} is not ranked {}:\n{answer}", rank + 1));
-            at
+                .unwrap_or_else(|| panic!("{city} is not ranked {}:\n{answer}", rank + 1))
         })
         .collect();
     assert!(positions.is_sorted(), "{answer}");
