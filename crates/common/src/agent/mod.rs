@@ -7,7 +7,9 @@
 //!   first tool call, so state survives between calls (the Python tool of the
 //!   Strands sample starts and stops a session inside every call instead).
 //! - Stop it with [`Agent::close`], or run it in [`Agent::scope`], which closes
-//!   it on every way out (success, error, panic, Ctrl-C).
+//!   it on every way out (success, error, panic, Ctrl-C). Dropping an agent that
+//!   was not closed falls back on the session's `Drop`: a warning and a
+//!   best-effort stop in the background.
 //!
 //! ```no_run
 //! # async fn demo(clients: &common::Clients) -> Result<(), common::Error> {
