@@ -36,6 +36,9 @@ pub struct EmulatorConfig {
     pub max_processes: Option<u64>,
     /// Cap on captured stdout and stderr, each, per call.
     pub output_limit_bytes: usize,
+    /// Modules idle pooled interpreters import ahead of use (the `emulator` binary
+    /// preloads numpy; the embedded default preloads nothing).
+    pub preload_modules: Vec<String>,
     /// Extra transcripts for the scripted model (`*.toml`).
     pub transcripts_dir: Option<PathBuf>,
     /// Server-tool rounds one Anthropic response may hold before it stops with
@@ -60,6 +63,7 @@ impl Default for EmulatorConfig {
             memory_limit_bytes: Some(2 * 1024 * 1024 * 1024),
             max_processes: Some(256),
             output_limit_bytes: 1024 * 1024,
+            preload_modules: Vec::new(),
             transcripts_dir: std::env::var_os("AGENTCORE_EMULATOR_TRANSCRIPTS").map(PathBuf::from),
             anthropic_max_server_rounds: 8,
         }

@@ -49,6 +49,10 @@ struct Args {
     /// Cap on captured stdout and stderr per call, in KiB.
     #[arg(long, env = "EMULATOR_OUTPUT_LIMIT_KB", default_value_t = 1024)]
     output_limit_kb: usize,
+    /// Modules idle pooled interpreters import ahead of use, comma-separated
+    /// ("" for none): the first `import numpy` of a session is then free.
+    #[arg(long, env = "EMULATOR_PRELOAD", default_value = "numpy")]
+    preload: String,
     /// Directory of extra model transcripts (*.toml).
     #[arg(long, env = "AGENTCORE_EMULATOR_TRANSCRIPTS")]
     transcripts: Option<PathBuf>,
@@ -72,7 +76,13 @@ async fn main() -> anyhow::Result<()> {
         .memory_limit_bytes(
             (args.memory_limit_mb > 0).then_some(args.memory_limit_mb * 1024 * 1024),
         )
-        .output_limit_bytes(args.output_limit_kb * 1024);
+        .output_limit_bytes(args.output_limit_kb * 1024)
+        .preload_modules(
+            args.preload
+                .split(',')
+                .map(str::trim)
+                .filter(|m| !m.is_empty()),
+        );
     if args.access_key_id.is_some() || args.secret_access_key.is_some() {
         let defaults = emulator::EmulatorConfig::default();
         builder = builder.credentials(

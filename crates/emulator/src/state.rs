@@ -41,6 +41,7 @@ impl AppState {
             memory_limit_bytes: config.memory_limit_bytes,
             max_processes: config.max_processes,
             output_limit_bytes: config.output_limit_bytes,
+            preload_modules: config.preload_modules.clone(),
         };
         let model = ModelService::new(config.transcripts_dir.as_deref())?;
         Ok(Self {

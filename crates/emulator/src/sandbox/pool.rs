@@ -27,7 +27,7 @@ struct PoolInner {
     starting: AtomicUsize,
 }
 
-type PoolKey = (PathBuf, Limits);
+type PoolKey = (PathBuf, Limits, Vec<String>);
 
 static SHARED: LazyLock<Mutex<HashMap<PoolKey, InterpreterPool>>> = LazyLock::new(Default::default);
 
@@ -46,7 +46,7 @@ impl InterpreterPool {
 
     /// The process-wide pool for this interpreter and these limits.
     pub(crate) fn shared(spec: &InterpSpec) -> Self {
-        let key = (spec.python.clone(), spec.limits);
+        let key = (spec.python.clone(), spec.limits, spec.preload.clone());
         let mut pools = SHARED
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -101,7 +101,16 @@ impl InterpreterPool {
             let started = std::thread::Builder::new()
                 .name("sandbox-pool".into())
                 .spawn(move || {
-                    let result = Interpreter::spawn(&worker.spec);
+                    // Nobody waits for a pooled interpreter, so it can import the
+                    // preloaded modules now rather than in a session's first call.
+                    let preload = &worker.spec.preload;
+                    let result = Interpreter::spawn(&worker.spec).and_then(|mut interp| {
+                        if preload.is_empty() || interp.warm(preload) {
+                            Ok(interp)
+                        } else {
+                            Err(SandboxError::protocol("preloading modules failed"))
+                        }
+                    });
                     match result {
                         Ok(interp) => worker
                             .idle

@@ -29,6 +29,8 @@ pub(crate) struct InterpSpec {
     pub private_root: PathBuf,
     /// Shared matplotlib config/cache directory, so the font cache is built once.
     pub mpl_config: PathBuf,
+    /// Modules pooled interpreters import while idle (see [`Interpreter::warm`]).
+    pub preload: Vec<String>,
 }
 
 /// A running driver process.
@@ -145,6 +147,27 @@ impl Interpreter {
     /// Whether the driver can take requests (alive and not mid-call).
     pub(crate) fn is_usable(&mut self) -> bool {
         self.io.is_some() && matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Imports `modules` (best effort: a missing one is skipped). Blocking; for the
+    /// pool's background threads, before the interpreter is handed to a session.
+    /// False when the interpreter broke doing it.
+    pub(crate) fn warm(&mut self, modules: &[String]) -> bool {
+        let Some(io) = self.io.as_mut() else {
+            return false;
+        };
+        let request = json!({"op": "warm", "modules": modules});
+        let Ok(mut line) = serde_json::to_vec(&request) else {
+            return false;
+        };
+        line.push(b'\n');
+        match exchange(io, &line) {
+            Ok(reply) => reply.contains("\"ok\""),
+            Err(_) => {
+                self.io = None;
+                false
+            }
+        }
     }
 
     /// Moves the interpreter into the session directory and sets the session's variables.
@@ -283,7 +306,14 @@ impl Interpreter {
                 Ok(None) => {}
                 Err(_) => break,
             }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            // A killed process is usually gone within a millisecond: look again soon
+            // at first (every session stop waits here), then back off.
+            let pause = match attempt {
+                0..=4 => 1,
+                5..=9 => 2,
+                _ => 5,
+            };
+            tokio::time::sleep(Duration::from_millis(pause)).await;
         }
         137
     }

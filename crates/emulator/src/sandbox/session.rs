@@ -56,6 +56,7 @@ impl Sandbox {
             bin_dirs,
             private_root: process_private_root(),
             mpl_config: default_cache_dir().join("matplotlib"),
+            preload: config.preload_modules.clone(),
         };
         let pool = InterpreterPool::shared(&spec);
         let id = random_id();

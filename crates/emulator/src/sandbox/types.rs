@@ -18,6 +18,10 @@ pub struct SandboxConfig {
     pub max_processes: Option<u64>,
     /// Cap for captured stdout and for stderr, each.
     pub output_limit_bytes: usize,
+    /// Modules the pool's idle interpreters import ahead of use (best effort), so the
+    /// first `import numpy` of a session costs nothing. Interpreters started on
+    /// demand skip it. Empty by default.
+    pub preload_modules: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -29,6 +33,7 @@ impl Default for SandboxConfig {
             memory_limit_bytes: Some(2 << 30),
             max_processes: None,
             output_limit_bytes: 1 << 20,
+            preload_modules: Vec::new(),
         }
     }
 }
