@@ -121,7 +121,10 @@ fn main() {
         let direct = median(&mut direct);
         figure("loop_round_trip_us", format!("{looped:.0}"));
         figure("direct_round_trip_us", format!("{direct:.0}"));
-        figure("loop_overhead_us", format!("{:.0}", (looped - direct).max(0.0)));
+        figure(
+            "loop_overhead_us",
+            format!("{:.0}", (looped - direct).max(0.0)),
+        );
 
         // History copies: the loop hands the SDK a copy of the history on every call,
         // so a conversation of n turns copies O(n) messages per call, the same order

@@ -61,9 +61,13 @@ fn encode(c: &mut Criterion) {
     for size in SIZES {
         let payload = result_payload(size);
         group.throughput(Throughput::Bytes(size as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(label(size)), &payload, |b, p| {
-            b.iter(|| event_frame("result", black_box(p)));
-        });
+        group.bench_with_input(
+            BenchmarkId::from_parameter(label(size)),
+            &payload,
+            |b, p| {
+                b.iter(|| event_frame("result", black_box(p)));
+            },
+        );
     }
     group.finish();
 }

@@ -115,8 +115,8 @@ async fn stop(client: &Client, id: &str) {
         .expect("StopCodeInterpreterSession");
 }
 
-/// Runs Python and returns the bytes of text content received.
-async fn exec(client: &Client, id: &str, code: &str) -> Result<usize, String> {
+/// Runs Python and returns the text content received.
+async fn exec(client: &Client, id: &str, code: &str) -> Result<String, String> {
     let mut output = client
         .invoke_code_interpreter()
         .code_interpreter_identifier(SYSTEM)
@@ -131,18 +131,15 @@ async fn exec(client: &Client, id: &str, code: &str) -> Result<usize, String> {
         .send()
         .await
         .map_err(|err| format!("{err:?}"))?;
-    let mut received = 0;
+    let mut received = String::new();
     while let Some(event) = output.stream.recv().await.map_err(|e| format!("{e:?}"))? {
         if let CodeInterpreterStreamOutput::Result(result) = event {
             if result.is_error() == Some(true) {
                 return Err(format!("{:?}", result.content()));
             }
-            received += result
-                .content()
-                .iter()
-                .filter_map(|block| block.text())
-                .map(str::len)
-                .sum::<usize>();
+            for text in result.content().iter().filter_map(|block| block.text()) {
+                received.push_str(text);
+            }
         }
     }
     Ok(received)
@@ -151,7 +148,10 @@ async fn exec(client: &Client, id: &str, code: &str) -> Result<usize, String> {
 /// Session start through the SDK: back to back, and paced (one start every 100 ms,
 /// which gives the interpreter pool time to refill, as between real conversations).
 async fn session_start(client: &Client, plan: &Plan) {
-    for (label, pause) in [("burst", Duration::ZERO), ("paced", Duration::from_millis(100))] {
+    for (label, pause) in [
+        ("burst", Duration::ZERO),
+        ("paced", Duration::from_millis(100)),
+    ] {
         let mut starts = Vec::with_capacity(plan.starts);
         let mut stops = Vec::with_capacity(plan.starts);
         for _ in 0..plan.starts {
@@ -188,12 +188,20 @@ async fn exec_round_trip(client: &Client, plan: &Plan) {
     let mut samples = Vec::with_capacity(plan.execs);
     for i in 0..plan.execs {
         let t = Instant::now();
-        exec(client, &id, &format!("x = {i}")).await.expect("trivial code");
+        exec(client, &id, &format!("x = {i}"))
+            .await
+            .expect("trivial code");
         samples.push(ms(t.elapsed()));
     }
     stop(client, &id).await;
-    figure("exec_p50_ms", format!("{:.3}", percentile(&mut samples, 0.5)));
-    figure("exec_p90_ms", format!("{:.3}", percentile(&mut samples, 0.9)));
+    figure(
+        "exec_p50_ms",
+        format!("{:.3}", percentile(&mut samples, 0.5)),
+    );
+    figure(
+        "exec_p90_ms",
+        format!("{:.3}", percentile(&mut samples, 0.9)),
+    );
 }
 
 /// Processes whose parent is this process and whose command line mentions python.
@@ -201,7 +209,11 @@ fn python_children() -> Vec<u32> {
     let me = std::process::id().to_string();
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
@@ -266,7 +278,10 @@ async fn concurrent_sessions(client: &Client, plan: &Plan) {
     let n = pids.len().max(1) as f64;
     figure("concurrent_sessions", plan.concurrent);
     figure("concurrent_errors", errors);
-    figure("concurrent_start_exec_s", format!("{:.2}", elapsed.as_secs_f64()));
+    figure(
+        "concurrent_start_exec_s",
+        format!("{:.2}", elapsed.as_secs_f64()),
+    );
     figure("concurrent_interpreters", pids.len());
     figure("concurrent_idle_before", before);
     figure("interp_rss_mb", format!("{:.1}", rss as f64 / 1024.0 / n));
@@ -292,7 +307,7 @@ async fn output_series(client: &Client, plan: &Plan) {
         let mut received = 0;
         for _ in 0..plan.size_reps {
             let t = Instant::now();
-            received = exec(client, &id, &code).await.expect("output code");
+            received = exec(client, &id, &code).await.expect("output code").len();
             samples.push(ms(t.elapsed()));
         }
         let label = if size >= 1 << 20 {
@@ -309,11 +324,43 @@ async fn output_series(client: &Client, plan: &Plan) {
     stop(client, &id).await;
 }
 
+/// The memory of one session's interpreter after `import numpy` (what a session of
+/// the examples costs), and of a bare one.
+async fn numpy_session(client: &Client) {
+    let id = start(client).await;
+    let pid: u32 = exec(client, &id, "import os\nprint(os.getpid())")
+        .await
+        .expect("pid")
+        .trim()
+        .parse()
+        .expect("a pid");
+    figure(
+        "interp_bare_rss_mb",
+        format!("{:.1}", proc_kb(pid, "status", "VmRSS") as f64 / 1024.0),
+    );
+    exec(client, &id, "import numpy").await.expect("numpy");
+    figure(
+        "interp_numpy_rss_mb",
+        format!("{:.1}", proc_kb(pid, "status", "VmRSS") as f64 / 1024.0),
+    );
+    figure(
+        "interp_numpy_pss_mb",
+        format!("{:.1}", proc_kb(pid, "smaps_rollup", "Pss") as f64 / 1024.0),
+    );
+    stop(client, &id).await;
+}
+
 fn result_frame(payload_len: usize) -> Bytes {
     let payload = vec![b'x'; payload_len];
     let message = Message::new(payload)
-        .add_header(Header::new(":message-type", HeaderValue::String("event".into())))
-        .add_header(Header::new(":event-type", HeaderValue::String("result".into())))
+        .add_header(Header::new(
+            ":message-type",
+            HeaderValue::String("event".into()),
+        ))
+        .add_header(Header::new(
+            ":event-type",
+            HeaderValue::String("result".into()),
+        ))
         .add_header(Header::new(
             ":content-type",
             HeaderValue::String("application/json".into()),
@@ -380,7 +427,10 @@ fn eventstream(plan: &Plan) {
             &format!("es_{label}_encode_frames_per_s"),
             format!("{:.0}", count as f64 / encode),
         );
-        figure(&format!("es_{label}_encode_mb_s"), format!("{:.0}", mb(bytes, encode)));
+        figure(
+            &format!("es_{label}_encode_mb_s"),
+            format!("{:.0}", mb(bytes, encode)),
+        );
         figure(
             &format!("es_{label}_decode_frames_per_s"),
             format!("{:.0}", decoded as f64 / decode),
@@ -440,6 +490,7 @@ fn main() {
             output_series(&client, &plan).await;
         }
         if only["concurrent"] {
+            numpy_session(&client).await;
             tokio::time::sleep(Duration::from_millis(300)).await;
             concurrent_sessions(&client, &plan).await;
         }
