@@ -409,11 +409,10 @@ fn eventstream(plan: &Plan) {
             while rest.has_remaining() || !buffer.is_empty() {
                 let take = rest.remaining().min(16 << 10);
                 buffer.extend_from_slice(&rest.split_to(take));
-                loop {
-                    match decoder.decode_frame(&mut buffer).expect("decodes") {
-                        DecodedFrame::Complete(_) => decoded += 1,
-                        DecodedFrame::Incomplete => break,
-                    }
+                while let DecodedFrame::Complete(_) =
+                    decoder.decode_frame(&mut buffer).expect("decodes")
+                {
+                    decoded += 1;
                 }
                 if take == 0 {
                     break;
