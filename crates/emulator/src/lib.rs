@@ -23,6 +23,7 @@ pub mod eventstream;
 mod handle;
 pub mod iam;
 pub mod model;
+pub mod record;
 pub mod sandbox;
 pub mod server;
 pub mod state;

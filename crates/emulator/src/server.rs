@@ -55,6 +55,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         // IAM and STS (query protocol).
         .route("/", post(crate::iam::dispatch))
         .fallback(unknown_operation)
+        // Record mode may send the AgentCore data plane upstream (after the auth check).
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::record::agentcore_proxy,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             auth::authenticate,

@@ -25,6 +25,8 @@ pub struct AppState {
     pub model: ModelService,
     /// Code-execution containers of the Anthropic API.
     pub containers: crate::anthropic::containers::ContainerStore,
+    /// Record mode: model calls go upstream and are written as transcripts.
+    pub recorder: Option<crate::record::Recorder>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             containers: Default::default(),
             interpreters: InterpreterStore::default(),
             iam: IamStore::default(),
+            recorder: None,
             sandbox,
             config,
         })
