@@ -118,6 +118,40 @@ pub struct LoopReport<M> {
 }
 
 impl<M> LoopReport<M> {
+    /// `answer`, `round_trips`, `tool_calls`, `usage` and `wall_ms` as one JSON
+    /// object, the shape of one run in a `--json` report (06's `calls`, 07's runs).
+    pub fn summary_json(&self) -> Value {
+        serde_json::json!({
+            "answer": self.answer,
+            "round_trips": self.round_trips,
+            "tool_calls": self.tool_calls,
+            "usage": self.usage,
+            "wall_ms": u64::try_from(self.wall_time.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// A table of several runs, one column each: round trips, tool calls, input
+    /// tokens (cached ones included) and wall time, as measured.
+    pub fn side_by_side(columns: &[(&str, &Self)]) -> String {
+        let mut table = format!("{:<14}", "");
+        for (label, _) in columns {
+            table.push_str(&format!("{label:>14}"));
+        }
+        let rows: [(&str, fn(&Self) -> String); 4] = [
+            ("Round trips", |r| r.round_trips.to_string()),
+            ("Tool calls", |r| r.tool_calls.to_string()),
+            ("Input tokens", |r| r.usage.total_input_tokens().to_string()),
+            ("Wall time", |r| format!("{} ms", r.wall_time.as_millis())),
+        ];
+        for (name, cell) in rows {
+            table.push_str(&format!("\n{name:<14}"));
+            for (_, report) in columns {
+                table.push_str(&format!("{:>14}", cell(report)));
+            }
+        }
+        table
+    }
+
     pub(crate) fn new(messages: Vec<M>) -> Self {
         Self {
             answer: String::new(),
