@@ -137,7 +137,8 @@ impl<M> LoopReport<M> {
         for (label, _) in columns {
             table.push_str(&format!("{label:>14}"));
         }
-        let rows: [(&str, fn(&Self) -> String); 4] = [
+        type Cell<R> = fn(&R) -> String;
+        let rows: [(&str, Cell<Self>); 4] = [
             ("Round trips", |r| r.round_trips.to_string()),
             ("Tool calls", |r| r.tool_calls.to_string()),
             ("Input tokens", |r| r.usage.total_input_tokens().to_string()),
