@@ -103,7 +103,7 @@ async fn stops_the_sessions_the_examples_left_and_only_those() {
 #[test]
 fn no_credentials_exit_3() {
     let home = tempfile_dir();
-    let env = vec![
+    let env = [
         ("HOME", home.clone()),
         ("AWS_CONFIG_FILE", format!("{home}/none")),
         ("AWS_SHARED_CREDENTIALS_FILE", format!("{home}/none")),
