@@ -58,10 +58,10 @@ trap 'rm -f "$tmp"' EXIT
     echo
     echo "## $name"
     echo
-    echo "\`\`\`text"
+    echo "\`\`\`\`text"
     echo "\$ cargo run --example $name -- ${args[*]}"
     "$bin/$name" "${args[@]}" </dev/null 2>/dev/null
-    echo "\`\`\`"
+    echo "\`\`\`\`"
   done
 } >"$tmp"
 mkdir -p "$(dirname "$out")"
