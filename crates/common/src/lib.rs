@@ -1,10 +1,12 @@
 //! The plumbing shared by the migration examples: configuration and clients,
 //! the AgentCore Code Interpreter session, the tool-use loops for Converse and
-//! InvokeModel, the Anthropic Messages types, and the `--json` report.
+//! InvokeModel, a streaming [`agent::Agent`], the Anthropic Messages types, and
+//! the `--json` report.
 //!
 //! Nothing here prints to stdout; the examples decide what the reader sees.
 //! Logs go through `tracing` (see [`init_tracing`]).
 
+pub mod agent;
 pub mod anthropic;
 pub mod config;
 pub mod converse;

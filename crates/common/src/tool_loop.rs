@@ -118,6 +118,18 @@ pub struct LoopReport<M> {
 }
 
 impl<M> LoopReport<M> {
+    /// `answer`, `round_trips`, `tool_calls`, `usage` and `wall_ms` as one JSON
+    /// object, the shape of one run in a `--json` report (06's `calls`, 07's runs).
+    pub fn summary_json(&self) -> Value {
+        serde_json::json!({
+            "answer": self.answer,
+            "round_trips": self.round_trips,
+            "tool_calls": self.tool_calls,
+            "usage": self.usage,
+            "wall_ms": u64::try_from(self.wall_time.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
     pub(crate) fn new(messages: Vec<M>) -> Self {
         Self {
             answer: String::new(),

@@ -29,18 +29,28 @@ pub fn execute_python_schema() -> Value {
     })
 }
 
+/// Any client-side tool as a Converse `ToolSpecification`: name, description
+/// and the JSON schema of its input.
+pub fn converse_tool_spec(
+    name: &str,
+    description: &str,
+    input_schema: &Value,
+) -> Result<Tool, Error> {
+    let spec = ToolSpecification::builder()
+        .name(name)
+        .description(description)
+        .input_schema(ToolInputSchema::Json(crate::document::from_json(
+            input_schema,
+        )))
+        .build()
+        .map_err(Error::build("a tool specification"))?;
+    Ok(Tool::ToolSpec(spec))
+}
+
 /// The tool as a Converse `ToolSpecification`, with another description
 /// (07 names its pre-loaded functions there).
 pub fn converse_tool_with(description: &str) -> Result<Tool, Error> {
-    let spec = ToolSpecification::builder()
-        .name(EXECUTE_PYTHON)
-        .description(description)
-        .input_schema(ToolInputSchema::Json(crate::document::from_json(
-            &execute_python_schema(),
-        )))
-        .build()
-        .map_err(Error::build("the execute_python tool specification"))?;
-    Ok(Tool::ToolSpec(spec))
+    converse_tool_spec(EXECUTE_PYTHON, description, &execute_python_schema())
 }
 
 /// The tool as a Converse `ToolSpecification`.
@@ -119,6 +129,62 @@ impl ToolHandler for PythonTool<'_> {
     }
 }
 
+/// Client-side tools answered by Python functions already defined in a session
+/// (07's traditional run). A call of tool `name` with a JSON object as input runs
+/// `name(**input)` with one `executeCode` and returns the result as JSON.
+#[derive(Debug, Clone)]
+pub struct SessionFunctions<'a> {
+    session: &'a CodeInterpreterSession,
+    names: Vec<String>,
+}
+
+impl<'a> SessionFunctions<'a> {
+    /// A handler for the functions `names`, defined in `session`.
+    pub fn new(
+        session: &'a CodeInterpreterSession,
+        names: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            session,
+            names: names.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// The Python that calls `name` with `input` as keyword arguments.
+    pub fn code_for(name: &str, input: &Value) -> String {
+        // The input travels as a JSON text inside a string literal: JSON string
+        // syntax is valid Python, so nothing the model wrote becomes code.
+        let arguments = Value::String(input.to_string());
+        format!("import json\nprint(json.dumps({name}(**json.loads({arguments}))))")
+    }
+}
+
+#[async_trait::async_trait]
+impl ToolHandler for SessionFunctions<'_> {
+    async fn call(&self, name: &str, input: Value) -> ToolOutput {
+        if !self.names.iter().any(|known| known == name) {
+            return ToolOutput::error(format!(
+                "unknown tool '{name}'; the tools are {}",
+                self.names.join(", ")
+            ));
+        }
+        if !input.is_object() {
+            return ToolOutput::error(format!("the input of {name} must be a JSON object"));
+        }
+        match self
+            .session
+            .execute_python(&Self::code_for(name, &input))
+            .await
+        {
+            Ok(result) => ToolOutput::from(&result),
+            Err(err) => ToolOutput::error(format!(
+                "code execution failed: {}",
+                aws_smithy_types::error::display::DisplayErrorContext(&err)
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +200,20 @@ mod tests {
         let err = ExecutePythonInput::parse(json!({"source": "print(1)"})).unwrap_err();
         assert!(err.contains("missing field `code`"), "{err}");
         assert!(ExecutePythonInput::parse(json!({"code": 5})).is_err());
+    }
+
+    #[test]
+    fn session_functions_pass_the_input_as_data() {
+        let code = SessionFunctions::code_for("get_weather", &json!({"city": "Seattle"}));
+        assert_eq!(
+            code,
+            "import json\nprint(json.dumps(get_weather(**json.loads(\"{\\\"city\\\":\\\"Seattle\\\"}\"))))"
+        );
+        let code = SessionFunctions::code_for("f", &json!({"city": "\")); import os #"}));
+        assert!(
+            code.contains(r#"json.loads("{\"city\":\"\\\")); import os #\"}")"#),
+            "{code}"
+        );
     }
 
     #[test]

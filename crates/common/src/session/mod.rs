@@ -17,6 +17,7 @@ use aws_sdk_bedrockagentcore::types::{
 use crate::error::Error;
 
 pub use result::{ExecutionResult, FileLink, FileResource};
+pub(crate) use scope::ctrl_c;
 pub use scope::with_session;
 
 /// How to start a session.

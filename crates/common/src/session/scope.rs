@@ -64,7 +64,7 @@ where
 }
 
 /// Resolves on Ctrl-C; never, when the signal handler cannot be installed.
-async fn ctrl_c() {
+pub(crate) async fn ctrl_c() {
     if let Err(err) = tokio::signal::ctrl_c().await {
         tracing::debug!(%err, "cannot listen for Ctrl-C");
         std::future::pending::<()>().await;
