@@ -138,27 +138,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // Step 4: the two runs side by side, as measured.
     if let Some(traditional) = &traditional {
-        let cells = |r: &Report| {
-            let millis = r.wall_time.as_millis();
-            let input = r.usage.total_input_tokens();
-            [
-                r.round_trips.to_string(),
-                r.tool_calls.to_string(),
-                input.to_string(),
-                format!("{millis} ms"),
-            ]
-        };
-        let (p, t) = (cells(&programmatic), cells(traditional));
+        let columns = [
+            ("programmatic", &programmatic),
+            ("traditional", traditional),
+        ];
         say(&format!(
-            "\n--- Side by side ---\n{:<14}{:>14}{:>14}",
-            "", "programmatic", "traditional"
+            "\n--- Side by side ---\n{}",
+            Report::side_by_side(&columns)
         ));
-        for (i, label) in ["Round trips", "Tool calls", "Input tokens", "Wall time"]
-            .iter()
-            .enumerate()
-        {
-            say(&format!("{label:<14}{:>14}{:>14}", p[i], t[i]));
-        }
     }
     if json {
         let mut report = JsonReport {

@@ -1,6 +1,8 @@
 //! Runs an example binary as a child process and checks its output.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod loop_example;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};

@@ -157,6 +157,29 @@ impl<M> LoopReport<M> {
         })
     }
 
+    /// A table of several runs, one column each: round trips, tool calls, input
+    /// tokens (cached ones included) and wall time, as measured.
+    pub fn side_by_side(columns: &[(&str, &Self)]) -> String {
+        let mut table = format!("{:<14}", "");
+        for (label, _) in columns {
+            table.push_str(&format!("{label:>14}"));
+        }
+        type Cell<R> = fn(&R) -> String;
+        let rows: [(&str, Cell<Self>); 4] = [
+            ("Round trips", |r| r.round_trips.to_string()),
+            ("Tool calls", |r| r.tool_calls.to_string()),
+            ("Input tokens", |r| r.usage.total_input_tokens().to_string()),
+            ("Wall time", |r| format!("{} ms", r.wall_time.as_millis())),
+        ];
+        for (name, cell) in rows {
+            table.push_str(&format!("\n{name:<14}"));
+            for (_, report) in columns {
+                table.push_str(&format!("{:>14}", cell(report)));
+            }
+        }
+        table
+    }
+
     pub(crate) fn new(messages: Vec<M>) -> Self {
         Self {
             answer: String::new(),

@@ -43,6 +43,8 @@ pub struct EmulatorConfig {
     pub anthropic_max_server_rounds: usize,
     /// Faults to inject from the start (see [`crate::faults`]).
     pub faults: Vec<crate::faults::Fault>,
+    /// Record mode: model calls go to this upstream and are written as transcripts.
+    pub record: Option<crate::record::RecordConfig>,
 }
 
 impl Default for EmulatorConfig {
@@ -65,6 +67,7 @@ impl Default for EmulatorConfig {
             transcripts_dir: std::env::var_os("AGENTCORE_EMULATOR_TRANSCRIPTS").map(PathBuf::from),
             anthropic_max_server_rounds: 8,
             faults: Vec::new(),
+            record: None,
         }
     }
 }

@@ -32,6 +32,9 @@ pub enum EmulatorError {
     /// The scripted model could not load its transcripts.
     #[error("could not load the model transcripts")]
     Transcripts(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Record mode could not start.
+    #[error("could not start record mode")]
+    Record(#[source] crate::record::RecordError),
 }
 
 /// Builds an [`Emulator`] with settings other than the defaults.
@@ -109,6 +112,12 @@ impl EmulatorBuilder {
     /// Server-tool rounds per Anthropic response before `pause_turn` (default 8).
     pub fn anthropic_max_server_rounds(mut self, rounds: usize) -> Self {
         self.config.anthropic_max_server_rounds = rounds.max(1);
+        self
+    }
+
+    /// Record mode: send model calls to an upstream and write transcripts.
+    pub fn record(mut self, record: crate::record::RecordConfig) -> Self {
+        self.config.record = Some(record);
         self
     }
 
@@ -202,10 +211,16 @@ impl Emulator {
             .prefix("agentcore-emulator-")
             .tempdir()
             .map_err(EmulatorError::WorkDir)?;
-        let state = Arc::new(
-            AppState::new(config.clone(), python, work_dir.path().to_path_buf())
-                .map_err(EmulatorError::Transcripts)?,
-        );
+        let mut state = AppState::new(config.clone(), python, work_dir.path().to_path_buf())
+            .map_err(EmulatorError::Transcripts)?;
+        if let Some(record) = &config.record {
+            state.recorder = Some(
+                crate::record::Recorder::new(record)
+                    .await
+                    .map_err(EmulatorError::Record)?,
+            );
+        }
+        let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| EmulatorError::Bind {

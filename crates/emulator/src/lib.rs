@@ -24,6 +24,7 @@ pub mod faults;
 mod handle;
 pub mod iam;
 pub mod model;
+pub mod record;
 pub mod sandbox;
 pub mod server;
 pub mod state;

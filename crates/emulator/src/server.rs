@@ -60,6 +60,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             Arc::clone(&state),
             crate::faults::inject,
         ))
+        // Record mode may send the AgentCore data plane upstream (after the auth check).
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::record::agentcore_proxy,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             auth::authenticate,

@@ -27,6 +27,8 @@ pub struct AppState {
     pub containers: crate::anthropic::containers::ContainerStore,
     /// Faults to inject (empty unless a test or `--fault` asks for some).
     pub faults: crate::faults::FaultPlan,
+    /// Record mode: model calls go upstream and are written as transcripts.
+    pub recorder: Option<crate::record::Recorder>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             containers: Default::default(),
             interpreters: InterpreterStore::default(),
             iam: IamStore::default(),
+            recorder: None,
             sandbox,
             config,
         })
