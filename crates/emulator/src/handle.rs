@@ -127,6 +127,12 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Injects `fault` from the start (see [`crate::faults`]); call it again for more.
+    pub fn fault(mut self, fault: crate::faults::Fault) -> Self {
+        self.config.faults.push(fault);
+        self
+    }
+
     /// The whole configuration, for settings without a builder method.
     pub fn config_mut(&mut self) -> &mut EmulatorConfig {
         &mut self.config
@@ -308,6 +314,27 @@ impl Emulator {
     /// The number of code-interpreter sessions that are READY.
     pub fn live_sessions(&self) -> usize {
         self.state.sessions.live()
+    }
+
+    /// Adds a fault while the emulator runs (after the ones already set; the first
+    /// that matches a request wins).
+    pub fn inject(&self, fault: crate::faults::Fault) {
+        self.state.faults.add(fault);
+    }
+
+    /// Removes every fault that has not fired yet.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// How many injected faults have fired.
+    pub fn faults_fired(&self) -> usize {
+        self.state.faults.fired()
+    }
+
+    /// How many injected faults have fired on one operation (AWS name).
+    pub fn faults_fired_on(&self, operation: &str) -> usize {
+        self.state.faults.fired_on(operation)
     }
 
     /// The number of live code-execution containers of the Anthropic route.

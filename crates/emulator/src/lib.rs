@@ -20,6 +20,7 @@ pub mod bedrock;
 pub mod config;
 pub mod error;
 pub mod eventstream;
+pub mod faults;
 mod handle;
 pub mod iam;
 pub mod model;
@@ -29,4 +30,5 @@ pub mod server;
 pub mod state;
 
 pub use config::EmulatorConfig;
+pub use faults::{Fault, FaultKind};
 pub use handle::{Emulator, EmulatorBuilder, EmulatorError};

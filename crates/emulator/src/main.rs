@@ -52,6 +52,9 @@ struct Args {
     /// Directory of extra model transcripts (*.toml).
     #[arg(long, env = "AGENTCORE_EMULATOR_TRANSCRIPTS")]
     transcripts: Option<PathBuf>,
+    /// Inject a fault: OPERATION:KIND[:WHEN], e.g. converse:throttle:2 (repeatable).
+    #[arg(long = "fault", value_name = "SPEC", value_parser = emulator::Fault::parse, long_help = emulator::faults::SYNTAX)]
+    faults: Vec<emulator::Fault>,
     #[command(flatten)]
     record: RecordArgs,
 }
@@ -179,6 +182,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(python) = args.python {
         builder = builder.python(python);
+    }
+    for fault in args.faults {
+        builder = builder.fault(fault);
     }
     if let Some(dir) = args.transcripts {
         builder = builder.transcripts_dir(dir);

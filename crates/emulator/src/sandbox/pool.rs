@@ -27,7 +27,7 @@ struct PoolInner {
     starting: AtomicUsize,
 }
 
-type PoolKey = (PathBuf, Limits);
+type PoolKey = (PathBuf, Limits, Option<super::isolation::Isolation>, bool);
 
 static SHARED: LazyLock<Mutex<HashMap<PoolKey, InterpreterPool>>> = LazyLock::new(Default::default);
 
@@ -46,7 +46,12 @@ impl InterpreterPool {
 
     /// The process-wide pool for this interpreter and these limits.
     pub(crate) fn shared(spec: &InterpSpec) -> Self {
-        let key = (spec.python.clone(), spec.limits);
+        let key = (
+            spec.python.clone(),
+            spec.limits,
+            spec.isolation.clone(),
+            spec.mounts.network,
+        );
         let mut pools = SHARED
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -61,7 +66,19 @@ impl InterpreterPool {
     }
 
     /// An idle interpreter if one is ready, else a freshly started one; refills after.
-    pub(crate) async fn take(&self) -> Result<Interpreter, SandboxError> {
+    /// Under bubblewrap the mounts are fixed at start, so every session gets a fresh
+    /// interpreter that can write `writable` (its own directories), and none idle.
+    pub(crate) async fn take(&self, writable: &[PathBuf]) -> Result<Interpreter, SandboxError> {
+        if self.inner.spec.isolation.is_some() {
+            let spec = self.inner.spec.clone();
+            let writable = writable.to_vec();
+            return tokio::task::spawn_blocking(move || Interpreter::spawn(&spec, &writable))
+                .await
+                .map_err(|join| SandboxError::Protocol {
+                    message: "starting an interpreter".into(),
+                    source: Some(Box::new(join)),
+                })?;
+        }
         let pooled = loop {
             let candidate = self.lock_idle().pop();
             match candidate {
@@ -78,7 +95,7 @@ impl InterpreterPool {
             Some(interp) => Ok(interp),
             None => {
                 let spec = self.inner.spec.clone();
-                tokio::task::spawn_blocking(move || Interpreter::spawn(&spec))
+                tokio::task::spawn_blocking(move || Interpreter::spawn(&spec, &[]))
                     .await
                     .map_err(|join| SandboxError::Protocol {
                         message: "starting an interpreter".into(),
@@ -101,7 +118,7 @@ impl InterpreterPool {
             let started = std::thread::Builder::new()
                 .name("sandbox-pool".into())
                 .spawn(move || {
-                    let result = Interpreter::spawn(&worker.spec);
+                    let result = Interpreter::spawn(&worker.spec, &[]);
                     match result {
                         Ok(interp) => worker
                             .idle
