@@ -96,6 +96,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 let output = match ExecutePythonInput::parse(input.clone()) {
                     Ok(input) => match session.execute_python(&input.code).await {
                         Ok(result) => ToolOutput::from(&result),
+                        // Without its session the loop cannot go on: say so and stop.
+                        Err(err) if err.is_session_expired() => return Err(err.into()),
                         Err(err) => ToolOutput::error(DisplayErrorContext(&err).to_string()),
                     },
                     Err(message) => ToolOutput::error(message),

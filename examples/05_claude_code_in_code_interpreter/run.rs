@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use aws_smithy_types::timeout::TimeoutConfig;
 use common::{Clients, CodeInterpreterSession, ExecutionResult, SessionConfig, with_session};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -45,15 +44,8 @@ struct Report {
 
 /// Runs both steps in one session, stopped on every way out. `Ok(false)`: a step failed.
 pub async fn run(clients: &Clients, config: &RunConfig, out: &mut Output) -> anyhow::Result<bool> {
-    let timeouts = (clients.sdk_config.timeout_config())
-        .map_or_else(TimeoutConfig::builder, TimeoutConfig::to_builder)
-        .read_timeout(READ_TIMEOUT)
-        .build();
-    let agentcore = aws_sdk_bedrockagentcore::Client::from_conf(
-        aws_sdk_bedrockagentcore::config::Builder::from(&clients.sdk_config)
-            .timeout_config(timeouts)
-            .build(),
-    );
+    // Read, attempt and operation timeouts all sized for the long calls.
+    let agentcore = clients.agentcore_with_read_timeout(READ_TIMEOUT);
     let session_config = SessionConfig {
         interpreter_id: config.interpreter_id.clone(),
         name: Some(SESSION_NAME.to_owned()),

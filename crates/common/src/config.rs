@@ -4,6 +4,10 @@
 //! profile, SSO, instance roles...). With `--local` an emulator starts inside this
 //! process and every client is pointed at it with its own credentials.
 
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
@@ -11,6 +15,46 @@ use clap::builder::BoolishValueParser;
 use emulator::Emulator;
 
 use crate::error::Error;
+
+/// Attempts per AWS call (the SDK's standard retry policy): a throttled or failed
+/// call is tried twice more, with exponential backoff and jitter, before its error
+/// is returned as [`Error::RetriesExhausted`].
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// How long opening a connection may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long to wait for a response, or for the next event of a stream, by
+/// default: enough for a code call at the sandbox's 60 s limit, with slack.
+/// `MIGRATION_READ_TIMEOUT` (seconds) changes it; example 05 uses its own, longer one.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The standard retry policy with [`MAX_ATTEMPTS`].
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
+}
+
+/// Timeouts for every call: connect [`CONNECT_TIMEOUT`], `read` for the response
+/// (the session also uses it between stream events), an attempt a little longer
+/// than `read`, and the whole operation long enough for every attempt.
+pub fn timeout_config(read: Duration) -> TimeoutConfig {
+    let attempt = read + Duration::from_secs(30);
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(read)
+        .operation_attempt_timeout(attempt)
+        .operation_timeout(attempt * MAX_ATTEMPTS + Duration::from_secs(30))
+        .build()
+}
+
+/// [`DEFAULT_READ_TIMEOUT`], or `MIGRATION_READ_TIMEOUT` seconds when set.
+pub fn read_timeout_from_env() -> Duration {
+    std::env::var("MIGRATION_READ_TIMEOUT")
+        .ok()
+        .and_then(|secs| secs.trim().parse::<f64>().ok())
+        .filter(|secs| secs.is_finite() && *secs > 0.0)
+        .map_or(DEFAULT_READ_TIMEOUT, Duration::from_secs_f64)
+}
 
 /// The flags every example shares. Flatten it into an example's `Args`.
 #[derive(Debug, Clone, clap::Args)]
@@ -53,7 +97,9 @@ impl CommonArgs {
             return self.connect_local().await;
         }
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(self.region.clone()));
+            .region(Region::new(self.region.clone()))
+            .retry_config(retry_config())
+            .timeout_config(timeout_config(read_timeout_from_env()));
         if let Some(profile) = &self.profile {
             loader = loader.profile_name(profile);
         }
@@ -77,6 +123,8 @@ impl CommonArgs {
             "using the embedded emulator"
         );
         let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(retry_config())
+            .timeout_config(timeout_config(read_timeout_from_env()))
             .endpoint_url(emulator.endpoint())
             .region(Region::new(emulator.region().to_owned()))
             .credentials_provider(Credentials::new(
@@ -172,6 +220,16 @@ impl Clients {
             anthropic,
             emulator,
         }
+    }
+
+    /// An AgentCore data-plane client like [`Clients::agentcore`] with a longer
+    /// read timeout, for code calls that run for minutes.
+    pub fn agentcore_with_read_timeout(&self, read: Duration) -> aws_sdk_bedrockagentcore::Client {
+        aws_sdk_bedrockagentcore::Client::from_conf(
+            aws_sdk_bedrockagentcore::config::Builder::from(&self.sdk_config)
+                .timeout_config(timeout_config(read))
+                .build(),
+        )
     }
 
     /// The embedded emulator, when running with `--local`.

@@ -178,6 +178,9 @@ impl ConverseLoop {
                 });
                 let output = handler.call(tool_use.name(), input.clone()).await;
                 report.tool_calls += 1;
+                if let Some(expired) = output.expired_error() {
+                    return Err(expired);
+                }
                 on_event(LoopEvent::ToolResult {
                     id: tool_use.tool_use_id(),
                     name: tool_use.name(),

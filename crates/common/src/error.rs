@@ -5,6 +5,9 @@
 //! the whole chain: `{:#}` with anyhow, or
 //! `aws_smithy_types::error::display::DisplayErrorContext`.
 
+use std::time::Duration;
+
+use aws_sdk_bedrockagentcore::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_types::error::operation::BuildError;
 
 /// A boxed error that can cross threads, the shape every SDK error is kept in.
@@ -31,6 +34,37 @@ pub enum Error {
         operation: &'static str,
         #[source]
         source: BoxError,
+    },
+
+    /// An AWS API call kept failing with a transient error (throttling, a 5xx, a
+    /// timeout) until the SDK's retry policy gave up.
+    #[error("{operation} failed after {attempts} attempts ({reason} each time; retries exhausted)")]
+    RetriesExhausted {
+        operation: &'static str,
+        attempts: u32,
+        /// `throttled`, `server error`, `timed out` or `connection failed`.
+        reason: &'static str,
+        #[source]
+        source: BoxError,
+    },
+
+    /// The code-interpreter session ended (its timeout passed, or it was stopped)
+    /// while this program was still using it.
+    #[error(
+        "the code-interpreter session {session_id} has ended (expired or stopped elsewhere) \
+         while still in use; start a new session"
+    )]
+    SessionExpired {
+        session_id: String,
+        #[source]
+        source: BoxError,
+    },
+
+    /// A response stream went quiet for longer than the read timeout.
+    #[error("{operation}: no data for {after:?} (read timeout); the call was abandoned")]
+    Timeout {
+        operation: &'static str,
+        after: Duration,
     },
 
     /// An SDK value could not be built (a required member is missing).
@@ -86,12 +120,35 @@ pub enum Error {
 }
 
 impl Error {
-    /// Wraps an SDK error of the named operation.
-    pub fn sdk(operation: &'static str, source: impl Into<BoxError>) -> Self {
+    /// Wraps an SDK error of the named operation. An error the SDK retries
+    /// (throttling, 5xx, timeouts) reached us only after the last attempt, so it
+    /// becomes [`Error::RetriesExhausted`].
+    pub fn sdk<S: SdkFailure>(operation: &'static str, source: S) -> Self {
+        match source.transient_reason() {
+            Some(reason) => Self::RetriesExhausted {
+                operation,
+                attempts: crate::config::MAX_ATTEMPTS,
+                reason,
+                source: source.into_box(),
+            },
+            None => Self::Sdk {
+                operation,
+                source: source.into_box(),
+            },
+        }
+    }
+
+    /// Wraps an error read from a response stream (never retried by the SDK).
+    pub fn stream(operation: &'static str, source: impl Into<BoxError>) -> Self {
         Self::Sdk {
             operation,
             source: source.into(),
         }
+    }
+
+    /// True for [`Error::SessionExpired`].
+    pub fn is_session_expired(&self) -> bool {
+        matches!(self, Self::SessionExpired { .. })
     }
 
     pub(crate) fn build(what: &'static str) -> impl FnOnce(BuildError) -> Self {
@@ -100,5 +157,60 @@ impl Error {
 
     pub(crate) fn json(action: &'static str) -> impl FnOnce(serde_json::Error) -> Self {
         move |source| Self::Json { action, source }
+    }
+}
+
+/// What [`Error::sdk`] needs to know of an SDK error: implemented for every
+/// service's `SdkError`.
+pub trait SdkFailure: Into<BoxError> {
+    /// `Some(reason)` when the SDK's standard retry policy retries this error.
+    fn transient_reason(&self) -> Option<&'static str>;
+    /// The error code of a service error (`ThrottlingException`, ...).
+    fn error_code(&self) -> Option<&str>;
+    /// Boxes the error.
+    fn into_box(self) -> BoxError {
+        self.into()
+    }
+}
+
+/// Error codes the standard retry policy treats as throttling or as a transient
+/// server fault.
+const THROTTLING_CODES: [&str; 6] = [
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "ProvisionedThroughputExceededException",
+    "SlowDown",
+];
+const SERVER_CODES: [&str; 5] = [
+    "InternalServerException",
+    "ServiceUnavailableException",
+    "ServiceFailure",
+    "ServiceUnavailable",
+    "InternalFailure",
+];
+
+impl<E, R> SdkFailure for SdkError<E, R>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    fn transient_reason(&self) -> Option<&'static str> {
+        match self {
+            SdkError::TimeoutError(_) => Some("timed out"),
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => Some("timed out"),
+            SdkError::DispatchFailure(failure) if failure.is_io() => Some("connection failed"),
+            SdkError::ServiceError(_) => match self.error_code() {
+                Some(code) if THROTTLING_CODES.contains(&code) => Some("throttled"),
+                Some(code) if SERVER_CODES.contains(&code) => Some("server error"),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn error_code(&self) -> Option<&str> {
+        ProvideErrorMetadata::code(self)
     }
 }

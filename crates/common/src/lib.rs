@@ -18,7 +18,7 @@ pub mod tool_loop;
 pub mod tools;
 
 pub use config::{AnthropicEndpoint, Clients, CommonArgs, init_tracing};
-pub use error::{BoxError, Error};
+pub use error::{BoxError, Error, SdkFailure};
 pub use report::{JsonReport, Usage};
 pub use session::{
     CodeInterpreterSession, ExecutionResult, FileContent, FileLink, FileResource, Language,

@@ -16,6 +16,9 @@ pub struct ToolOutput {
     pub text: String,
     /// Sent as an error result (`status: error` / `is_error: true`).
     pub is_error: bool,
+    /// Set when the call found its code-interpreter session ended: the loops stop
+    /// with [`crate::Error::SessionExpired`] instead of going on without a sandbox.
+    pub session_expired: Option<String>,
 }
 
 impl ToolOutput {
@@ -24,6 +27,7 @@ impl ToolOutput {
         Self {
             text: text.into(),
             is_error: false,
+            session_expired: None,
         }
     }
 
@@ -32,7 +36,29 @@ impl ToolOutput {
         Self {
             text: text.into(),
             is_error: true,
+            session_expired: None,
         }
+    }
+
+    /// The session `session_id` has ended; the loop stops with
+    /// [`crate::Error::SessionExpired`].
+    pub fn session_expired(session_id: impl Into<String>) -> Self {
+        let session_id = session_id.into();
+        Self {
+            text: format!("the code-interpreter session {session_id} has ended"),
+            is_error: true,
+            session_expired: Some(session_id),
+        }
+    }
+
+    /// The [`crate::Error::SessionExpired`] to stop a loop with, if the session ended.
+    pub fn expired_error(&self) -> Option<crate::Error> {
+        self.session_expired
+            .as_ref()
+            .map(|session_id| crate::Error::SessionExpired {
+                session_id: session_id.clone(),
+                source: self.text.clone().into(),
+            })
     }
 }
 
@@ -46,6 +72,7 @@ impl From<&ExecutionResult> for ToolOutput {
         Self {
             text,
             is_error: result.is_error,
+            session_expired: None,
         }
     }
 }

@@ -121,6 +121,9 @@ impl ToolHandler for PythonTool<'_> {
         };
         match self.session.execute_python(&input.code).await {
             Ok(result) => ToolOutput::from(&result),
+            Err(crate::Error::SessionExpired { session_id, .. }) => {
+                ToolOutput::session_expired(session_id)
+            }
             Err(err) => ToolOutput::error(format!(
                 "code execution failed: {}",
                 aws_smithy_types::error::display::DisplayErrorContext(&err)

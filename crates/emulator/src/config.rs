@@ -44,6 +44,10 @@ pub struct EmulatorConfig {
     /// Server-tool rounds one Anthropic response may hold before it stops with
     /// `pause_turn` (the client then sends the conversation back to continue).
     pub anthropic_max_server_rounds: usize,
+    /// Faults to inject from the start (see [`crate::faults`]).
+    pub faults: Vec<crate::faults::Fault>,
+    /// Record mode: model calls go to this upstream and are written as transcripts.
+    pub record: Option<crate::record::RecordConfig>,
 }
 
 impl Default for EmulatorConfig {
@@ -66,6 +70,8 @@ impl Default for EmulatorConfig {
             preload_modules: Vec::new(),
             transcripts_dir: std::env::var_os("AGENTCORE_EMULATOR_TRANSCRIPTS").map(PathBuf::from),
             anthropic_max_server_rounds: 8,
+            faults: Vec::new(),
+            record: None,
         }
     }
 }

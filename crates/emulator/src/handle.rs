@@ -33,6 +33,9 @@ pub enum EmulatorError {
     /// The scripted model could not load its transcripts.
     #[error("could not load the model transcripts")]
     Transcripts(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Record mode could not start.
+    #[error("could not start record mode")]
+    Record(#[source] crate::record::RecordError),
 }
 
 /// Builds an [`Emulator`] with settings other than the defaults.
@@ -123,9 +126,21 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Record mode: send model calls to an upstream and write transcripts.
+    pub fn record(mut self, record: crate::record::RecordConfig) -> Self {
+        self.config.record = Some(record);
+        self
+    }
+
     /// Check SigV4 signatures (default true).
     pub fn verify_signatures(mut self, verify: bool) -> Self {
         self.config.verify_signatures = verify;
+        self
+    }
+
+    /// Injects `fault` from the start (see [`crate::faults`]); call it again for more.
+    pub fn fault(mut self, fault: crate::faults::Fault) -> Self {
+        self.config.faults.push(fault);
         self
     }
 
@@ -207,10 +222,16 @@ impl Emulator {
             .prefix("agentcore-emulator-")
             .tempdir()
             .map_err(EmulatorError::WorkDir)?;
-        let state = Arc::new(
-            AppState::new(config.clone(), python, work_dir.path().to_path_buf())
-                .map_err(EmulatorError::Transcripts)?,
-        );
+        let mut state = AppState::new(config.clone(), python, work_dir.path().to_path_buf())
+            .map_err(EmulatorError::Transcripts)?;
+        if let Some(record) = &config.record {
+            state.recorder = Some(
+                crate::record::Recorder::new(record)
+                    .await
+                    .map_err(EmulatorError::Record)?,
+            );
+        }
+        let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
             .map_err(|source| EmulatorError::Bind {
@@ -312,6 +333,27 @@ impl Emulator {
     /// The number of code-interpreter sessions that are READY.
     pub fn live_sessions(&self) -> usize {
         self.state.sessions.live()
+    }
+
+    /// Adds a fault while the emulator runs (after the ones already set; the first
+    /// that matches a request wins).
+    pub fn inject(&self, fault: crate::faults::Fault) {
+        self.state.faults.add(fault);
+    }
+
+    /// Removes every fault that has not fired yet.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// How many injected faults have fired.
+    pub fn faults_fired(&self) -> usize {
+        self.state.faults.fired()
+    }
+
+    /// How many injected faults have fired on one operation (AWS name).
+    pub fn faults_fired_on(&self, operation: &str) -> usize {
+        self.state.faults.fired_on(operation)
     }
 
     /// The number of live code-execution containers of the Anthropic route.

@@ -20,12 +20,15 @@ pub mod bedrock;
 pub mod config;
 pub mod error;
 pub mod eventstream;
+pub mod faults;
 mod handle;
 pub mod iam;
 pub mod model;
+pub mod record;
 pub mod sandbox;
 pub mod server;
 pub mod state;
 
 pub use config::EmulatorConfig;
+pub use faults::{Fault, FaultKind};
 pub use handle::{Emulator, EmulatorBuilder, EmulatorError};

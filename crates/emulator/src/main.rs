@@ -56,6 +56,102 @@ struct Args {
     /// Directory of extra model transcripts (*.toml).
     #[arg(long, env = "AGENTCORE_EMULATOR_TRANSCRIPTS")]
     transcripts: Option<PathBuf>,
+    /// Inject a fault: OPERATION:KIND[:WHEN], e.g. converse:throttle:2 (repeatable).
+    #[arg(long = "fault", value_name = "SPEC", value_parser = emulator::Fault::parse, long_help = emulator::faults::SYNTAX)]
+    faults: Vec<emulator::Fault>,
+    #[command(flatten)]
+    record: RecordArgs,
+}
+
+/// Record mode: model calls go to a real endpoint and are written as transcripts.
+#[derive(Debug, clap::Args)]
+struct RecordArgs {
+    /// Send Converse/InvokeModel calls (and their streaming forms) to this Bedrock Runtime
+    /// URL and record the replies; `aws` means https://bedrock-runtime.<region>.amazonaws.com.
+    #[arg(long, env = "EMULATOR_RECORD_UPSTREAM")]
+    record_upstream: Option<String>,
+    /// Also send AgentCore session and tool calls to this data-plane URL instead of the local
+    /// sandbox; `aws` means https://bedrock-agentcore.<region>.amazonaws.com.
+    #[arg(
+        long,
+        env = "EMULATOR_RECORD_AGENTCORE_UPSTREAM",
+        requires = "record_upstream"
+    )]
+    record_agentcore_upstream: Option<String>,
+    /// Directory the recorded transcripts are written to (replay with --transcripts DIR).
+    #[arg(
+        long,
+        env = "EMULATOR_RECORD_DIR",
+        default_value = "recorded-transcripts"
+    )]
+    record_dir: PathBuf,
+    /// Region the upstream requests are signed for [default: --region].
+    #[arg(long, env = "EMULATOR_RECORD_REGION")]
+    record_region: Option<String>,
+    /// Upstream access key id [default: the AWS default credential chain].
+    #[arg(
+        long,
+        env = "EMULATOR_RECORD_ACCESS_KEY_ID",
+        requires = "record_secret_access_key"
+    )]
+    record_access_key_id: Option<String>,
+    /// Upstream secret access key.
+    #[arg(
+        long,
+        env = "EMULATOR_RECORD_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    record_secret_access_key: Option<String>,
+    /// Upstream session token, with temporary credentials.
+    #[arg(long, env = "EMULATOR_RECORD_SESSION_TOKEN", hide_env_values = true)]
+    record_session_token: Option<String>,
+    /// A Bedrock API key: model calls send `Authorization: Bearer` instead of SigV4.
+    #[arg(long, env = "AWS_BEARER_TOKEN_BEDROCK", hide_env_values = true)]
+    record_bearer_token: Option<String>,
+    /// Turn numbers in final answers into captures when a tool result printed them.
+    #[arg(long, env = "EMULATOR_RECORD_CAPTURES")]
+    record_captures: bool,
+}
+
+impl RecordArgs {
+    fn config(&self, region: &str) -> Option<emulator::record::RecordConfig> {
+        let upstream = self.record_upstream.as_ref()?;
+        let region = self
+            .record_region
+            .clone()
+            .unwrap_or_else(|| region.to_owned());
+        let resolve = |url: &str, host: &str| {
+            if url == "aws" {
+                format!("https://{host}.{region}.amazonaws.com")
+            } else {
+                url.to_owned()
+            }
+        };
+        let credentials = match (&self.record_access_key_id, &self.record_secret_access_key) {
+            (Some(id), Some(secret)) => Some(aws_credential_types::Credentials::new(
+                id,
+                secret,
+                self.record_session_token.clone(),
+                None,
+                "emulator-record-flags",
+            )),
+            _ => None,
+        };
+        Some(emulator::record::RecordConfig {
+            upstream: resolve(upstream, "bedrock-runtime"),
+            agentcore_upstream: self
+                .record_agentcore_upstream
+                .as_deref()
+                .map(|url| resolve(url, "bedrock-agentcore")),
+            dir: self.record_dir.clone(),
+            region: region.clone(),
+            auth: emulator::record::UpstreamAuth {
+                credentials,
+                bearer_token: self.record_bearer_token.clone(),
+            },
+            captures: self.record_captures,
+        })
+    }
 }
 
 #[tokio::main]
@@ -69,6 +165,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
 
+    let record = args.record.config(&args.region);
     let mut builder = Emulator::builder()
         .port(args.port)
         .region(args.region)
@@ -96,8 +193,24 @@ async fn main() -> anyhow::Result<()> {
     if let Some(python) = args.python {
         builder = builder.python(python);
     }
+    for fault in args.faults {
+        builder = builder.fault(fault);
+    }
     if let Some(dir) = args.transcripts {
         builder = builder.transcripts_dir(dir);
+    }
+    if let Some(record) = record {
+        eprintln!(
+            "emulator: record mode: model calls go to {}{}; transcripts are written to {}",
+            record.upstream,
+            record
+                .agentcore_upstream
+                .as_deref()
+                .map(|url| format!(", AgentCore sessions to {url}"))
+                .unwrap_or_default(),
+            record.dir.display()
+        );
+        builder = builder.record(record);
     }
     let emulator = builder.start().await.context("starting the emulator")?;
     // Listen for SIGTERM before announcing readiness, so a script that reads READY and

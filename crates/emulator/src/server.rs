@@ -55,6 +55,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         // IAM and STS (query protocol).
         .route("/", post(crate::iam::dispatch))
         .fallback(unknown_operation)
+        // Inside the auth layer: a request that fails the checks never meets a fault.
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::faults::inject,
+        ))
+        // Record mode may send the AgentCore data plane upstream (after the auth check).
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::record::agentcore_proxy,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             auth::authenticate,

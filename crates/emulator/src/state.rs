@@ -25,6 +25,10 @@ pub struct AppState {
     pub model: ModelService,
     /// Code-execution containers of the Anthropic API.
     pub containers: crate::anthropic::containers::ContainerStore,
+    /// Faults to inject (empty unless a test or `--fault` asks for some).
+    pub faults: crate::faults::FaultPlan,
+    /// Record mode: model calls go upstream and are written as transcripts.
+    pub recorder: Option<crate::record::Recorder>,
 }
 
 impl AppState {
@@ -45,11 +49,13 @@ impl AppState {
         };
         let model = ModelService::new(config.transcripts_dir.as_deref())?;
         Ok(Self {
+            faults: crate::faults::FaultPlan::new(config.faults.iter().cloned()),
             model,
             sessions: SessionStore::default(),
             containers: Default::default(),
             interpreters: InterpreterStore::default(),
             iam: IamStore::default(),
+            recorder: None,
             sandbox,
             config,
         })

@@ -310,10 +310,11 @@ async fn an_expired_session_is_terminated_and_its_process_ends() {
     let emulator = support::emulator().await;
     let client = support::agentcore(&emulator).await;
     let session = start(&client, 1).await;
-    let pid: i32 = stdout(&python(&client, &session, "import os; print(os.getpid())").await)
-        .trim()
-        .parse()
-        .unwrap();
+    // Host pids (under bubblewrap the sandbox has its own PID namespace): the
+    // processes working in the session directory.
+    let dir = stdout(&python(&client, &session, "import os; print(os.getcwd())").await);
+    let pids = pids_working_in(dir.trim());
+    assert!(!pids.is_empty(), "the interpreter works in {dir}");
     tokio::time::sleep(Duration::from_millis(2200)).await;
     assert_eq!(emulator.live_sessions(), 0);
     let got = client
@@ -334,7 +335,9 @@ async fn an_expired_session_is_terminated_and_its_process_ends() {
         .await
         .expect_err("expired");
     assert_eq!(err.code(), Some("ResourceNotFoundException"));
-    assert!(!process_alive(pid), "the interpreter process {pid} is gone");
+    for pid in pids {
+        assert!(!process_alive(pid), "the interpreter process {pid} is gone");
+    }
 }
 
 #[tokio::test]
@@ -346,19 +349,34 @@ async fn stop_leaves_no_process_behind() {
         &python(
             &client,
             &session,
-            "import os, subprocess\nchild = subprocess.Popen(['sleep', '60'])\nprint(os.getpid(), child.pid)",
+            "import os, subprocess\nchild = subprocess.Popen(['sleep', '60'])\nprint(os.getcwd())",
         )
         .await,
     );
-    let pids: Vec<i32> = pids
-        .split_whitespace()
-        .map(|p| p.parse().unwrap())
-        .collect();
+    // The interpreter and its child, as host pids.
+    let pids = pids_working_in(pids.trim());
+    assert!(pids.len() >= 2, "{pids:?}");
     stop(&client, &session).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     for pid in pids {
         assert!(!process_alive(pid), "process {pid} survived the stop");
     }
+}
+
+/// Host pids of the processes whose working directory is `dir`.
+fn pids_working_in(dir: &str) -> Vec<i32> {
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if std::fs::read_link(entry.path().join("cwd"))
+            .is_ok_and(|cwd| cwd == std::path::Path::new(dir))
+        {
+            pids.push(pid);
+        }
+    }
+    pids
 }
 
 /// True while `pid` names a process that is not a zombie.

@@ -310,7 +310,7 @@ impl Agent {
             .stream
             .recv()
             .await
-            .map_err(|err| Error::sdk("ConverseStream (event stream)", err))?
+            .map_err(|err| Error::stream("ConverseStream (event stream)", err))?
         {
             if let Some(piece) = message.apply(&event)? {
                 (self.on_event)(AgentEvent::Text(piece));
@@ -351,6 +351,9 @@ impl Agent {
             name,
             output: &output,
         });
+        if let Some(expired) = output.expired_error() {
+            return Err(expired);
+        }
         Ok(output)
     }
 

@@ -131,6 +131,9 @@ impl InvokeModelLoop {
                 on_event(LoopEvent::ToolCall { id, name, input });
                 let output = handler.call(name, input.clone()).await;
                 report.tool_calls += 1;
+                if let Some(expired) = output.expired_error() {
+                    return Err(expired);
+                }
                 on_event(LoopEvent::ToolResult {
                     id,
                     name,

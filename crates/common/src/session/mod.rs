@@ -150,8 +150,28 @@ impl CodeInterpreterSession {
             .arguments(arguments)
             .send()
             .await
-            .map_err(|err| Error::sdk("InvokeCodeInterpreter", err))?;
-        ExecutionResult::from_stream(output).await
+            .map_err(|err| {
+                let not_found = err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception());
+                if not_found {
+                    // We started this session on this interpreter, so "not found"
+                    // means it has ended under us.
+                    Error::SessionExpired {
+                        session_id: self.id.clone(),
+                        source: err.into(),
+                    }
+                } else {
+                    Error::sdk("InvokeCodeInterpreter", err)
+                }
+            })?;
+        let read_timeout = self
+            .client
+            .config()
+            .timeout_config()
+            .and_then(|timeouts| timeouts.read_timeout())
+            .unwrap_or(crate::config::DEFAULT_READ_TIMEOUT);
+        ExecutionResult::from_stream_within(output, read_timeout, Some(&self.id)).await
     }
 
     /// Runs code (`executeCode`). A failing program is an `Ok` result with

@@ -73,15 +73,44 @@ pub struct FileLink {
 
 impl ExecutionResult {
     /// Reads the whole event stream of one `InvokeCodeInterpreter` call.
-    pub async fn from_stream(mut output: Output) -> Result<Self, Error> {
+    pub async fn from_stream(output: Output) -> Result<Self, Error> {
+        Self::from_stream_within(output, crate::config::DEFAULT_READ_TIMEOUT, None).await
+    }
+
+    /// Reads the event stream, waiting at most `read_timeout` for each event. With
+    /// `session_id`, a `resourceNotFoundException` in the stream (the session ended
+    /// while the call ran) is [`Error::SessionExpired`].
+    pub async fn from_stream_within(
+        mut output: Output,
+        read_timeout: Duration,
+        session_id: Option<&str>,
+    ) -> Result<Self, Error> {
+        const OPERATION: &str = "InvokeCodeInterpreter (event stream)";
         let mut collected = Self::default();
         let mut texts = Vec::new();
-        while let Some(event) = output
-            .stream
-            .recv()
-            .await
-            .map_err(|err| Error::sdk("InvokeCodeInterpreter (event stream)", err))?
-        {
+        loop {
+            let next = tokio::time::timeout(read_timeout, output.stream.recv())
+                .await
+                .map_err(|_elapsed| Error::Timeout {
+                    operation: OPERATION,
+                    after: read_timeout,
+                })?;
+            let event = match next {
+                Ok(Some(event)) => event,
+                Ok(None) => break,
+                Err(err) => {
+                    let not_found = err
+                        .as_service_error()
+                        .is_some_and(|e| e.is_resource_not_found_exception());
+                    return Err(match session_id {
+                        Some(id) if not_found => Error::SessionExpired {
+                            session_id: id.to_owned(),
+                            source: err.into(),
+                        },
+                        _ => Error::stream(OPERATION, err),
+                    });
+                }
+            };
             match event {
                 CodeInterpreterStreamOutput::Result(result) => {
                     collected.add(result, &mut texts);

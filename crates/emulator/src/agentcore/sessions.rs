@@ -224,11 +224,16 @@ pub async fn start(
     {
         return Err(AwsError::validation("name must be 1 to 100 characters"));
     }
-    let sandbox = Sandbox::start(&state.sandbox).await.map_err(|err| {
-        AwsError::internal(format!(
-            "the sandbox for a new session could not start: {err}"
-        ))
-    })?;
+    // Only a PUBLIC custom interpreter gets network; SANDBOX, VPC and the system
+    // interpreter do not (VPC has no local equivalent).
+    let network = state.interpreters.network_mode(&interpreter_id).as_deref() == Some("PUBLIC");
+    let sandbox = Sandbox::start_with_network(&state.sandbox, network)
+        .await
+        .map_err(|err| {
+            AwsError::internal(format!(
+                "the sandbox for a new session could not start: {err}"
+            ))
+        })?;
     let now = OffsetDateTime::now_utc();
     let session = Arc::new(Session {
         id: new_session_id(),

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
@@ -15,6 +16,7 @@ use super::{elapsed_ms, model_error, validation};
 use crate::error::AwsError;
 use crate::eventstream::{event_frame, stream_response};
 use crate::model::{Reply, split_for_streaming};
+use crate::record::ops as record;
 use crate::state::AppState;
 
 fn reply_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<Reply, AwsError> {
@@ -29,8 +31,12 @@ fn reply_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<Reply, Aws
 pub async fn converse(
     State(state): State<Arc<AppState>>,
     Path(model_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AwsError> {
+    if let Some(recorder) = &state.recorder {
+        return record::converse(recorder, &model_id, &headers, body).await;
+    }
     let start = Instant::now();
     let reply = reply_for(&state, &model_id, &body)?;
     Ok(Json(ConverseResponse::new(&reply, elapsed_ms(start))).into_response())
@@ -97,8 +103,12 @@ fn stream_frames(reply: &Reply, start: Instant) -> Vec<Bytes> {
 pub async fn converse_stream(
     State(state): State<Arc<AppState>>,
     Path(model_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AwsError> {
+    if let Some(recorder) = &state.recorder {
+        return record::converse_stream(recorder, &model_id, &headers, body).await;
+    }
     let start = Instant::now();
     let reply = reply_for(&state, &model_id, &body)?;
     let frames = stream_frames(&reply, start);

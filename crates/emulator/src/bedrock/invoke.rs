@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderValue;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -19,6 +19,7 @@ use crate::eventstream::{event_frame, stream_response};
 use crate::model::{
     Api, InvocationMetrics, MessageResponse, MessagesRequest, StreamEvent, stream_events,
 };
+use crate::record::ops as record;
 use crate::state::AppState;
 
 fn message_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<MessageResponse, AwsError> {
@@ -38,8 +39,12 @@ fn message_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<MessageR
 pub async fn invoke_model(
     State(state): State<Arc<AppState>>,
     Path(model_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AwsError> {
+    if let Some(recorder) = &state.recorder {
+        return record::invoke_model(recorder, &model_id, &headers, body).await;
+    }
     let start = Instant::now();
     let message = message_for(&state, &model_id, &body)?;
     let usage = message.usage;
@@ -66,8 +71,13 @@ pub async fn invoke_model(
 pub async fn invoke_model_with_response_stream(
     State(state): State<Arc<AppState>>,
     Path(model_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AwsError> {
+    if let Some(recorder) = &state.recorder {
+        return record::invoke_model_with_response_stream(recorder, &model_id, &headers, body)
+            .await;
+    }
     let start = Instant::now();
     let message = message_for(&state, &model_id, &body)?;
     let mut events = stream_events(&message);

@@ -127,7 +127,7 @@ pub(crate) struct RunContext<'a> {
 /// Runs `program args` to completion or timeout and collects capped output.
 pub(crate) async fn run(
     program: &Path,
-    args: &[String],
+    args: &[std::ffi::OsString],
     ctx: RunContext<'_>,
 ) -> Result<ExecOutput, SandboxError> {
     let out_path = ctx.capture_stem.with_extension("out");
@@ -154,6 +154,7 @@ pub(crate) async fn run(
         })?;
     let pgid = child.id();
     (ctx.on_spawn)(pgid);
+    super::watchdog::watch(pgid, ctx.limits.max_processes);
     let guard = GroupGuard::new(pgid);
     let waited = tokio::task::spawn_blocking(move || child.wait());
     let (exit_code, timed_out) = match tokio::time::timeout(ctx.timeout, waited).await {
@@ -179,6 +180,14 @@ pub(crate) async fn run(
     let mut stderr = read_capped(&err_path, ctx.output_limit);
     let _ = std::fs::remove_file(&out_path);
     let _ = std::fs::remove_file(&err_path);
+    if let Some(limit) = super::watchdog::tripped(pgid) {
+        append_note(
+            &mut stderr.text,
+            &format!(
+                "Process limit exceeded: the command started more than {limit} processes, so all of them were killed"
+            ),
+        );
+    }
     if timed_out {
         append_note(
             &mut stderr.text,

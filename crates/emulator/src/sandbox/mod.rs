@@ -11,6 +11,7 @@ mod capture;
 mod command;
 mod error;
 mod files;
+mod isolation;
 mod limits;
 mod pool;
 mod provision;
@@ -18,6 +19,7 @@ mod python;
 mod session;
 mod tasks;
 mod types;
+mod watchdog;
 
 #[cfg(test)]
 mod tests;
@@ -33,6 +35,11 @@ use std::time::Duration;
 pub use error::SandboxError;
 pub use provision::{default_cache_dir, provision_python, provisioned_dir};
 pub use session::Sandbox;
+
+/// Whether sandbox processes run under bubblewrap on this machine (probed once).
+pub fn isolated() -> bool {
+    isolation::detect().is_some()
+}
 pub use types::{ExecOutput, FileData, FileEntry, Language, SandboxConfig, TaskInfo, TaskStatus};
 
 /// Per-process directory for interpreter and session private files.

@@ -27,7 +27,13 @@ struct PoolInner {
     starting: AtomicUsize,
 }
 
-type PoolKey = (PathBuf, Limits, Vec<String>);
+type PoolKey = (
+    PathBuf,
+    Limits,
+    Option<super::isolation::Isolation>,
+    bool,
+    Vec<String>,
+);
 
 static SHARED: LazyLock<Mutex<HashMap<PoolKey, InterpreterPool>>> = LazyLock::new(Default::default);
 
@@ -46,7 +52,13 @@ impl InterpreterPool {
 
     /// The process-wide pool for this interpreter and these limits.
     pub(crate) fn shared(spec: &InterpSpec) -> Self {
-        let key = (spec.python.clone(), spec.limits, spec.preload.clone());
+        let key = (
+            spec.python.clone(),
+            spec.limits,
+            spec.isolation.clone(),
+            spec.mounts.network,
+            spec.preload.clone(),
+        );
         let mut pools = SHARED
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -61,7 +73,19 @@ impl InterpreterPool {
     }
 
     /// An idle interpreter if one is ready, else a freshly started one; refills after.
-    pub(crate) async fn take(&self) -> Result<Interpreter, SandboxError> {
+    /// Under bubblewrap the mounts are fixed at start, so every session gets a fresh
+    /// interpreter that can write `writable` (its own directories), and none idle.
+    pub(crate) async fn take(&self, writable: &[PathBuf]) -> Result<Interpreter, SandboxError> {
+        if self.inner.spec.isolation.is_some() {
+            let spec = self.inner.spec.clone();
+            let writable = writable.to_vec();
+            return tokio::task::spawn_blocking(move || Interpreter::spawn(&spec, &writable))
+                .await
+                .map_err(|join| SandboxError::Protocol {
+                    message: "starting an interpreter".into(),
+                    source: Some(Box::new(join)),
+                })?;
+        }
         let pooled = loop {
             let candidate = self.lock_idle().pop();
             match candidate {
@@ -78,7 +102,7 @@ impl InterpreterPool {
             Some(interp) => Ok(interp),
             None => {
                 let spec = self.inner.spec.clone();
-                tokio::task::spawn_blocking(move || Interpreter::spawn(&spec))
+                tokio::task::spawn_blocking(move || Interpreter::spawn(&spec, &[]))
                     .await
                     .map_err(|join| SandboxError::Protocol {
                         message: "starting an interpreter".into(),
@@ -104,7 +128,7 @@ impl InterpreterPool {
                     // Nobody waits for a pooled interpreter, so it can import the
                     // preloaded modules now rather than in a session's first call.
                     let preload = &worker.spec.preload;
-                    let result = Interpreter::spawn(&worker.spec).and_then(|mut interp| {
+                    let result = Interpreter::spawn(&worker.spec, &[]).and_then(|mut interp| {
                         if preload.is_empty() || interp.warm(preload) {
                             Ok(interp)
                         } else {

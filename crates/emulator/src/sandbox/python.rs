@@ -29,6 +29,11 @@ pub(crate) struct InterpSpec {
     pub private_root: PathBuf,
     /// Shared matplotlib config/cache directory, so the font cache is built once.
     pub mpl_config: PathBuf,
+    /// Bubblewrap, when it works here.
+    pub isolation: Option<super::isolation::Isolation>,
+    /// What a wrapped interpreter sees besides its own directories (and whether
+    /// it has network).
+    pub mounts: super::isolation::Mounts,
     /// Modules pooled interpreters import while idle (see [`Interpreter::warm`]).
     pub preload: Vec<String>,
 }
@@ -77,7 +82,11 @@ pub(crate) struct CapturePaths {
 
 impl Interpreter {
     /// Starts a driver in its private directory and waits for its ready line. Blocking.
-    pub(crate) fn spawn(spec: &InterpSpec) -> Result<Interpreter, SandboxError> {
+    /// Under bubblewrap, `writable` are the session's directories it may write.
+    pub(crate) fn spawn(
+        spec: &InterpSpec,
+        writable: &[PathBuf],
+    ) -> Result<Interpreter, SandboxError> {
         let private_dir = spec
             .private_root
             .join(format!("interp-{}", super::random_id()));
@@ -89,10 +98,24 @@ impl Interpreter {
             SandboxError::io(format!("creating {}", log_path.display()), source)
         })?;
         let env = SandboxEnv::new(&spec.bin_dirs, &private_dir, &private_dir, &spec.mpl_config);
-        let mut command = Command::new(&spec.python);
+        let args = [std::ffi::OsString::from("-c"), DRIVER.into()];
+        let mut command = match &spec.isolation {
+            Some(isolation) => {
+                let mut mounts = spec.mounts.clone();
+                mounts.writable.push(private_dir.clone());
+                mounts.writable.extend(writable.iter().cloned());
+                let (program, args) = isolation.wrap(&spec.python, &args, &mounts, &private_dir);
+                let mut command = Command::new(program);
+                command.args(args);
+                command
+            }
+            None => {
+                let mut command = Command::new(&spec.python);
+                command.args(args);
+                command
+            }
+        };
         command
-            .arg("-c")
-            .arg(DRIVER)
             .current_dir(&private_dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -103,6 +126,7 @@ impl Interpreter {
             program: spec.python.display().to_string(),
             source,
         })?;
+        super::watchdog::watch(child.id(), spec.limits.max_processes);
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             limits::kill_and_reap_later(child);
             return Err(SandboxError::protocol(

@@ -1,6 +1,7 @@
 //! [`Sandbox`]: one code-interpreter session and its processes.
 
 use std::collections::HashSet;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
@@ -10,10 +11,12 @@ use std::time::Duration;
 use super::capture::{self, append_note};
 use super::command::{self, RunContext, Runtimes, TIMEOUT_EXIT_CODE};
 use super::files::{self, SessionRoot};
+use super::isolation;
 use super::limits::{self, Limits, SandboxEnv};
 use super::pool::InterpreterPool;
 use super::python::{InterpSpec, Interpreter, Outcome};
 use super::tasks::{Task, Tasks};
+use super::watchdog;
 use super::{
     ExecOutput, FileData, FileEntry, Language, SandboxConfig, SandboxError, TaskInfo, TaskStatus,
     blocking, default_cache_dir, format_secs, process_private_root, random_id, resolve_python,
@@ -41,12 +44,45 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Creates the session directory and a ready Python interpreter in it.
+    /// Creates the session directory and a ready Python interpreter in it, without
+    /// network access where the sandbox can cut it (see [`Sandbox::start_with_network`]).
     pub async fn start(config: &SandboxConfig) -> Result<Sandbox, SandboxError> {
+        Self::start_with_network(config, false).await
+    }
+
+    /// Like [`Sandbox::start`]; `network` gives the session's processes network
+    /// access (a `PUBLIC` code interpreter). Under bubblewrap a session without it
+    /// has no network at all; without bubblewrap the flag cannot be enforced.
+    pub async fn start_with_network(
+        config: &SandboxConfig,
+        network: bool,
+    ) -> Result<Sandbox, SandboxError> {
         let python = resolve_python(&config.python).await?;
         let mut bin_dirs: Vec<PathBuf> =
             python.parent().map(Path::to_path_buf).into_iter().collect();
-        bin_dirs.extend(Runtimes::detect().bin_dirs());
+        let runtimes = Runtimes::detect();
+        bin_dirs.extend(runtimes.bin_dirs());
+        let mpl_config = default_cache_dir().join("matplotlib");
+        let isolation = isolation::detect().cloned();
+        let mounts = if isolation.is_some() {
+            let programs: Vec<&Path> = std::iter::once(python.as_path())
+                .chain(runtimes.node.as_deref())
+                .chain(runtimes.deno.as_deref())
+                .collect();
+            // The matplotlib cache is shared by every session; create it up front
+            // so it can be bound.
+            let _ = std::fs::create_dir_all(&mpl_config);
+            isolation::Mounts {
+                read_only: isolation::read_only_for(&programs, &[]),
+                writable: vec![mpl_config.clone()],
+                network,
+            }
+        } else {
+            isolation::Mounts {
+                network,
+                ..isolation::Mounts::default()
+            }
+        };
         let spec = InterpSpec {
             python,
             limits: Limits {
@@ -55,15 +91,25 @@ impl Sandbox {
             },
             bin_dirs,
             private_root: process_private_root(),
-            mpl_config: default_cache_dir().join("matplotlib"),
+            mpl_config,
+            isolation,
+            mounts,
             preload: config.preload_modules.clone(),
         };
         let pool = InterpreterPool::shared(&spec);
         let id = random_id();
         let given = config.root_dir.join(format!("session-{id}"));
         let private = spec.private_root.join(format!("session-{id}"));
-        let (root, pool_interp) = tokio::join!(create_dirs(given, private.clone()), pool.take());
-        let root = root?;
+        let (root, pool_interp) = if spec.isolation.is_some() {
+            // The interpreter's mounts need the session's directories to exist.
+            let root = create_dirs(given, private.clone()).await?;
+            let writable = [root.canonical.clone(), private.clone()];
+            let interp = pool.take(&writable).await;
+            (root, interp)
+        } else {
+            let (root, interp) = tokio::join!(create_dirs(given, private.clone()), pool.take(&[]));
+            (root?, interp)
+        };
         let env = SandboxEnv::new(
             &spec.bin_dirs,
             &root.canonical,
@@ -198,9 +244,12 @@ impl Sandbox {
             std::fs::File::create(path)
                 .map_err(|source| SandboxError::io(format!("creating {}", path.display()), source))
         };
-        let mut cmd = Command::new("/bin/sh");
-        cmd.arg("-c")
-            .arg(command)
+        let (program, args) = self.isolated_command(
+            Path::new("/bin/sh"),
+            &[OsString::from("-c"), OsString::from(command)],
+        );
+        let mut cmd = Command::new(program);
+        cmd.args(args)
             .current_dir(self.dir())
             .stdin(Stdio::null())
             .stdout(open(&stdout)?)
@@ -214,6 +263,7 @@ impl Sandbox {
                 source,
             })?;
         tracing::debug!(task = %id, pid = child.id(), "task started");
+        watchdog::watch(child.id(), self.limits().max_processes);
         self.tasks
             .insert(id.clone(), Task::new(child, stdout, stderr));
         Ok(TaskInfo {
@@ -263,6 +313,24 @@ impl Sandbox {
         tracing::debug!(dir = %self.dir().display(), "sandbox shut down");
     }
 
+    /// The directories a wrapped process of this session may write.
+    fn writable(&self) -> [PathBuf; 2] {
+        [self.root.canonical.clone(), self.private.clone()]
+    }
+
+    /// `program args`, wrapped in bubblewrap when the sandbox is isolated.
+    fn isolated_command(&self, program: &Path, args: &[OsString]) -> (PathBuf, Vec<OsString>) {
+        let spec = self.pool.spec();
+        match &spec.isolation {
+            Some(isolation) => {
+                let mut mounts = spec.mounts.clone();
+                mounts.writable.extend(self.writable());
+                isolation.wrap(program, args, &mounts, self.dir())
+            }
+            None => (program.to_path_buf(), args.to_vec()),
+        }
+    }
+
     fn limits(&self) -> Limits {
         self.pool.spec().limits
     }
@@ -299,7 +367,7 @@ impl Sandbox {
     }
 
     async fn fresh_interpreter(&self) -> Result<Interpreter, SandboxError> {
-        let mut interp = self.pool.take().await?;
+        let mut interp = self.pool.take(&self.writable()).await?;
         self.init_interpreter(&mut interp).await?;
         self.interp_pid.store(interp.pid(), Ordering::SeqCst);
         Ok(interp)
@@ -344,6 +412,13 @@ impl Sandbox {
                     format_secs(self.config.call_timeout)
                 ));
                 (TIMEOUT_EXIT_CODE, self.config.call_timeout, true)
+            }
+            Outcome::Died { exit_code } if watchdog::tripped(interp.pid()).is_some() => {
+                notes.push(format!(
+                    "Process limit exceeded: the code started more than {} processes, so all of them were killed; the interpreter was restarted and its state cleared",
+                    self.limits().max_processes.unwrap_or_default()
+                ));
+                (exit_code, Duration::ZERO, false)
             }
             Outcome::Died { exit_code } => {
                 notes.push(format!(
@@ -390,6 +465,8 @@ impl Sandbox {
             groups.insert(pgid);
         };
         let n = self.seq.fetch_add(1, Ordering::SeqCst);
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        let (program, args) = self.isolated_command(program, &args);
         let ctx = RunContext {
             cwd: self.dir(),
             env: &self.env,
@@ -399,7 +476,7 @@ impl Sandbox {
             output_limit: self.config.output_limit_bytes,
             on_spawn: &record,
         };
-        command::run(program, args, ctx).await
+        command::run(&program, &args, ctx).await
     }
 
     /// Process id (= group id) of the current interpreter.
