@@ -30,6 +30,17 @@ fn emulator(clients: &Clients) -> &Emulator {
     clients.emulator().unwrap()
 }
 
+/// A loop observer that counts the tool results that were errors.
+fn count_errors(count: &mut usize) -> impl FnMut(LoopEvent<'_>) + '_ {
+    move |event| {
+        if let LoopEvent::ToolResult { output, .. } = event
+            && output.is_error
+        {
+            *count += 1;
+        }
+    }
+}
+
 /// The mean/std conversation of example 01 through `ConverseLoop`; counts the
 /// tool results that were errors.
 async fn converse_run(clients: &Clients) -> (Result<String, Error>, usize) {
@@ -44,13 +55,7 @@ async fn converse_run(clients: &Clients) -> (Result<String, Error>, usize) {
                     &clients.bedrock,
                     vec![converse::user_text(common::STATS_PROMPT)?],
                     &PythonTool::new(session),
-                    |event| {
-                        if let LoopEvent::ToolResult { output, .. } = event
-                            && output.is_error
-                        {
-                            error_results += 1;
-                        }
-                    },
+                    count_errors(&mut error_results),
                 )
                 .await
         },
@@ -71,13 +76,7 @@ async fn invoke_model_run(clients: &Clients) -> (Result<String, Error>, usize) {
                     &clients.bedrock,
                     vec![anthropic::Message::user_text(common::STATS_PROMPT)],
                     &PythonTool::new(session),
-                    |event| {
-                        if let LoopEvent::ToolResult { output, .. } = event
-                            && output.is_error
-                        {
-                            error_results += 1;
-                        }
-                    },
+                    count_errors(&mut error_results),
                 )
                 .await
         },

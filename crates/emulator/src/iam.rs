@@ -47,9 +47,7 @@ pub struct IamStore {
 
 impl IamStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Role>> {
-        self.roles
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::lock(&self.roles)
     }
 
     /// How many roles exist.

@@ -28,6 +28,7 @@ pub mod record;
 pub mod sandbox;
 pub mod server;
 pub mod state;
+mod sync;
 
 pub use config::EmulatorConfig;
 pub use faults::{Fault, FaultKind};

@@ -42,9 +42,7 @@ pub struct InterpreterStore {
 
 impl InterpreterStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Interpreter>> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::lock(&self.inner)
     }
 
     /// The interpreter with this id, if it exists.

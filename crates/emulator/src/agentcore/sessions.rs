@@ -52,9 +52,7 @@ struct SessionInner {
 
 impl Session {
     fn inner(&self) -> std::sync::MutexGuard<'_, SessionInner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::lock(&self.inner)
     }
 
     /// READY or TERMINATED.
@@ -97,9 +95,7 @@ pub struct SessionStore {
 
 impl SessionStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Session>>> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::lock(&self.inner)
     }
 
     /// The number of READY sessions.

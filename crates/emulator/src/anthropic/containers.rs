@@ -33,9 +33,7 @@ pub struct Lease {
 
 impl ContainerStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Container>> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::lock(&self.inner)
     }
 
     /// How many containers are live.

@@ -116,60 +116,6 @@ fn split_rounds(messages: Vec<MessageParam>) -> Vec<MessageParam> {
     out
 }
 
-fn to_param(block: &ResponseBlock) -> ContentBlockParam {
-    match block.clone() {
-        ResponseBlock::Text { text } => ContentBlockParam::Text {
-            text,
-            cache_control: None,
-        },
-        ResponseBlock::ToolUse { id, name, input } => ContentBlockParam::ToolUse {
-            id,
-            name,
-            input,
-            cache_control: None,
-        },
-        ResponseBlock::ServerToolUse { id, name, input } => ContentBlockParam::ServerToolUse {
-            id,
-            name,
-            input,
-            cache_control: None,
-        },
-        ResponseBlock::CodeExecutionToolResult {
-            tool_use_id,
-            content,
-        } => ContentBlockParam::CodeExecutionToolResult {
-            tool_use_id,
-            content,
-            cache_control: None,
-        },
-        ResponseBlock::BashCodeExecutionToolResult {
-            tool_use_id,
-            content,
-        } => ContentBlockParam::BashCodeExecutionToolResult {
-            tool_use_id,
-            content,
-            cache_control: None,
-        },
-        ResponseBlock::TextEditorCodeExecutionToolResult {
-            tool_use_id,
-            content,
-        } => ContentBlockParam::TextEditorCodeExecutionToolResult {
-            tool_use_id,
-            content,
-            cache_control: None,
-        },
-    }
-}
-
-fn add_usage(total: &mut AnthropicUsage, more: &AnthropicUsage) {
-    total.input_tokens += more.input_tokens;
-    total.output_tokens += more.output_tokens;
-    total.cache_creation_input_tokens += more.cache_creation_input_tokens;
-    total.cache_read_input_tokens += more.cache_read_input_tokens;
-    total.cache_creation.ephemeral_5m_input_tokens += more.cache_creation.ephemeral_5m_input_tokens;
-    total.cache_creation.ephemeral_1h_input_tokens += more.cache_creation.ephemeral_1h_input_tokens;
-}
-
 async fn container_for(
     state: &AppState,
     requested: Option<&str>,
@@ -224,7 +170,7 @@ async fn complete(
             .to_conversation(Api::Anthropic, &model)
             .map_err(model_error)?;
         let reply = state.model.respond(&conversation).map_err(model_error)?;
-        add_usage(&mut usage, &AnthropicUsage::from(&reply.usage));
+        usage += AnthropicUsage::from(&reply.usage);
         let reply_message = MessageResponse::from_reply(&reply, &model, String::new());
 
         let mut round = Vec::new();
@@ -248,7 +194,9 @@ async fn complete(
         }
         working.messages.push(MessageParam {
             role: MessageRole::Assistant,
-            content: ContentParam::Blocks(round.iter().map(to_param).collect()),
+            content: ContentParam::Blocks(
+                round.iter().cloned().map(ContentBlockParam::from).collect(),
+            ),
         });
         content.extend(round);
         if client_tool || !ran_server_tool || reply.stop_reason != StopReason::ToolUse {

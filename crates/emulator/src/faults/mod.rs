@@ -20,6 +20,8 @@ use std::time::Duration;
 
 mod apply;
 
+use crate::sync::lock;
+
 pub use apply::{inject, rest_operation};
 
 /// The `--fault` syntax, for help texts.
@@ -291,12 +293,6 @@ impl FaultPlan {
         *lock(&self.fired).entry(normalize(operation)).or_default() += 1;
         Some(kind)
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

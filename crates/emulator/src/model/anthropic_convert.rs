@@ -388,3 +388,65 @@ pub fn stream_events(msg: &MessageResponse) -> Vec<StreamEvent> {
     });
     events
 }
+
+impl From<ResponseBlock> for ContentBlockParam {
+    /// A response block sent back as part of the conversation.
+    fn from(block: ResponseBlock) -> Self {
+        match block {
+            ResponseBlock::Text { text } => ContentBlockParam::Text {
+                text,
+                cache_control: None,
+            },
+            ResponseBlock::ToolUse { id, name, input } => ContentBlockParam::ToolUse {
+                id,
+                name,
+                input,
+                cache_control: None,
+            },
+            ResponseBlock::ServerToolUse { id, name, input } => ContentBlockParam::ServerToolUse {
+                id,
+                name,
+                input,
+                cache_control: None,
+            },
+            ResponseBlock::CodeExecutionToolResult {
+                tool_use_id,
+                content,
+            } => ContentBlockParam::CodeExecutionToolResult {
+                tool_use_id,
+                content,
+                cache_control: None,
+            },
+            ResponseBlock::BashCodeExecutionToolResult {
+                tool_use_id,
+                content,
+            } => ContentBlockParam::BashCodeExecutionToolResult {
+                tool_use_id,
+                content,
+                cache_control: None,
+            },
+            ResponseBlock::TextEditorCodeExecutionToolResult {
+                tool_use_id,
+                content,
+            } => ContentBlockParam::TextEditorCodeExecutionToolResult {
+                tool_use_id,
+                content,
+                cache_control: None,
+            },
+        }
+    }
+}
+
+impl std::ops::AddAssign for AnthropicUsage {
+    /// Sums the usage of several model calls that make up one response.
+    fn add_assign(&mut self, more: Self) {
+        self.input_tokens += more.input_tokens;
+        self.output_tokens += more.output_tokens;
+        self.cache_creation_input_tokens += more.cache_creation_input_tokens;
+        self.cache_read_input_tokens += more.cache_read_input_tokens;
+        self.cache_creation.ephemeral_5m_input_tokens +=
+            more.cache_creation.ephemeral_5m_input_tokens;
+        self.cache_creation.ephemeral_1h_input_tokens +=
+            more.cache_creation.ephemeral_1h_input_tokens;
+    }
+}

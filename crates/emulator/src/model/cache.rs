@@ -10,7 +10,7 @@
 //! 3. below the minimum nothing is cached and both counters are 0.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::types::{CacheTtl, PromptBlock, Usage};
@@ -51,14 +51,14 @@ impl ManualClock {
 
     /// Moves the clock forward; every clone sees the change.
     pub fn advance(&self, by: Duration) {
-        let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut now = crate::sync::lock(&self.now);
         *now += by;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
-        *self.now.lock().unwrap_or_else(PoisonError::into_inner)
+        *crate::sync::lock(&self.now)
     }
 }
 
@@ -108,7 +108,7 @@ impl PromptCache {
     /// Applies the request's cache points and returns what was read and written.
     pub fn apply(&self, model_id: &str, blocks: &[PromptBlock]) -> CacheOutcome {
         let now = self.clock.now();
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut entries = crate::sync::lock(&self.entries);
         entries.retain(|_, e| e.expires > now);
 
         // Prefix sums and the positions of the cache points.

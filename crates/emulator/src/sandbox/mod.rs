@@ -82,11 +82,7 @@ fn remove_stale_private_roots(parent: &Path) {
 /// environment, which the sandbox does not pass on). Cached per path.
 async fn resolve_python(python: &Path) -> Result<PathBuf, SandboxError> {
     static CACHE: LazyLock<Mutex<HashMap<PathBuf, PathBuf>>> = LazyLock::new(Default::default);
-    let lock = || {
-        CACHE
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    };
+    let lock = || crate::sync::lock(&CACHE);
     if let Some(found) = lock().get(python) {
         return Ok(found.clone());
     }

@@ -59,9 +59,7 @@ impl InterpreterPool {
             spec.mounts.network,
             spec.preload.clone(),
         );
-        let mut pools = SHARED
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut pools = crate::sync::lock(&SHARED);
         pools
             .entry(key)
             .or_insert_with(|| InterpreterPool::new(spec.clone(), DEFAULT_POOL_SIZE))
@@ -136,11 +134,7 @@ impl InterpreterPool {
                         }
                     });
                     match result {
-                        Ok(interp) => worker
-                            .idle
-                            .lock()
-                            .unwrap_or_else(|poisoned| poisoned.into_inner())
-                            .push(interp),
+                        Ok(interp) => crate::sync::lock(&worker.idle).push(interp),
                         Err(err) => {
                             tracing::warn!(error = %err, "pre-starting an interpreter failed")
                         }
@@ -156,9 +150,6 @@ impl InterpreterPool {
     }
 
     fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<Interpreter>> {
-        self.inner
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.inner.idle)
     }
 }

@@ -355,9 +355,7 @@ impl Sandbox {
     }
 
     pub(super) fn lock_groups(&self) -> std::sync::MutexGuard<'_, HashSet<u32>> {
-        self.groups
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.groups)
     }
 
     async fn init_interpreter(&self, interp: &mut Interpreter) -> Result<(), SandboxError> {

@@ -98,9 +98,7 @@ pub(crate) struct Tasks {
 
 impl Tasks {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Task>> {
-        self.tasks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.tasks)
     }
 
     pub(crate) fn insert(&self, id: String, task: Task) {

@@ -33,9 +33,7 @@ static GROUPS: LazyLock<Mutex<HashMap<u32, Watched>>> = LazyLock::new(|| {
 });
 
 fn lock() -> std::sync::MutexGuard<'static, HashMap<u32, Watched>> {
-    GROUPS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    crate::sync::lock(&GROUPS)
 }
 
 /// Watches process group `pgid`: more than `limit` processes and it is killed.
