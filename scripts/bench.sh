@@ -61,21 +61,17 @@ LOG_DIR="${BENCH_LOG_DIR:-$(mktemp -d -t bench-XXXXXX)}"
 mkdir -p "$LOG_DIR"
 FIGURES="$LOG_DIR/figures.txt"
 : >"$FIGURES"
-EMULATOR_PID=""
-
-cleanup() {
-    if [[ -n "$EMULATOR_PID" ]] && kill -0 "$EMULATOR_PID" 2>/dev/null; then
-        kill -TERM "$EMULATOR_PID" 2>/dev/null || true
-        wait "$EMULATOR_PID" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib/emulator.sh
+source "$ROOT/scripts/lib/emulator.sh"
+trap stop_emulator EXIT
 
 note() { echo "bench: $*" >&2; }
 record() { echo "$1 $2" >>"$FIGURES"; }
 
 # ---------------------------------------------------------------------------------
 note "building release binaries (logs in $LOG_DIR)"
+# The first measurement is of the release build as cargo makes it.
+unset MIGRATION_FUNCTION_ORDER
 {
     cargo build --release -p emulator --bin emulator &&
         cargo build --release -p code-interpreter-migration --examples
@@ -119,25 +115,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "")}'; 
 
 # ---------------------------------------------------------------------------------
 note "starting $TARGET/release/emulator"
-EMU_OUT="$LOG_DIR/emulator.out"
-"$TARGET/release/emulator" >"$EMU_OUT" 2>"$LOG_DIR/emulator.err" &
-EMULATOR_PID=$!
-for _ in $(seq 1 600); do
-    if grep -q '^READY ' "$EMU_OUT" 2>/dev/null && grep -q ANTHROPIC_API_KEY "$EMU_OUT"; then break; fi
-    if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then
-        cat "$LOG_DIR/emulator.err" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-grep -q '^READY ' "$EMU_OUT" || {
-    echo "the emulator did not print READY" >&2
-    exit 1
-}
-# shellcheck disable=SC1090
-source <(grep '^export ' "$EMU_OUT")
-unset AWS_PROFILE MIGRATION_LOCAL MIGRATION_JSON MIGRATION_VERBOSE BEDROCK_MODEL_ID
-note "emulator at $(sed -n 's/^READY //p' "$EMU_OUT")"
+start_emulator "$TARGET/release/emulator" "$LOG_DIR" || exit 1
+note "emulator at $EMULATOR_URL"
 
 EXAMPLES_DIR="$TARGET/release/examples"
 declare -A EXAMPLE_ARGS=(
@@ -162,30 +141,47 @@ done
 
 # ---------------------------------------------------------------------------------
 PAUSE=0.5
-note "client overhead: $RUNS runs of each example and of boto3_01.py, interleaved"
-declare -A WALLS MEMS CPUS
-for _ in $(seq 1 "$RUNS"); do
-    sleep "$PAUSE"
-    read -r ms kib cpu < <(measure python3 "$ROOT/scripts/bench/boto3_01.py")
-    WALLS[boto3]+="$ms "
-    MEMS[boto3]+="$kib "
-    CPUS[boto3]+="$cpu "
-    for key in "${present[@]}"; do
-        # Between conversations the emulator's interpreter pool refills (and preloads
-        # numpy); without a pause, back-to-back runs would drain it and time Python
-        # start-up instead of the client.
+# measure_examples PREFIX: RUNS rounds of boto3_01.py and every example, interleaved;
+# records the medians as wall_ms_PREFIX<key>, rss_kb_PREFIX<key>, cpu_ms_PREFIX<key>.
+measure_examples() {
+    local prefix="$1" key ms kib cpu
+    declare -A walls=() mems=() cpus=()
+    for _ in $(seq 1 "$RUNS"); do
         sleep "$PAUSE"
-        read -r ms kib cpu < <(measure "$EXAMPLES_DIR/${EXAMPLE_ARGS[$key]}")
-        WALLS[$key]+="$ms "
-        MEMS[$key]+="$kib "
-        CPUS[$key]+="$cpu "
+        read -r ms kib cpu < <(measure python3 "$ROOT/scripts/bench/boto3_01.py")
+        walls[boto3]+="$ms " mems[boto3]+="$kib " cpus[boto3]+="$cpu "
+        for key in "${present[@]}"; do
+            # Between conversations the emulator's interpreter pool refills (and
+            # preloads numpy); without a pause, back-to-back runs would drain it and
+            # time Python start-up instead of the client.
+            sleep "$PAUSE"
+            read -r ms kib cpu < <(measure "$EXAMPLES_DIR/${EXAMPLE_ARGS[$key]}")
+            walls[$key]+="$ms " mems[$key]+="$kib " cpus[$key]+="$cpu "
+        done
     done
-done
-for key in boto3 "${present[@]}"; do
-    record "wall_ms_$key" "$(tr ' ' '\n' <<<"${WALLS[$key]}" | grep . | median)"
-    record "rss_kb_$key" "$(tr ' ' '\n' <<<"${MEMS[$key]}" | grep . | median)"
-    record "cpu_ms_$key" "$(tr ' ' '\n' <<<"${CPUS[$key]}" | grep . | median)"
-done
+    for key in boto3 "${present[@]}"; do
+        record "wall_ms_$prefix$key" "$(tr ' ' '\n' <<<"${walls[$key]}" | grep . | median)"
+        record "rss_kb_$prefix$key" "$(tr ' ' '\n' <<<"${mems[$key]}" | grep . | median)"
+        record "cpu_ms_$prefix$key" "$(tr ' ' '\n' <<<"${cpus[$key]}" | grep . | median)"
+    done
+}
+
+note "client overhead (release build): $RUNS runs of each example and of boto3_01.py, interleaved"
+measure_examples plain_
+
+# Profile-guided function layout (scripts/order-functions.sh), then the same runs.
+ORDER_FILE="$TARGET/release/function-order.txt"
+if ! command -v valgrind >/dev/null; then
+    note "valgrind is not installed: no function-ordered build (apt-get install valgrind)"
+elif note "ordering functions (scripts/order-functions.sh), relinking the examples" &&
+    "$ROOT/scripts/order-functions.sh" --out "$ORDER_FILE" >>"$LOG_DIR/order.log" 2>&1 &&
+    MIGRATION_FUNCTION_ORDER="$ORDER_FILE" cargo build --release -p code-interpreter-migration --examples \
+        >>"$LOG_DIR/order.log" 2>&1; then
+    note "client overhead (function-ordered release build)"
+    measure_examples ""
+else
+    note "ordering functions failed (see $LOG_DIR/order.log); figures are of the release build only"
+fi
 
 # ---------------------------------------------------------------------------------
 note "tokens and sessions from --json"
@@ -207,8 +203,7 @@ if [[ " ${present[*]} " == *" 07 "* ]]; then
     record tokens_07_programmatic "$(pyget 'sum(d["programmatic"]["usage"].get(k, 0) for k in ("input_tokens", "cache_read_input_tokens", "cache_write_input_tokens"))' <"$LOG_DIR/07.json")"
     record tokens_07_traditional "$(pyget 'sum(d["traditional"]["usage"].get(k, 0) for k in ("input_tokens", "cache_read_input_tokens", "cache_write_input_tokens"))' <"$LOG_DIR/07.json")"
 fi
-cleanup
-EMULATOR_PID=""
+stop_emulator
 
 # ---------------------------------------------------------------------------------
 QUICK_ARG=()
@@ -280,22 +275,29 @@ def check(name, key, fmt, target, test):
     else:
         row(name, fmt % v, target, test(v))
 
-base_wall, base_rss, base_cpu = num("wall_ms_boto3"), num("rss_kb_boto3"), num("cpu_ms_boto3")
+# The function-ordered build's figures when there are some, else the plain build's.
+ordered = num("rss_kb_boto3") is not None
+pre = "" if ordered else "plain_"
+base_wall, base_rss, base_cpu = num("wall_ms_%sboto3" % pre), num("rss_kb_%sboto3" % pre), num("cpu_ms_%sboto3" % pre)
 if base_wall:
     row("boto3_01.py wall / peak RSS / client CPU", "%d ms / %.1f MB / %d ms" % (base_wall, base_rss / 1024, base_cpu), "baseline")
 names = {"00": "00 anthropic", "01": "01 converse", "02": "02 invoke-model", "03": "03 agent",
          "04": "04 code interpreter", "06": "06 caching", "07": "07 programmatic"}
+build = "function-ordered" if ordered else "release build"
 for key, label in names.items():
-    wall, rss = num("wall_ms_" + key), num("rss_kb_" + key)
+    wall, rss = num("wall_ms_%s%s" % (pre, key)), num("rss_kb_%s%s" % (pre, key))
     if wall is None or not base_wall:
         continue
     # 00 talks to the Anthropic API (no boto3 equivalent): its ratio is for scale only.
     target = key != "00"
     row("%s wall vs boto3 (%d ms)" % (label, wall), "%.3fx" % (wall / base_wall),
         "<= 0.15x" if target else "(info)", wall / base_wall <= 0.15 if target else None)
-    row("%s peak RSS vs boto3 (%.1f MB)" % (label, rss / 1024), "%.3fx" % (rss / base_rss),
+    row("%s peak RSS vs boto3, %s (%.1f MB)" % (label, build, rss / 1024), "%.3fx" % (rss / base_rss),
         "<= 0.2x" if target else "(info)", rss / base_rss <= 0.2 if target else None)
-    cpu = num("cpu_ms_" + key)
+    plain, plain_base = num("rss_kb_plain_" + key), num("rss_kb_plain_boto3")
+    if ordered and plain and plain_base:
+        row("%s peak RSS vs boto3, release build (%.1f MB)" % (label, plain / 1024), "%.3fx" % (plain / plain_base), "(info)")
+    cpu = num("cpu_ms_%s%s" % (pre, key))
     if cpu is not None and base_cpu:
         row("%s client CPU vs boto3" % label, "%s ms" % ("< 10" if cpu < 10 else "%d" % cpu), "(info, 10 ms steps)")
 

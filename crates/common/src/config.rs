@@ -245,21 +245,48 @@ impl Clients {
 
 /// Logs to stderr: warnings by default, debug with `verbose`. `RUST_LOG` wins
 /// when set. Calling it twice is harmless.
+///
+/// Without `RUST_LOG` the filter is a plain target list: `EnvFilter` compiles its
+/// directives with regular expressions, which costs every run start-up time and
+/// resident memory for nothing.
 pub fn init_tracing(verbose: bool) {
-    use tracing_subscriber::EnvFilter;
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(directives) if !directives.is_empty() => EnvFilter::new(directives),
-        _ if verbose => EnvFilter::new(
-            "debug,hyper=info,hyper_util=info,h2=info,rustls=info,aws_smithy_runtime=info,\
-             aws_smithy_runtime_api=info,aws_smithy_http=info,aws_sigv4=info,tower=info",
-        ),
+    use tracing::Level;
+    use tracing_subscriber::filter::{EnvFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{Layer, fmt};
+
+    let output = fmt::layer().with_writer(std::io::stderr);
+    let layer = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.is_empty() => {
+            output.with_filter(EnvFilter::new(directives)).boxed()
+        }
+        _ if verbose => {
+            let quieter = [
+                "hyper",
+                "hyper_util",
+                "h2",
+                "rustls",
+                "aws_smithy_runtime",
+                "aws_smithy_runtime_api",
+                "aws_smithy_http",
+                "aws_sigv4",
+                "tower",
+            ];
+            let targets = Targets::new()
+                .with_default(Level::DEBUG)
+                .with_targets(quieter.map(|target| (target, Level::INFO)));
+            output.with_filter(targets).boxed()
+        }
         // The credential chain warns about every provider it tried; the error
         // returned by `connect` already says what to do.
-        _ => EnvFilter::new("warn,aws_config=error"),
+        _ => {
+            let targets = Targets::new()
+                .with_default(Level::WARN)
+                .with_target("aws_config", Level::ERROR);
+            output.with_filter(targets).boxed()
+        }
     };
     // A subscriber that is already set (tests, a second call) is fine.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }

@@ -409,6 +409,8 @@ impl Drop for Emulator {
         // Dropping the sandboxes kills their process groups synchronously.
         self.state.sessions.kill_all_now();
         self.state.containers.kill_all_now();
+        // Interpreters pre-started for this emulator's next sessions go too.
+        crate::sandbox::release_root(&self.state.sandbox.root_dir);
         for task in &self.tasks {
             task.abort();
         }

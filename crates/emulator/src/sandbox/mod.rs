@@ -33,6 +33,7 @@ use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 pub use error::SandboxError;
+pub use pool::release_root;
 pub use provision::{default_cache_dir, provision_python, provisioned_dir};
 pub use session::Sandbox;
 

@@ -13,7 +13,7 @@ use super::command::{self, RunContext, Runtimes, TIMEOUT_EXIT_CODE};
 use super::files::{self, SessionRoot};
 use super::isolation;
 use super::limits::{self, Limits, SandboxEnv};
-use super::pool::InterpreterPool;
+use super::pool::{InterpreterPool, SessionDirs};
 use super::python::{InterpSpec, Interpreter, Outcome};
 use super::tasks::{Task, Tasks};
 use super::watchdog;
@@ -96,20 +96,9 @@ impl Sandbox {
             mounts,
             preload: config.preload_modules.clone(),
         };
-        let pool = InterpreterPool::shared(&spec);
-        let id = random_id();
-        let given = config.root_dir.join(format!("session-{id}"));
-        let private = spec.private_root.join(format!("session-{id}"));
-        let (root, pool_interp) = if spec.isolation.is_some() {
-            // The interpreter's mounts need the session's directories to exist.
-            let root = create_dirs(given, private.clone()).await?;
-            let writable = [root.canonical.clone(), private.clone()];
-            let interp = pool.take(&writable).await;
-            (root, interp)
-        } else {
-            let (root, interp) = tokio::join!(create_dirs(given, private.clone()), pool.take(&[]));
-            (root?, interp)
-        };
+        let pool = InterpreterPool::shared(&spec, &config.root_dir);
+        let (mut interp, SessionDirs { root, private }) =
+            pool.take_for_session(&config.root_dir).await?;
         let env = SandboxEnv::new(
             &spec.bin_dirs,
             &root.canonical,
@@ -129,18 +118,11 @@ impl Sandbox {
             seq: AtomicU64::new(0),
             closed: AtomicBool::new(false),
         };
-        let started = match pool_interp {
-            Ok(mut interp) => sandbox.init_interpreter(&mut interp).await.map(|()| interp),
-            Err(err) => Err(err),
-        };
-        let interp = match started {
-            Ok(interp) => interp,
-            Err(err) => {
-                // Do not leave the fresh directories behind.
-                sandbox.shutdown().await;
-                return Err(err);
-            }
-        };
+        if let Err(err) = sandbox.init_interpreter(&mut interp).await {
+            // Do not leave the fresh directories behind.
+            sandbox.shutdown().await;
+            return Err(err);
+        }
         sandbox.interp_pid.store(interp.pid(), Ordering::SeqCst);
         *sandbox.interp.lock().await = Some(interp);
         tracing::debug!(dir = %sandbox.dir().display(), "sandbox started");
@@ -365,7 +347,7 @@ impl Sandbox {
     }
 
     async fn fresh_interpreter(&self) -> Result<Interpreter, SandboxError> {
-        let mut interp = self.pool.take(&self.writable()).await?;
+        let mut interp = self.pool.replacement(self.writable()).await?;
         self.init_interpreter(&mut interp).await?;
         self.interp_pid.store(interp.pid(), Ordering::SeqCst);
         Ok(interp)
@@ -483,6 +465,12 @@ impl Sandbox {
         self.interp_pid.load(Ordering::SeqCst)
     }
 
+    /// Idle interpreters ready in this session's pool.
+    #[cfg(test)]
+    pub(crate) fn pool_idle(&self) -> usize {
+        self.pool.idle()
+    }
+
     #[cfg(test)]
     pub(crate) fn task_pids(&self) -> Vec<u32> {
         self.tasks.pids()
@@ -495,22 +483,4 @@ impl Drop for Sandbox {
         limits::kill_group(self.interp_pid.load(Ordering::SeqCst));
         self.kill_command_groups();
     }
-}
-
-async fn create_dirs(given: PathBuf, private: PathBuf) -> Result<SessionRoot, SandboxError> {
-    blocking(move || {
-        let io = |what: &Path| {
-            let what = what.display().to_string();
-            move |source| SandboxError::io(format!("creating {what}"), source)
-        };
-        if let Some(parent) = given.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::create_dir(&given).map_err(io(&given))?;
-        let tmp = private.join("tmp");
-        std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-        let canonical = std::fs::canonicalize(&given).map_err(io(&given))?;
-        Ok(SessionRoot { given, canonical })
-    })
-    .await
 }

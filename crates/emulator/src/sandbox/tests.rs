@@ -460,3 +460,67 @@ async fn sandbox_latency() {
         execs[execs.len() * 9 / 10]
     );
 }
+
+/// Names in `dir`, sorted.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path())
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn isolated_pool_prepares_sessions_and_release_root_cleans_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path());
+    let first = Sandbox::start(&cfg).await.unwrap();
+    first.shutdown().await;
+    if isolated() {
+        // The pool prepares the next sessions' directories, with an interpreter each.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while first.pool_idle() < pool::DEFAULT_POOL_SIZE {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the pool did not refill"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let prepared = entries(tmp.path());
+        let second = Sandbox::start(&cfg).await.unwrap();
+        assert!(
+            prepared.iter().any(|dir| dir == second.dir()),
+            "{:?} was not one of the prepared {prepared:?}",
+            second.dir()
+        );
+        // It runs in that directory and can write there, and nowhere else in the root.
+        let out = py(
+            &second,
+            "import os\nopen('mine.txt', 'w').write('x')\nprint(os.getcwd())",
+        )
+        .await;
+        assert_eq!(out.stdout.trim(), second.dir().to_str().unwrap());
+        assert!(second.dir().join("mine.txt").exists());
+        let other = prepared.iter().find(|dir| *dir != second.dir()).unwrap();
+        let out = py(
+            &second,
+            &format!("open({:?} + '/theirs.txt', 'w')", other.to_str().unwrap()),
+        )
+        .await;
+        assert_ne!(out.exit_code, 0, "{out:?}");
+        second.shutdown().await;
+    }
+    // Releasing the root stops idle interpreters and removes what they prepared.
+    release_root(tmp.path());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !entries(tmp.path()).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left behind: {:?}",
+            entries(tmp.path())
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
