@@ -204,10 +204,9 @@ async fn exec_round_trip(client: &Client, plan: &Plan) {
     );
 }
 
-/// Processes whose parent is this process and whose command line mentions python.
-fn python_children() -> Vec<u32> {
-    let me = std::process::id().to_string();
-    let mut pids = Vec::new();
+/// Every process of the machine with its parent: (pid, ppid).
+fn process_parents() -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Some(pid) = entry
             .file_name()
@@ -220,18 +219,41 @@ fn python_children() -> Vec<u32> {
             continue;
         };
         // The fields after the parenthesised command: state, ppid, ...
-        let Some(after) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
-            continue;
-        };
-        if after.split_whitespace().nth(1) != Some(me.as_str()) {
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|ppid| ppid.parse().ok());
+        if let Some(ppid) = ppid {
+            out.push((pid, ppid));
+        }
+    }
+    out
+}
+
+/// One entry per interpreter of this process: the child that runs Python (directly,
+/// or under bubblewrap, whose command line names it) and all its descendants, so
+/// that bubblewrap's own processes count in a session's memory.
+fn interpreter_trees() -> Vec<Vec<u32>> {
+    let me = std::process::id();
+    let parents = process_parents();
+    let mut trees = Vec::new();
+    for &(pid, ppid) in &parents {
+        if ppid != me {
             continue;
         }
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        if String::from_utf8_lossy(&cmdline).contains("python") {
-            pids.push(pid);
+        if !String::from_utf8_lossy(&cmdline).contains("python") {
+            continue;
         }
+        let mut tree = vec![pid];
+        let mut next = 0;
+        while let Some(&parent) = tree.get(next) {
+            tree.extend(parents.iter().filter(|p| p.1 == parent).map(|p| p.0));
+            next += 1;
+        }
+        trees.push(tree);
     }
-    pids
+    trees
 }
 
 /// The value in kB of `key` in a `/proc/<pid>/...` file of `key: value kB` lines.
@@ -246,7 +268,7 @@ fn proc_kb(pid: u32, file: &str, key: &str) -> u64 {
 
 /// Many sessions at once, each running code; then the memory of their interpreters.
 async fn concurrent_sessions(client: &Client, plan: &Plan) {
-    let before = python_children().len();
+    let before = interpreter_trees().len();
     let t = Instant::now();
     let started = futures::future::join_all((0..plan.concurrent).map(|_| {
         let client = client.clone();
@@ -269,20 +291,24 @@ async fn concurrent_sessions(client: &Client, plan: &Plan) {
     if let Some(Err(first)) = started.iter().find(|r| r.is_err()) {
         eprintln!("first concurrent-session error: {first}");
     }
-    let pids = python_children();
+    let trees = interpreter_trees();
     let (mut rss, mut pss) = (0u64, 0u64);
-    for &pid in &pids {
+    for &pid in trees.iter().flatten() {
         rss += proc_kb(pid, "status", "VmRSS");
         pss += proc_kb(pid, "smaps_rollup", "Pss");
     }
-    let n = pids.len().max(1) as f64;
+    let n = trees.len().max(1) as f64;
     figure("concurrent_sessions", plan.concurrent);
     figure("concurrent_errors", errors);
     figure(
         "concurrent_start_exec_s",
         format!("{:.2}", elapsed.as_secs_f64()),
     );
-    figure("concurrent_interpreters", pids.len());
+    figure("concurrent_interpreters", trees.len());
+    figure(
+        "concurrent_processes",
+        trees.iter().map(Vec::len).sum::<usize>(),
+    );
     figure("concurrent_idle_before", before);
     figure("interp_rss_mb", format!("{:.1}", rss as f64 / 1024.0 / n));
     figure("interp_pss_mb", format!("{:.1}", pss as f64 / 1024.0 / n));
@@ -328,12 +354,19 @@ async fn output_series(client: &Client, plan: &Plan) {
 /// the examples costs), and of a bare one.
 async fn numpy_session(client: &Client) {
     let id = start(client).await;
-    let pid: u32 = exec(client, &id, "import os\nprint(os.getpid())")
+    // Under bubblewrap the interpreter has its own PID namespace, so find it on the
+    // host by its working directory, the session's.
+    let cwd = exec(client, &id, "import os\nprint(os.getcwd())")
         .await
-        .expect("pid")
-        .trim()
-        .parse()
-        .expect("a pid");
+        .expect("cwd");
+    let pid = interpreter_trees()
+        .into_iter()
+        .flatten()
+        .find(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/cwd"))
+                .is_ok_and(|dir| dir == std::path::Path::new(cwd.trim()))
+        })
+        .expect("the session's interpreter among the emulator's processes");
     figure(
         "interp_bare_rss_mb",
         format!("{:.1}", proc_kb(pid, "status", "VmRSS") as f64 / 1024.0),
