@@ -45,17 +45,13 @@ impl SessionDirs {
         let made = std::fs::create_dir_all(&tmp)
             .map_err(io(&tmp))
             .and_then(|()| std::fs::canonicalize(&given).map_err(io(&given)));
-        let dirs = SessionDirs {
-            root: SessionRoot {
-                canonical: made.as_ref().map_or_else(|_| given.clone(), Clone::clone),
-                given,
-            },
-            private,
-        };
         match made {
-            Ok(_) => Ok(dirs),
+            Ok(canonical) => Ok(SessionDirs {
+                root: SessionRoot { given, canonical },
+                private,
+            }),
             Err(err) => {
-                dirs.remove();
+                remove_dirs([&given, &private]);
                 Err(err)
             }
         }
@@ -68,12 +64,16 @@ impl SessionDirs {
 
     /// Removes both directories and everything in them. Blocking.
     pub(crate) fn remove(&self) {
-        for dir in [&self.root.given, &self.private] {
-            if let Err(err) = std::fs::remove_dir_all(dir)
-                && err.kind() != std::io::ErrorKind::NotFound
-            {
-                tracing::warn!(dir = %dir.display(), error = %err, "removing a session directory failed");
-            }
+        remove_dirs([&self.root.given, &self.private]);
+    }
+}
+
+fn remove_dirs(dirs: [&Path; 2]) {
+    for dir in dirs {
+        if let Err(err) = std::fs::remove_dir_all(dir)
+            && err.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(dir = %dir.display(), error = %err, "removing a session directory failed");
         }
     }
 }

@@ -281,17 +281,11 @@ impl Sandbox {
         }
         self.tasks.clear();
         self.kill_command_groups();
-        let dirs = [self.root.canonical.clone(), self.private.clone()];
-        let _ = tokio::task::spawn_blocking(move || {
-            for dir in dirs {
-                if let Err(err) = std::fs::remove_dir_all(&dir)
-                    && err.kind() != std::io::ErrorKind::NotFound
-                {
-                    tracing::warn!(dir = %dir.display(), error = %err, "removing a session directory failed");
-                }
-            }
-        })
-        .await;
+        let dirs = SessionDirs {
+            root: self.root.clone(),
+            private: self.private.clone(),
+        };
+        let _ = tokio::task::spawn_blocking(move || dirs.remove()).await;
         tracing::debug!(dir = %self.dir().display(), "sandbox shut down");
     }
 
