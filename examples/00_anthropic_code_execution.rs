@@ -8,6 +8,10 @@
 //!
 //! API: Anthropic `POST /v1/messages` with the `code_execution_20250825` tool and
 //! the `code-execution-2025-08-25` beta (needs `ANTHROPIC_API_KEY`).
+//! Model: `claude-sonnet-4-6` ([`common::models::ANTHROPIC_MODEL`]); `--model` changes it.
+//!
+//! Differs from the Python: the Python uses `claude-sonnet-4-5-20250929`, which the
+//! Anthropic API retired on 2026-11-30.
 //!
 //! Against Anthropic: `cargo run --example 00_anthropic_code_execution`
 //! Offline:           `cargo run --example 00_anthropic_code_execution -- --local`
@@ -20,8 +24,6 @@ use common::anthropic::{ContentBlock, Message, MessagesRequest, ServerTool, Stop
 use common::config::AnthropicEndpoint;
 use common::{CommonArgs, JsonReport, Usage};
 
-/// The Anthropic model the Python script uses.
-const ANTHROPIC_MODEL: &str = "claude-sonnet-4-5-20250929";
 /// The beta that enables the 2025-08-25 code execution tool.
 const CODE_EXECUTION_BETA: &str = "code-execution-2025-08-25";
 /// How many times a paused turn is resumed before giving up.
@@ -59,7 +61,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // Step 1: one request: the prompt and the server-side code execution tool.
     let mut request = MessagesRequest {
-        model: Some(args.common.model_or(ANTHROPIC_MODEL)),
+        model: Some(args.common.model_or(common::models::ANTHROPIC_MODEL)),
         max_tokens: 4096,
         messages: vec![Message::user_text(common::STATS_PROMPT)],
         tools: vec![Tool::Server(ServerTool {

@@ -8,6 +8,9 @@
 //! AWS APIs: bedrock-runtime `Converse`; bedrock-agentcore
 //! `StartCodeInterpreterSession`, `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
 //!
+//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]),
+//! the global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//!
 //! Against AWS:  `cargo run --example 01_converse_api_with_code_interpreter`
 //! Offline:      `cargo run --example 01_converse_api_with_code_interpreter -- --local`
 

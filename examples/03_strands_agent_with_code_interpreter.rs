@@ -12,6 +12,9 @@
 //! `StartCodeInterpreterSession`, `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
 //! Builds on 01 (the same loop, inside `common::Agent`).
 //!
+//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]),
+//! the global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//!
 //! Against AWS:  `cargo run --example 03_strands_agent_with_code_interpreter`
 //! Offline:      `cargo run --example 03_strands_agent_with_code_interpreter -- --local`
 

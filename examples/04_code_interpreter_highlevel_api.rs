@@ -9,6 +9,8 @@
 //! AWS APIs: bedrock-agentcore `StartCodeInterpreterSession`,
 //! `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
 //!
+//! Model: none; this example runs code without a model.
+//!
 //! Against AWS:  `cargo run --example 04_code_interpreter_highlevel_api`
 //! Offline:      `cargo run --example 04_code_interpreter_highlevel_api -- --local`
 //! Other code:   `echo 'print(2 + 2)' | cargo run --example 04_code_interpreter_highlevel_api -- --local --code-file -`

@@ -3,8 +3,11 @@
 //! writes them to the cache, the next ones read them at a tenth of the price.
 //! Three questions go through the same tool-use loop in one session; their
 //! tokens are summed over every model call of the loop, and the summary compares
-//! the input cost with and without caching. The model id is regional (`us.`):
-//! `global.` ids route to other regions, whose caches are separate.
+//! the input cost with and without caching.
+//!
+//! Model: `us.anthropic.claude-sonnet-4-6` ([`common::models::CACHING_MODEL_ID`]), a
+//! US cross-region inference profile of a model for which Bedrock documents prompt
+//! caching; `--model` / `BEDROCK_MODEL_ID` changes it.
 //!
 //! AWS APIs: bedrock-runtime `InvokeModel`; bedrock-agentcore
 //! `StartCodeInterpreterSession`, `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
@@ -21,9 +24,6 @@ use common::anthropic::{CacheControl, ContentBlock, InvokeModelLoop, Message, Sy
 use common::tools::{PythonTool, anthropic_tool};
 use common::{CommonArgs, JsonReport, SessionConfig, Usage, with_session};
 use serde_json::json;
-
-/// A regional inference profile: requests stay in one region and find its cache.
-const DEFAULT_MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 
 /// About 7,300 characters: well over the 1,024-token minimum a Sonnet prefix
 /// needs before Bedrock caches it.
@@ -54,7 +54,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             println!("{line}");
         }
     };
-    let model = args.common.model_or(DEFAULT_MODEL);
+    let model = args.common.model_or(common::models::CACHING_MODEL_ID);
     let clients = args.common.connect().await?;
 
     // Step 1: the cache points. Everything up to a marked block is the cached

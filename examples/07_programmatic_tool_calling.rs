@@ -10,6 +10,9 @@
 //! `StartCodeInterpreterSession`, `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
 //! Builds on 01 (the same loop, from `common::converse::ConverseLoop`).
 //!
+//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]),
+//! the global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//!
 //! Against AWS:  `cargo run --example 07_programmatic_tool_calling -- --compare`
 //! Offline:      `cargo run --example 07_programmatic_tool_calling -- --local --compare`
 

@@ -160,7 +160,7 @@ async fn examples_06_and_07_survive_transient_faults_and_name_exhausted_retries(
     .await;
     with_fault(
         "07_programmatic_tool_calling",
-        "InvokeCodeInterpreter:500:2",
+        "InvokeCodeInterpreter:throttle:2",
         true,
         "",
     )

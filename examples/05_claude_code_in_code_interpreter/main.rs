@@ -15,6 +15,9 @@
 //! `StopCodeInterpreterSession`. Inside the sandbox, Claude Code calls
 //! bedrock-runtime `InvokeModelWithResponseStream`.
 //!
+//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]),
+//! the global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//!
 //! Against AWS:  `cargo run --example 05_claude_code_in_code_interpreter -- setup`
 //!               `cargo run --example 05_claude_code_in_code_interpreter -- run <id> "<prompt>"`
 //!               `cargo run --example 05_claude_code_in_code_interpreter -- teardown`

@@ -105,34 +105,32 @@ pub async fn setup(
     out.say(format!(
         "Step 3: code interpreter {INTERPRETER_NAME} (network mode PUBLIC)"
     ));
-    let id = if let Some(existing) = live_interpreters(clients).await?.into_iter().next() {
-        let id = existing.code_interpreter_id().to_owned();
-        out.step(
-            "code_interpreter",
-            Status::Ok,
-            format!("  Code interpreter already exists, reusing: {id}"),
-        );
-        id
-    } else {
-        let network = CodeInterpreterNetworkConfiguration::builder()
-            .network_mode(CodeInterpreterNetworkMode::Public)
-            .build();
-        let created = (clients.control.create_code_interpreter())
-            .name(INTERPRETER_NAME)
-            .description("Claude Code sandbox with internet access")
-            .execution_role_arn(&role_arn)
-            .network_configuration(network)
-            .send()
-            .await
-            .map_err(|err| Error::sdk("CreateCodeInterpreter", err))?;
-        let id = created.code_interpreter_id().to_owned();
-        wait_until_ready(clients, &id).await?;
-        out.step(
-            "code_interpreter",
-            Status::Ok,
-            format!("  Created code interpreter: {id}"),
-        );
-        id
+    let id = match reusable_interpreter(clients, out).await? {
+        Some(id) => id,
+        None => {
+            let network = CodeInterpreterNetworkConfiguration::builder()
+                .network_mode(CodeInterpreterNetworkMode::Public)
+                .build();
+            let created = (clients.control.create_code_interpreter())
+                .name(INTERPRETER_NAME)
+                .description("Claude Code sandbox with internet access")
+                .execution_role_arn(&role_arn)
+                .network_configuration(network)
+                .send()
+                .await
+                .map_err(|err| Error::sdk("CreateCodeInterpreter", err))?;
+            let id = created.code_interpreter_id().to_owned();
+            out.say(format!(
+                "  Created code interpreter {id}; waiting until it is READY"
+            ));
+            wait_until_ready(clients, &id).await?;
+            out.step(
+                "code_interpreter",
+                Status::Ok,
+                format!("  Created code interpreter: {id}"),
+            );
+            id
+        }
     };
     out.report = std::mem::take(&mut out.report)
         .with("code_interpreter_id", id.clone())
@@ -149,6 +147,13 @@ pub async fn setup(
 
 /// The `claudeCodePublic*` interpreters that are not being deleted, every page.
 pub async fn live_interpreters(clients: &Clients) -> anyhow::Result<Vec<CodeInterpreterSummary>> {
+    let mut found = named_interpreters(clients).await?;
+    found.retain(|summary| summary.status() != &CodeInterpreterStatus::Deleting);
+    Ok(found)
+}
+
+/// Every `claudeCodePublic*` interpreter that still exists, every page.
+async fn named_interpreters(clients: &Clients) -> anyhow::Result<Vec<CodeInterpreterSummary>> {
     let mut pages = (clients.control.list_code_interpreters())
         .r#type(ResourceType::Custom)
         .into_paginator()
@@ -157,10 +162,7 @@ pub async fn live_interpreters(clients: &Clients) -> anyhow::Result<Vec<CodeInte
     let mut found = Vec::new();
     while let Some(summary) = pages.next().await {
         let summary = summary.map_err(|err| Error::sdk("ListCodeInterpreters", err))?;
-        let gone = matches!(
-            summary.status(),
-            CodeInterpreterStatus::Deleting | CodeInterpreterStatus::Deleted
-        );
+        let gone = summary.status() == &CodeInterpreterStatus::Deleted;
         if !gone
             && summary
                 .name()
@@ -172,9 +174,94 @@ pub async fn live_interpreters(clients: &Clients) -> anyhow::Result<Vec<CodeInte
     Ok(found)
 }
 
+/// An existing `claudeCodePublic*` interpreter to use: a READY one is reused, a
+/// CREATING one is waited for, and a failed one (CREATE_FAILED, DELETE_FAILED, ...)
+/// is deleted so that a new one can take its name. `None`: create one.
+async fn reusable_interpreter(
+    clients: &Clients,
+    out: &mut Output,
+) -> anyhow::Result<Option<String>> {
+    for summary in named_interpreters(clients).await? {
+        let id = summary.code_interpreter_id().to_owned();
+        match summary.status() {
+            CodeInterpreterStatus::Ready => {}
+            CodeInterpreterStatus::Deleting => {
+                out.say(format!(
+                    "  Code interpreter {id} is DELETING; waiting until it is gone"
+                ));
+                wait_until_gone(clients, &id).await?;
+                continue;
+            }
+            CodeInterpreterStatus::Creating => {
+                out.say(format!(
+                    "  Code interpreter {id} is CREATING; waiting until it is READY"
+                ));
+                wait_until_ready(clients, &id).await?;
+            }
+            other => {
+                out.say(format!(
+                    "  Code interpreter {id} is {}; deleting it and creating a new one",
+                    other.as_str()
+                ));
+                delete_and_wait(clients, &id).await?;
+                continue;
+            }
+        }
+        out.step(
+            "code_interpreter",
+            Status::Ok,
+            format!("  Code interpreter already exists, reusing: {id}"),
+        );
+        return Ok(Some(id));
+    }
+    Ok(None)
+}
+
+/// Deletes an interpreter and waits until it is gone.
+async fn delete_and_wait(clients: &Clients, id: &str) -> anyhow::Result<()> {
+    (clients.control.delete_code_interpreter())
+        .code_interpreter_id(id)
+        .send()
+        .await
+        .map_err(|err| Error::sdk("DeleteCodeInterpreter", err))?;
+    wait_until_gone(clients, id).await
+}
+
+/// Waits while an interpreter is DELETING, until GetCodeInterpreter says not found.
+pub async fn wait_until_gone(clients: &Clients, id: &str) -> anyhow::Result<()> {
+    for _ in 0..POLLS {
+        let got = (clients.control.get_code_interpreter())
+            .code_interpreter_id(id)
+            .send()
+            .await;
+        match got {
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                return Ok(());
+            }
+            Err(err) => return Err(Error::sdk("GetCodeInterpreter", err).into()),
+            Ok(got) if got.status() == &CodeInterpreterStatus::DeleteFailed => {
+                bail!(
+                    "deleting code interpreter {id} failed: {}",
+                    got.failure_reason().unwrap_or("no reason given")
+                )
+            }
+            Ok(_) => tokio::time::sleep(POLL_EVERY).await,
+        }
+    }
+    bail!("code interpreter {id} was still there after {} s", POLLS)
+}
+
+/// How often, and how many times, a CREATING or DELETING interpreter is polled.
+const POLL_EVERY: Duration = Duration::from_secs(1);
+const POLLS: u32 = 180;
+
 /// AgentCore answers CREATING; sessions can start once it is READY.
 async fn wait_until_ready(clients: &Clients, id: &str) -> anyhow::Result<()> {
-    for _ in 0..90 {
+    for _ in 0..POLLS {
         let got = (clients.control.get_code_interpreter())
             .code_interpreter_id(id)
             .send()
@@ -188,8 +275,8 @@ async fn wait_until_ready(clients: &Clients, id: &str) -> anyhow::Result<()> {
                     got.failure_reason().unwrap_or("no reason given")
                 )
             }
-            _ => tokio::time::sleep(Duration::from_secs(2)).await,
+            _ => tokio::time::sleep(POLL_EVERY).await,
         }
     }
-    bail!("code interpreter {id} was not READY after 180 s")
+    bail!("code interpreter {id} was not READY after {POLLS} s")
 }

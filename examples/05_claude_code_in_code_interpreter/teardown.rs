@@ -4,7 +4,7 @@
 use common::{Clients, Error};
 
 use crate::output::{Output, Status};
-use crate::setup::{INTERPRETER_NAME, POLICY_NAME, ROLE_NAME, live_interpreters};
+use crate::setup::{INTERPRETER_NAME, POLICY_NAME, ROLE_NAME, live_interpreters, wait_until_gone};
 
 /// Deletes the interpreter `id` (default: every `claudeCodePublic*` one), then
 /// the role's inline policy, then the role.
@@ -31,7 +31,11 @@ pub async fn teardown(clients: &Clients, id: Option<&str>, out: &mut Output) -> 
             .send()
             .await;
         let line = match deleted {
-            Ok(_) => format!("  Deleted code interpreter: {id}"),
+            Ok(_) => {
+                // DELETING first; the name is free again only once it is gone.
+                wait_until_gone(clients, &id).await?;
+                format!("  Deleted code interpreter: {id}")
+            }
             Err(err)
                 if err
                     .as_service_error()

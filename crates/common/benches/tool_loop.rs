@@ -73,17 +73,10 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let clients = CommonArgs {
-            region: "us-west-2".into(),
-            profile: None,
-            model: None,
-            local: true,
-            json: false,
-            verbose: false,
-        }
-        .connect()
-        .await
-        .expect("embedded emulator");
+        let clients = CommonArgs::offline()
+            .connect()
+            .await
+            .expect("embedded emulator");
         let tool_config = tools::converse_tool_config().expect("tool config");
         let prompt = converse::user_text(common::STATS_PROMPT).expect("prompt");
         let lp = ConverseLoop::new(common::DEFAULT_MODEL_ID).tools(tool_config.clone());

@@ -11,6 +11,13 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextMut, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use clap::builder::BoolishValueParser;
 use emulator::Emulator;
 
@@ -25,13 +32,99 @@ pub const MAX_ATTEMPTS: u32 = 3;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How long to wait for a response, or for the next event of a stream, by
-/// default: enough for a code call at the sandbox's 60 s limit, with slack.
-/// `MIGRATION_READ_TIMEOUT` (seconds) changes it; example 05 uses its own, longer one.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(120);
+/// default. AgentCore's own Python SDK reads code-interpreter calls with a 300 s
+/// timeout, since one `executeCode` may legitimately run for minutes; the examples
+/// use the same. `--read-timeout` (or `MIGRATION_READ_TIMEOUT`) changes it.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The one operation that is never retried blindly: `InvokeCodeInterpreter` runs
+/// user code in a stateful session, so repeating a call that may have reached the
+/// sandbox (a 5xx, a timeout, a dropped connection) could run the code twice.
+/// Only a throttling answer, which AgentCore sends before anything ran, is retried.
+pub const NOT_RETRIED: &str = "InvokeCodeInterpreter";
 
 /// The standard retry policy with [`MAX_ATTEMPTS`].
 pub fn retry_config() -> RetryConfig {
     RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS)
+}
+
+/// An interceptor of the AgentCore data-plane client that stops the SDK from
+/// retrying [`NOT_RETRIED`] once an attempt may have reached the sandbox: after
+/// any answer but throttling (429), and after a timeout or a broken connection,
+/// the call's attempt budget drops to the attempts already made.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct InvokeAtMostOnce;
+
+/// Marks, in one call's config bag, that the call is `InvokeCodeInterpreter`.
+#[derive(Debug, Clone, Copy)]
+struct InvokeCall;
+
+impl Storable for InvokeCall {
+    type Storer = StoreReplace<Self>;
+}
+
+impl Intercept for InvokeAtMostOnce {
+    fn name(&self) -> &'static str {
+        "InvokeCodeInterpreter at most once"
+    }
+
+    fn modify_before_retry_loop(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let uri = context.request().uri();
+        if uri
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .ends_with("/tools/invoke")
+        {
+            cfg.interceptor_state().store_put(InvokeCall);
+        }
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let failed = context
+            .output_or_error()
+            .is_some_and(|outcome| outcome.is_err());
+        let throttled = context
+            .response()
+            .is_some_and(|response| response.status().as_u16() == 429);
+        if cfg.load::<InvokeCall>().is_some() && failed && !throttled {
+            let attempts = cfg
+                .load::<RequestAttempts>()
+                .map_or(1, |attempts| attempts.attempts());
+            let retry = cfg
+                .load::<RetryConfig>()
+                .cloned()
+                .unwrap_or_else(retry_config);
+            cfg.interceptor_state()
+                .store_put(retry.with_max_attempts(attempts.max(1)));
+        }
+        Ok(())
+    }
+}
+
+/// An AgentCore data-plane client for `sdk_config` with [`InvokeAtMostOnce`] and
+/// the given read timeout.
+pub fn agentcore_client(
+    sdk_config: &SdkConfig,
+    read: Duration,
+) -> aws_sdk_bedrockagentcore::Client {
+    aws_sdk_bedrockagentcore::Client::from_conf(
+        aws_sdk_bedrockagentcore::config::Builder::from(sdk_config)
+            .timeout_config(timeout_config(read))
+            .interceptor(InvokeAtMostOnce)
+            .build(),
+    )
 }
 
 /// Timeouts for every call: connect [`CONNECT_TIMEOUT`], `read` for the response
@@ -47,13 +140,13 @@ pub fn timeout_config(read: Duration) -> TimeoutConfig {
         .build()
 }
 
-/// [`DEFAULT_READ_TIMEOUT`], or `MIGRATION_READ_TIMEOUT` seconds when set.
-pub fn read_timeout_from_env() -> Duration {
-    std::env::var("MIGRATION_READ_TIMEOUT")
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
         .ok()
-        .and_then(|secs| secs.trim().parse::<f64>().ok())
         .filter(|secs| secs.is_finite() && *secs > 0.0)
-        .map_or(DEFAULT_READ_TIMEOUT, Duration::from_secs_f64)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| format!("'{text}' is not a positive number of seconds"))
 }
 
 /// The flags every example shares. Flatten it into an example's `Args`.
@@ -79,12 +172,30 @@ pub struct CommonArgs {
     #[arg(long, env = "MIGRATION_JSON", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
     pub json: bool,
 
+    /// Seconds to wait for a response or the next event of a stream (AgentCore's
+    /// Python SDK uses 300 for code calls).
+    #[arg(long, env = "MIGRATION_READ_TIMEOUT", default_value = "300", value_parser = parse_seconds)]
+    pub read_timeout: Duration,
+
     /// Debug logs on stderr.
     #[arg(long, env = "MIGRATION_VERBOSE", value_parser = BoolishValueParser::new(), default_value_t = false, num_args = 0, default_missing_value = "true")]
     pub verbose: bool,
 }
 
 impl CommonArgs {
+    /// The defaults of every flag with `--local`: what tests and benches use.
+    pub fn offline() -> Self {
+        Self {
+            region: "us-west-2".to_owned(),
+            profile: None,
+            model: None,
+            local: true,
+            json: false,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            verbose: false,
+        }
+    }
+
     /// The `--model` value, or the example's default.
     pub fn model_or(&self, default: &str) -> String {
         self.model.clone().unwrap_or_else(|| default.to_owned())
@@ -99,16 +210,17 @@ impl CommonArgs {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(self.region.clone()))
             .retry_config(retry_config())
-            .timeout_config(timeout_config(read_timeout_from_env()));
+            .timeout_config(timeout_config(self.read_timeout));
         if let Some(profile) = &self.profile {
             loader = loader.profile_name(profile);
         }
         let sdk_config = loader.load().await;
         check_credentials(&sdk_config).await?;
-        Ok(Clients::new(
+        Ok(Clients::with_read_timeout(
             sdk_config,
             AnthropicEndpoint::from_env(),
             None,
+            self.read_timeout,
         ))
     }
 
@@ -124,7 +236,7 @@ impl CommonArgs {
         );
         let sdk_config = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(retry_config())
-            .timeout_config(timeout_config(read_timeout_from_env()))
+            .timeout_config(timeout_config(self.read_timeout))
             .endpoint_url(emulator.endpoint())
             .region(Region::new(emulator.region().to_owned()))
             .credentials_provider(Credentials::new(
@@ -140,7 +252,12 @@ impl CommonArgs {
             base_url: emulator.endpoint().to_owned(),
             api_key: Some(emulator.api_key().to_owned()),
         };
-        Ok(Clients::new(sdk_config, anthropic, Some(emulator)))
+        Ok(Clients::with_read_timeout(
+            sdk_config,
+            anthropic,
+            Some(emulator),
+            self.read_timeout,
+        ))
     }
 }
 
@@ -204,14 +321,24 @@ pub struct Clients {
 
 impl Clients {
     /// Clients for an `SdkConfig` (and the emulator behind it, which is kept
-    /// alive as long as the clients).
+    /// alive as long as the clients), with [`DEFAULT_READ_TIMEOUT`].
     pub fn new(
         sdk_config: SdkConfig,
         anthropic: AnthropicEndpoint,
         emulator: Option<Emulator>,
     ) -> Self {
+        Self::with_read_timeout(sdk_config, anthropic, emulator, DEFAULT_READ_TIMEOUT)
+    }
+
+    /// Like [`Clients::new`], with the AgentCore client's read timeout `read`.
+    pub fn with_read_timeout(
+        sdk_config: SdkConfig,
+        anthropic: AnthropicEndpoint,
+        emulator: Option<Emulator>,
+        read: Duration,
+    ) -> Self {
         Self {
-            agentcore: aws_sdk_bedrockagentcore::Client::new(&sdk_config),
+            agentcore: agentcore_client(&sdk_config, read),
             control: aws_sdk_bedrockagentcorecontrol::Client::new(&sdk_config),
             bedrock: aws_sdk_bedrockruntime::Client::new(&sdk_config),
             iam: aws_sdk_iam::Client::new(&sdk_config),
@@ -225,11 +352,7 @@ impl Clients {
     /// An AgentCore data-plane client like [`Clients::agentcore`] with a longer
     /// read timeout, for code calls that run for minutes.
     pub fn agentcore_with_read_timeout(&self, read: Duration) -> aws_sdk_bedrockagentcore::Client {
-        aws_sdk_bedrockagentcore::Client::from_conf(
-            aws_sdk_bedrockagentcore::config::Builder::from(&self.sdk_config)
-                .timeout_config(timeout_config(read))
-                .build(),
-        )
+        agentcore_client(&self.sdk_config, read)
     }
 
     /// The embedded emulator, when running with `--local`.

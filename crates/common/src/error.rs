@@ -36,6 +36,20 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// The model service refused the model id: unknown, retired, not offered in
+    /// this region, or not callable without an inference profile.
+    #[error(
+        "{operation}: the model is not available ({message}); choose a current model with \
+         --model or BEDROCK_MODEL_ID"
+    )]
+    ModelUnavailable {
+        operation: &'static str,
+        /// The service's own message.
+        message: String,
+        #[source]
+        source: BoxError,
+    },
+
     /// An AWS API call kept failing with a transient error (throttling, a 5xx, a
     /// timeout) until the SDK's retry policy gave up.
     #[error("{operation} failed after {attempts} attempts ({reason} each time; retries exhausted)")]
@@ -114,6 +128,13 @@ pub enum Error {
         message: String,
     },
 
+    /// The Anthropic API does not know the model (unknown or retired).
+    #[error(
+        "the Anthropic API does not serve this model ({message}); choose a current model with \
+         --model or BEDROCK_MODEL_ID"
+    )]
+    AnthropicModelUnavailable { message: String },
+
     /// Ctrl-C arrived while a session was open; the session was stopped.
     #[error("interrupted by Ctrl-C (the session was stopped)")]
     Interrupted,
@@ -123,8 +144,21 @@ impl Error {
     /// Wraps an SDK error of the named operation. An error the SDK retries
     /// (throttling, 5xx, timeouts) reached us only after the last attempt, so it
     /// becomes [`Error::RetriesExhausted`].
+    ///
+    /// [`crate::config::NOT_RETRIED`] is tried once unless it was throttled, so its
+    /// other transient errors stay [`Error::Sdk`].
     pub fn sdk<S: SdkFailure>(operation: &'static str, source: S) -> Self {
-        match source.transient_reason() {
+        if let Some(message) = source.model_refusal() {
+            return Self::ModelUnavailable {
+                operation,
+                message,
+                source: source.into_box(),
+            };
+        }
+        let reason = source
+            .transient_reason()
+            .filter(|reason| operation != crate::config::NOT_RETRIED || *reason == "throttled");
+        match reason {
             Some(reason) => Self::RetriesExhausted {
                 operation,
                 attempts: crate::config::MAX_ATTEMPTS,
@@ -167,6 +201,8 @@ pub trait SdkFailure: Into<BoxError> {
     fn transient_reason(&self) -> Option<&'static str>;
     /// The error code of a service error (`ThrottlingException`, ...).
     fn error_code(&self) -> Option<&str>;
+    /// The service's message when the error says the model id cannot be used.
+    fn model_refusal(&self) -> Option<String>;
     /// Boxes the error.
     fn into_box(self) -> BoxError {
         self.into()
@@ -213,4 +249,22 @@ where
     fn error_code(&self) -> Option<&str> {
         ProvideErrorMetadata::code(self)
     }
+
+    fn model_refusal(&self) -> Option<String> {
+        let message = ProvideErrorMetadata::message(self)?;
+        let refused = MODEL_REFUSALS.iter().any(|(code, words)| {
+            self.error_code() == Some(*code) && message.to_lowercase().contains(words)
+        });
+        refused.then(|| message.to_owned())
+    }
 }
+
+/// Error codes and words of Bedrock's answers to a model id it will not run:
+/// an unknown id, a retired model, a model that needs an inference profile, and
+/// a model the account has no access to.
+const MODEL_REFUSALS: [(&str, &str); 4] = [
+    ("ValidationException", "model identifier is invalid"),
+    ("ResourceNotFoundException", "end of its life"),
+    ("ValidationException", "on-demand throughput isn"),
+    ("AccessDeniedException", "access to the model"),
+];

@@ -12,6 +12,7 @@ pub mod config;
 pub mod converse;
 pub mod document;
 mod error;
+pub mod models;
 pub mod report;
 pub mod session;
 pub mod tool_loop;
@@ -30,8 +31,9 @@ pub use tool_loop::{LoopEvent, LoopReport, ToolHandler, ToolOutput};
 pub const STATS_PROMPT: &str =
     "Calculate the mean and standard deviation of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
 
-/// The model used unless `--model` or `BEDROCK_MODEL_ID` says otherwise.
-pub const DEFAULT_MODEL_ID: &str = "global.anthropic.claude-sonnet-4-6";
+/// The Bedrock model used unless `--model` or `BEDROCK_MODEL_ID` says otherwise
+/// ([`models::BEDROCK_MODEL_ID`]).
+pub const DEFAULT_MODEL_ID: &str = models::BEDROCK_MODEL_ID;
 
 /// The system code interpreter every account has.
 pub const SYSTEM_INTERPRETER_ID: &str = "aws.codeinterpreter.v1";

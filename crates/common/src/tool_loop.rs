@@ -22,10 +22,11 @@ pub struct ToolOutput {
 }
 
 impl ToolOutput {
-    /// A successful result.
+    /// A successful result. Blank text becomes "(no output)": the services refuse
+    /// blank text blocks.
     pub fn ok(text: impl Into<String>) -> Self {
         Self {
-            text: text.into(),
+            text: non_blank(text.into()),
             is_error: false,
             session_expired: None,
         }
@@ -34,7 +35,7 @@ impl ToolOutput {
     /// An error result: the model sees the message and can try again.
     pub fn error(text: impl Into<String>) -> Self {
         Self {
-            text: text.into(),
+            text: non_blank(text.into()),
             is_error: true,
             session_expired: None,
         }
@@ -63,17 +64,38 @@ impl ToolOutput {
 }
 
 impl From<&ExecutionResult> for ToolOutput {
+    /// The result's text; its stderr when the text is blank; and when the code
+    /// printed nothing at all, a sentence that says so. Bedrock and the Messages
+    /// API refuse a blank text block, so an empty tool result would end the run.
     fn from(result: &ExecutionResult) -> Self {
-        let text = if result.text.is_empty() && !result.stderr.is_empty() {
+        let text = if !result.text.trim().is_empty() {
+            result.text.clone()
+        } else if !result.stderr.trim().is_empty() {
             result.stderr.clone()
         } else {
-            result.text.clone()
+            silent_run(result.exit_code)
         };
         Self {
             text,
             is_error: result.is_error,
             session_expired: None,
         }
+    }
+}
+
+fn non_blank(text: String) -> String {
+    if text.trim().is_empty() {
+        "(no output)".to_owned()
+    } else {
+        text
+    }
+}
+
+/// What a tool result says when the code printed nothing.
+fn silent_run(exit_code: Option<i32>) -> String {
+    match exit_code {
+        Some(code) => format!("The code ran and printed nothing (exit code {code})."),
+        None => "The code ran and printed nothing.".to_owned(),
     }
 }
 
@@ -190,5 +212,37 @@ impl<M> LoopReport<M> {
             tool_calls: 0,
             wall_time: Duration::ZERO,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(text: &str, stderr: &str, exit_code: Option<i32>) -> ExecutionResult {
+        ExecutionResult {
+            text: text.to_owned(),
+            stderr: stderr.to_owned(),
+            exit_code,
+            ..ExecutionResult::default()
+        }
+    }
+
+    #[test]
+    fn silent_code_still_gives_the_model_a_non_blank_result() {
+        // Bedrock and the Messages API refuse blank text blocks.
+        let output = ToolOutput::from(&result("", "", Some(0)));
+        assert_eq!(
+            output.text,
+            "The code ran and printed nothing (exit code 0)."
+        );
+        assert!(!output.is_error);
+        let output = ToolOutput::from(&result(" \n", "", None));
+        assert_eq!(output.text, "The code ran and printed nothing.");
+        let output = ToolOutput::from(&result("", "Traceback ...", Some(1)));
+        assert_eq!(output.text, "Traceback ...");
+        assert_eq!(ToolOutput::ok("").text, "(no output)");
+        assert_eq!(ToolOutput::error("  ").text, "(no output)");
+        assert_eq!(ToolOutput::from(&result("42\n", "", Some(0))).text, "42\n");
     }
 }

@@ -12,17 +12,7 @@ use futures::FutureExt;
 const SYSTEM: &str = "You are a careful assistant. Check every answer by running code.";
 
 async fn local_clients() -> Clients {
-    CommonArgs {
-        region: "us-west-2".into(),
-        profile: None,
-        model: None,
-        local: true,
-        json: false,
-        verbose: false,
-    }
-    .connect()
-    .await
-    .unwrap()
+    CommonArgs::offline().connect().await.unwrap()
 }
 
 fn live_sessions(clients: &Clients) -> usize {

@@ -13,17 +13,7 @@ use common::{Clients, CommonArgs, Error, LoopEvent, SessionConfig, with_session}
 use emulator::{Emulator, Fault, FaultKind};
 
 async fn local() -> Clients {
-    CommonArgs {
-        region: "us-west-2".into(),
-        profile: None,
-        model: None,
-        local: true,
-        json: false,
-        verbose: false,
-    }
-    .connect()
-    .await
-    .unwrap()
+    CommonArgs::offline().connect().await.unwrap()
 }
 
 fn emulator(clients: &Clients) -> &Emulator {
@@ -90,7 +80,7 @@ async fn two_throttles_and_two_5xx_in_a_row_are_retried_away() {
     let clients = local().await;
     let emu = emulator(&clients);
     emu.inject(Fault::new("Converse", FaultKind::Throttle).times(2));
-    emu.inject(Fault::new("InvokeCodeInterpreter", FaultKind::Internal).times(2));
+    emu.inject(Fault::new("InvokeCodeInterpreter", FaultKind::Throttle).times(2));
     emu.inject(Fault::new("StartCodeInterpreterSession", FaultKind::Unavailable).times(2));
     let (answer, errors) = converse_run(&clients).await;
     let answer = answer.unwrap();
@@ -212,9 +202,10 @@ async fn a_slow_answer_within_the_timeout_is_waited_for_and_past_it_times_out() 
     .unwrap();
     assert_eq!(out.text.trim(), "42");
 
-    // A client whose read timeout is shorter than every answer: three attempts
-    // time out, then a clear error.
+    // A client whose read timeout is shorter than the answer: the call times out
+    // once and is not sent again (the code may have run), then a clear error.
     let impatient = clients.agentcore_with_read_timeout(Duration::from_millis(500));
+    let fired = emu.faults_fired();
     emu.inject(
         Fault::new(
             "InvokeCodeInterpreter",
@@ -230,13 +221,17 @@ async fn a_slow_answer_within_the_timeout_is_waited_for_and_past_it_times_out() 
     assert!(
         matches!(
             err,
-            Error::RetriesExhausted {
+            Error::Sdk {
                 operation: "InvokeCodeInterpreter",
-                reason: "timed out",
                 ..
             }
         ),
         "{err:?}"
+    );
+    assert_eq!(
+        emu.faults_fired() - fired,
+        1,
+        "InvokeCodeInterpreter was retried"
     );
     assert_eq!(emu.live_sessions(), 0);
 }
@@ -330,5 +325,32 @@ async fn the_turn_limit_and_a_panicking_tool_leave_no_session() {
     );
     let caught = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(run)).await;
     assert!(caught.is_err(), "the panic resumes after the stop");
+    assert_eq!(emu.live_sessions(), 0);
+}
+
+#[tokio::test]
+async fn invoke_code_interpreter_is_not_retried_after_a_server_error() {
+    let clients = local().await;
+    let emu = emulator(&clients);
+    emu.inject(Fault::new("InvokeCodeInterpreter", FaultKind::Internal));
+    let err = with_session(
+        &clients.agentcore,
+        SessionConfig::named("once"),
+        async |session| session.execute_python("print('ran')").await,
+    )
+    .await
+    .unwrap_err();
+    // One attempt, reported as a plain failure of the call, not as exhausted retries.
+    assert!(
+        matches!(
+            err,
+            Error::Sdk {
+                operation: "InvokeCodeInterpreter",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(emu.faults_fired(), 1);
     assert_eq!(emu.live_sessions(), 0);
 }

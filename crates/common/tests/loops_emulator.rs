@@ -8,14 +8,7 @@ use common::tools::{self, PythonTool};
 use common::{CommonArgs, LoopEvent, SessionConfig, with_session};
 
 fn local_args() -> CommonArgs {
-    CommonArgs {
-        region: "us-west-2".into(),
-        profile: None,
-        model: None,
-        local: true,
-        json: false,
-        verbose: false,
-    }
+    CommonArgs::offline()
 }
 
 #[tokio::test]

@@ -37,7 +37,9 @@ async fn stops_on_ok() {
     let (emulator, client) = setup().await;
     let result = with_session(&client, SessionConfig::named("ok"), async |session| {
         assert_eq!(emulator.live_sessions(), 1);
-        session.execute_python("print(6 * 7)").await
+        session
+            .execute_python("import time\ntime.sleep(0.2)\nprint(6 * 7)")
+            .await
     })
     .await
     .unwrap();
@@ -45,7 +47,12 @@ async fn stops_on_ok() {
     assert_eq!(result.stdout.trim(), "42");
     assert_eq!(result.exit_code, Some(0));
     assert!(!result.is_error);
-    assert!(result.execution_time.is_some());
+    // executionTime is seconds on the wire; the run took at least 0.2 s.
+    let took = result.execution_time.unwrap();
+    assert!(
+        (0.15..10.0).contains(&took.as_secs_f64()),
+        "execution_time {took:?}"
+    );
     assert_eq!(emulator.live_sessions(), 0);
 }
 

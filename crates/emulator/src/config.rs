@@ -44,6 +44,9 @@ pub struct EmulatorConfig {
     /// Server-tool rounds one Anthropic response may hold before it stops with
     /// `pause_turn` (the client then sends the conversation back to continue).
     pub anthropic_max_server_rounds: usize,
+    /// How long a custom code interpreter stays CREATING after
+    /// CreateCodeInterpreter, and DELETING after DeleteCodeInterpreter.
+    pub interpreter_transition: Duration,
     /// Faults to inject from the start (see [`crate::faults`]).
     pub faults: Vec<crate::faults::Fault>,
     /// Record mode: model calls go to this upstream and are written as transcripts.
@@ -70,6 +73,7 @@ impl Default for EmulatorConfig {
             preload_modules: Vec::new(),
             transcripts_dir: std::env::var_os("AGENTCORE_EMULATOR_TRANSCRIPTS").map(PathBuf::from),
             anthropic_max_server_rounds: 8,
+            interpreter_transition: Duration::from_millis(500),
             faults: Vec::new(),
             record: None,
         }

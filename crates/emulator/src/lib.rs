@@ -29,6 +29,7 @@ pub mod sandbox;
 pub mod server;
 pub mod state;
 mod sync;
+mod validate;
 
 pub use config::EmulatorConfig;
 pub use faults::{Fault, FaultKind};

@@ -55,6 +55,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         // IAM and STS (query protocol).
         .route("/", post(crate::iam::dispatch))
         .fallback(unknown_operation)
+        // Innermost: a request that breaks the service's model never reaches a handler.
+        .layer(middleware::from_fn(crate::validate::check_request))
         // Inside the auth layer: a request that fails the checks never meets a fault.
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -78,7 +80,7 @@ async fn unknown_operation(method: Method, uri: Uri) -> Response {
         axum::http::StatusCode::NOT_FOUND,
         "UnknownOperationException",
         format!(
-            "The emulator has no operation at {method} {}; see spec/WIRE.md for the operations it serves",
+            "The emulator has no operation at {method} {}; docs/FIDELITY.md in the project lists the operations it serves",
             uri.path()
         ),
     )

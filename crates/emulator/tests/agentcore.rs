@@ -241,7 +241,17 @@ async fn control_plane_create_get_list_delete() {
         .await
         .expect("get");
     assert_eq!(got.name(), "claudeCodePublic");
-    assert_eq!(got.status().as_str(), "READY");
+    // CREATING first, as AgentCore answers; no session can start on it yet.
+    assert_eq!(got.status().as_str(), "CREATING");
+    let data = support::agentcore(&emulator).await;
+    let early = data
+        .start_code_interpreter_session()
+        .code_interpreter_identifier(&id)
+        .send()
+        .await
+        .expect_err("not READY yet");
+    assert_eq!(early.code(), Some("ValidationException"));
+    wait_for_status(&control, &id, Some("READY")).await;
 
     let custom = control
         .list_code_interpreters()
@@ -260,7 +270,6 @@ async fn control_plane_create_get_list_delete() {
     assert_eq!(pages.len(), 2, "system + custom, one per page");
 
     // A session on the custom interpreter, addressed by ARN, ends when it is deleted.
-    let data = support::agentcore(&emulator).await;
     let session = data
         .start_code_interpreter_session()
         .code_interpreter_identifier(created.code_interpreter_arn())
@@ -277,6 +286,15 @@ async fn control_plane_create_get_list_delete() {
         .await
         .expect("delete");
     assert_eq!(emulator.live_sessions(), 0);
+    // DELETING for a while, then gone.
+    let deleting = control
+        .get_code_interpreter()
+        .code_interpreter_id(&id)
+        .send()
+        .await
+        .expect("still there while DELETING");
+    assert_eq!(deleting.status().as_str(), "DELETING");
+    wait_for_status(&control, &id, None).await;
     let gone = control
         .delete_code_interpreter()
         .code_interpreter_id(&id)
@@ -284,4 +302,92 @@ async fn control_plane_create_get_list_delete() {
         .await
         .expect_err("already deleted");
     assert_eq!(gone.code(), Some("ResourceNotFoundException"));
+}
+
+/// Polls GetCodeInterpreter until it reports `status` (`None`: not found).
+async fn wait_for_status(
+    control: &aws_sdk_bedrockagentcorecontrol::Client,
+    id: &str,
+    status: Option<&str>,
+) {
+    for _ in 0..100 {
+        let got = control
+            .get_code_interpreter()
+            .code_interpreter_id(id)
+            .send()
+            .await;
+        let now = match &got {
+            Ok(got) => Some(got.status().as_str().to_owned()),
+            Err(err) if err.code() == Some("ResourceNotFoundException") => None,
+            Err(err) => panic!("get failed: {err:?}"),
+        };
+        if now.as_deref() == status {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{id} never reached {status:?}");
+}
+
+#[tokio::test]
+async fn calls_on_one_session_run_in_the_order_they_arrive() {
+    let emulator = support::emulator().await;
+    let client = support::agentcore(&emulator).await;
+    let session = client
+        .start_code_interpreter_session()
+        .code_interpreter_identifier(SYSTEM)
+        .send()
+        .await
+        .expect("session starts")
+        .session_id()
+        .to_owned();
+    // Start a slow call that writes a file, and do not read its stream yet: the
+    // Python SDK's execute_code followed by download_file does exactly this.
+    let slow = client
+        .invoke_code_interpreter()
+        .code_interpreter_identifier(SYSTEM)
+        .session_id(&session)
+        .name(ToolName::ExecuteCode)
+        .arguments(
+            ToolArguments::builder()
+                .code("import time\ntime.sleep(0.5)\nopen('late.txt', 'w').write('written late')")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("executeCode accepted");
+    let read = invoke(
+        &client,
+        &session,
+        ToolName::ReadFiles,
+        ToolArguments::builder().paths("late.txt").build(),
+    )
+    .await;
+    assert_eq!(read.is_error(), Some(false), "{read:?}");
+    let resource = read.content()[0].resource().expect("a resource block");
+    assert_eq!(resource.text(), Some("written late"));
+    drop(slow);
+}
+
+#[tokio::test]
+async fn execution_time_is_in_seconds() {
+    let emulator = support::emulator().await;
+    let client = support::agentcore(&emulator).await;
+    let session = client
+        .start_code_interpreter_session()
+        .code_interpreter_identifier(SYSTEM)
+        .send()
+        .await
+        .expect("session starts")
+        .session_id()
+        .to_owned();
+    let result = run_python(&client, &session, "import time\ntime.sleep(0.3)").await;
+    let seconds = result
+        .structured_content()
+        .and_then(|s| s.execution_time())
+        .expect("executionTime");
+    assert!(
+        (0.25..10.0).contains(&seconds),
+        "executionTime {seconds} is not seconds"
+    );
 }

@@ -10,7 +10,7 @@ const PROMPT: &str = "Calculate the mean and standard deviation of [1, 2, 3, 4, 
 
 fn body(tool: &str) -> Value {
     json!({
-        "model": "claude-sonnet-4-5-20250929",
+        "model": "claude-sonnet-4-6",
         "max_tokens": 4096,
         "tools": [{"type": tool, "name": "code_execution"}],
         "messages": [{"role": "user", "content": PROMPT}],
@@ -209,4 +209,30 @@ async fn bad_requests_get_anthropic_errors() {
     .await;
     assert_eq!(response.status(), 400);
     assert_eq!(emulator.live_containers(), 0);
+}
+
+#[tokio::test]
+async fn a_retired_model_and_a_blank_text_block_get_the_apis_errors() {
+    let emulator = support::emulator().await;
+    let mut retired = body("code_execution_20250825");
+    retired["model"] = json!("claude-sonnet-4-5-20250929");
+    let response = post(&emulator, "code-execution-2025-08-25", &retired).await;
+    assert_eq!(response.status(), 404);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["type"], "not_found_error");
+    assert_eq!(
+        error["error"]["message"],
+        "model: claude-sonnet-4-5-20250929"
+    );
+
+    let mut blank = body("code_execution_20250825");
+    blank["messages"] = json!([{"role": "user", "content": [{"type": "text", "text": ""}]}]);
+    let response = post(&emulator, "code-execution-2025-08-25", &blank).await;
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"]["type"], "invalid_request_error");
+    assert_eq!(
+        error["error"]["message"],
+        "messages: text content blocks must be non-empty"
+    );
 }

@@ -17,7 +17,7 @@ use emulator::Emulator;
 use emulator::record::{RecordConfig, UpstreamAuth};
 use serde_json::{Value, json};
 
-const MODEL: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+const MODEL: &str = "us.anthropic.claude-sonnet-4-6";
 const P: &str = "Calculate the mean and standard deviation of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
 const STATS_OUTPUT: &str = "Data: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nMean: 5.5\n\
                             Population Std Dev: 2.8723\nSample Std Dev: 3.0277\n";

@@ -102,7 +102,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
             let models = if models.is_empty() {
                 vec![
                     args.common.model_or(common::DEFAULT_MODEL_ID),
-                    "us.anthropic.claude-sonnet-4-5-20250929-v1:0".to_owned(),
+                    common::models::CACHING_MODEL_ID.to_owned(),
                 ]
             } else {
                 models

@@ -55,6 +55,11 @@ pub async fn create_message(
                 String::from_utf8_lossy(&body).chars().take(500).collect(),
             ),
         };
+        // The API answers an unknown or retired model with 404 `not_found_error`
+        // and the message `model: <name>`.
+        if kind == "not_found_error" && message.starts_with("model:") {
+            return Err(Error::AnthropicModelUnavailable { message });
+        }
         return Err(Error::AnthropicApi {
             status: status.as_u16(),
             kind,

@@ -31,7 +31,8 @@ pub struct ExecutionResult {
     pub files: Vec<FileResource>,
     /// Files referred to by name (`resource_link` blocks, e.g. from `listFiles`).
     pub links: Vec<FileLink>,
-    /// How long the code ran, as reported by the service.
+    /// How long the code ran, as reported by the service (`executionTime`, in
+    /// seconds on the wire).
     pub execution_time: Option<Duration>,
     /// The task id of `startCommandExecution`, `getTask` and `stopTask`.
     pub task_id: Option<String>,
@@ -43,9 +44,9 @@ pub struct ExecutionResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FileResource {
-    /// `file://<path>` as the service sends it.
+    /// `file:///<path>` as the service sends it.
     pub uri: String,
-    /// The path inside the session (the URI without `file://`).
+    /// The path inside the session (the URI without `file:///`).
     pub path: String,
     /// The MIME type, when given.
     pub mime_type: Option<String>,
@@ -61,13 +62,13 @@ pub struct FileResource {
 pub struct FileLink {
     /// The file's name.
     pub name: String,
-    /// Its URI (`file://<path>`).
+    /// Its URI (`file:///<path>`).
     pub uri: String,
     /// Its MIME type, when given.
     pub mime_type: Option<String>,
     /// Its size in bytes, when given.
     pub size: Option<i64>,
-    /// Free text the service adds (e.g. "directory").
+    /// Free text the service adds (`Directory` for a directory).
     pub description: Option<String>,
 }
 
@@ -132,11 +133,12 @@ impl ExecutionResult {
             if let Some(code) = structured.exit_code() {
                 self.exit_code = Some(code);
             }
-            if let Some(ms) = structured.execution_time()
-                && ms.is_finite()
-                && ms >= 0.0
+            // AgentCore reports seconds (a float), not milliseconds.
+            if let Some(secs) = structured.execution_time()
+                && secs.is_finite()
+                && secs >= 0.0
             {
-                self.execution_time = Some(Duration::from_secs_f64(ms / 1000.0));
+                self.execution_time = Some(Duration::from_secs_f64(secs));
             }
             if let Some(id) = structured.task_id() {
                 self.task_id = Some(id.to_owned());
@@ -174,10 +176,16 @@ impl ExecutionResult {
     }
 }
 
+/// The session path of a `file:///<path>` URI.
+fn session_path(uri: &str) -> String {
+    let path = uri.strip_prefix("file://").unwrap_or(uri);
+    path.strip_prefix('/').unwrap_or(path).to_owned()
+}
+
 fn file_resource(resource: &ResourceContent) -> FileResource {
     let uri = resource.uri().unwrap_or_default().to_owned();
     FileResource {
-        path: uri.strip_prefix("file://").unwrap_or(&uri).to_owned(),
+        path: session_path(&uri),
         uri,
         mime_type: resource.mime_type().map(str::to_owned),
         text: resource.text().map(str::to_owned),

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -17,9 +18,6 @@ use super::{SYSTEM_INTERPRETER_ID, interpreter_id_of, parse_body, timestamp};
 use crate::error::AwsError;
 use crate::state::AppState;
 
-/// The network modes AgentCore offers a custom interpreter.
-const NETWORK_MODES: [&str; 3] = ["PUBLIC", "SANDBOX", "VPC"];
-
 /// A custom code interpreter.
 #[derive(Debug, Clone)]
 pub struct Interpreter {
@@ -32,6 +30,23 @@ pub struct Interpreter {
     pub client_token: Option<String>,
     pub created_at: OffsetDateTime,
     pub last_updated_at: OffsetDateTime,
+    /// CREATING until then, READY after.
+    ready_at: Instant,
+    /// Set by DeleteCodeInterpreter: DELETING until then, gone after.
+    gone_at: Option<Instant>,
+}
+
+impl Interpreter {
+    /// The status AgentCore would report now: CREATING, then READY; DELETING once
+    /// deleted, then `None` (the interpreter no longer exists).
+    fn status(&self, now: Instant) -> Option<&'static str> {
+        match self.gone_at {
+            Some(gone) if now >= gone => None,
+            Some(_) => Some("DELETING"),
+            None if now < self.ready_at => Some("CREATING"),
+            None => Some("READY"),
+        }
+    }
 }
 
 /// The custom interpreters of the emulated account.
@@ -45,19 +60,40 @@ impl InterpreterStore {
         crate::sync::lock(&self.inner)
     }
 
-    /// The interpreter with this id, if it exists.
+    /// The interpreter with this id, if it exists (a deleted one stops existing
+    /// once its DELETING time is over).
     pub fn get(&self, id: &str) -> Option<Interpreter> {
-        self.lock().get(id).cloned()
+        let mut store = self.lock();
+        let interpreter = store.get(id)?;
+        if interpreter.status(Instant::now()).is_none() {
+            store.remove(id);
+            return None;
+        }
+        Some(interpreter.clone())
+    }
+
+    /// True when sessions can start on the interpreter (it is READY).
+    pub fn is_ready(&self, id: &str) -> bool {
+        self.get(id)
+            .is_some_and(|i| i.status(Instant::now()) == Some("READY"))
+    }
+
+    /// Every interpreter that still exists, by id.
+    fn existing(&self) -> Vec<Interpreter> {
+        let now = Instant::now();
+        let mut store = self.lock();
+        store.retain(|_, i| i.status(now).is_some());
+        store.values().cloned().collect()
     }
 
     /// How many custom interpreters exist.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.existing().len()
     }
 
     /// True when no custom interpreter exists.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.existing().is_empty()
     }
 
     /// The network mode sessions of this interpreter get (`SANDBOX` for the system one).
@@ -96,47 +132,28 @@ struct CreateResponse {
     status: &'static str,
 }
 
-fn valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    name.len() <= 48
-        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// `PUT /code-interpreters` → 202.
 pub async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<Response, AwsError> {
     let request: CreateRequest = parse_body(&body)?;
-    let name = request
-        .name
-        .ok_or_else(|| AwsError::validation("name is required"))?;
-    if !valid_name(&name) {
-        return Err(AwsError::validation(format!(
-            "name '{name}' must match [a-zA-Z][a-zA-Z0-9_]{{0,47}} (letters, digits and underscores; no hyphens)"
-        )));
-    }
+    // The service model has checked that the name and the network configuration
+    // are there, the name's pattern, the network mode and the role ARN's pattern.
+    let name = request.name.unwrap_or_default();
     let network = request
         .network_configuration
-        .ok_or_else(|| AwsError::validation("networkConfiguration is required"))?;
+        .unwrap_or(NetworkConfiguration {
+            network_mode: None,
+            vpc_config: None,
+        });
     let mode = network.network_mode.clone().unwrap_or_default();
-    if !NETWORK_MODES.contains(&mode.as_str()) {
-        return Err(AwsError::validation(format!(
-            "networkConfiguration.networkMode '{mode}' must be one of PUBLIC, SANDBOX, VPC"
-        )));
-    }
     if mode == "VPC" && network.vpc_config.is_none() {
         return Err(AwsError::validation(
             "networkConfiguration.vpcConfig is required when networkMode is VPC",
         ));
     }
-    if let Some(role) = &request.execution_role_arn
-        && (!role.starts_with("arn:aws:iam::") || !role.contains(":role/"))
-    {
-        return Err(AwsError::validation(format!(
-            "executionRoleArn '{role}' is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"
-        )));
-    }
 
+    let now_instant = Instant::now();
     let mut store = state.interpreters.lock();
+    store.retain(|_, i| i.status(now_instant).is_some());
     if let Some(existing) = store.values().find(|i| i.name == name) {
         // A retry with the same client token is the same request (the operation is idempotent).
         if request.client_token.is_some() && existing.client_token == request.client_token {
@@ -144,7 +161,7 @@ pub async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<R
                 code_interpreter_id: existing.id.clone(),
                 code_interpreter_arn: state.interpreter_arn(&existing.id),
                 created_at: timestamp(existing.created_at),
-                status: "READY",
+                status: existing.status(now_instant).unwrap_or("DELETED"),
             };
             return Ok((StatusCode::ACCEPTED, Json(response)).into_response());
         }
@@ -167,6 +184,8 @@ pub async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<R
             client_token: request.client_token,
             created_at: now,
             last_updated_at: now,
+            ready_at: now_instant + state.config.interpreter_transition,
+            gone_at: None,
         },
     );
     drop(store);
@@ -175,7 +194,7 @@ pub async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<R
         code_interpreter_arn: state.interpreter_arn(&id),
         code_interpreter_id: id,
         created_at: timestamp(now),
-        // AgentCore answers CREATING; the emulator's interpreters are READY at once.
+        // CREATING for `interpreter_transition`, then READY, as AgentCore does.
         status: "CREATING",
     };
     Ok((StatusCode::ACCEPTED, Json(response)).into_response())
@@ -209,6 +228,8 @@ fn system_interpreter() -> Interpreter {
         client_token: None,
         created_at: epoch,
         last_updated_at: epoch,
+        ready_at: Instant::now(),
+        gone_at: None,
     }
 }
 
@@ -226,6 +247,7 @@ pub async fn get(
             .get(id)
             .ok_or_else(|| AwsError::not_found(format!("Code interpreter '{id}' not found")))?
     };
+    let status = interpreter.status(Instant::now()).unwrap_or("DELETED");
     let response = GetResponse {
         code_interpreter_arn: state.interpreter_arn(&interpreter.id),
         code_interpreter_id: interpreter.id,
@@ -236,7 +258,7 @@ pub async fn get(
             network_mode: Some(interpreter.network_mode),
             vpc_config: interpreter.vpc_config,
         },
-        status: "READY",
+        status,
         created_at: timestamp(interpreter.created_at),
         last_updated_at: timestamp(interpreter.last_updated_at),
     };
@@ -269,17 +291,10 @@ pub fn page_bounds(
     max_results: Option<&str>,
     next_token: Option<&str>,
 ) -> Result<(usize, usize), AwsError> {
-    let limit = match max_results {
-        None => 100,
-        Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=100).contains(&n) => n,
-            _ => {
-                return Err(AwsError::validation(format!(
-                    "maxResults must be a number from 1 to 100, got '{raw}'"
-                )));
-            }
-        },
-    };
+    // The service model has checked the range (1 to 100).
+    let limit = max_results
+        .and_then(|raw| raw.parse::<usize>().ok())
+        .unwrap_or(100);
     let offset = match next_token {
         None => 0,
         Some(token) => token
@@ -304,21 +319,14 @@ pub async fn list(
         query.get("maxResults").map(String::as_str),
         query.get("nextToken").map(String::as_str),
     )?;
+    // SYSTEM or CUSTOM; the service model has checked the enum.
     let kind = query.get("type").map(String::as_str);
-    if let Some(kind) = kind
-        && kind != "SYSTEM"
-        && kind != "CUSTOM"
-    {
-        return Err(AwsError::validation(format!(
-            "type must be SYSTEM or CUSTOM, got '{kind}'"
-        )));
-    }
     let mut all = Vec::new();
     if kind != Some("CUSTOM") {
         all.push(system_interpreter());
     }
     if kind != Some("SYSTEM") {
-        all.extend(state.interpreters.lock().values().cloned());
+        all.extend(state.interpreters.existing());
     }
     let total = all.len();
     let end = (offset + limit).min(total);
@@ -327,11 +335,11 @@ pub async fn list(
         .skip(offset)
         .take(limit)
         .map(|i| Summary {
+            status: i.status(Instant::now()).unwrap_or("DELETED"),
             code_interpreter_arn: state.interpreter_arn(&i.id),
             code_interpreter_id: i.id,
             name: i.name,
             description: i.description,
-            status: "READY",
             created_at: timestamp(i.created_at),
             last_updated_at: timestamp(i.last_updated_at),
         })
@@ -354,8 +362,17 @@ pub async fn delete(
             "The system code interpreter cannot be deleted",
         ));
     }
-    let removed = state.interpreters.lock().remove(&id);
-    if removed.is_none() {
+    // DELETING for `interpreter_transition`, then gone.
+    let deleting = state.interpreters.get(&id).map(|_| {
+        let mut store = state.interpreters.lock();
+        if let Some(interpreter) = store.get_mut(&id)
+            && interpreter.gone_at.is_none()
+        {
+            interpreter.gone_at = Some(Instant::now() + state.config.interpreter_transition);
+            interpreter.last_updated_at = OffsetDateTime::now_utc();
+        }
+    });
+    if deleting.is_none() {
         return Err(AwsError::not_found(format!(
             "Code interpreter '{id}' not found"
         )));

@@ -21,19 +21,6 @@ use crate::state::AppState;
 /// The request header that carries the session id.
 pub const SESSION_HEADER: &str = "x-amzn-code-interpreter-session-id";
 
-/// The tool names AgentCore defines.
-const TOOL_NAMES: [&str; 9] = [
-    "executeCode",
-    "executeCommand",
-    "readFiles",
-    "listFiles",
-    "removeFiles",
-    "writeFiles",
-    "startCommandExecution",
-    "getTask",
-    "stopTask",
-];
-
 #[derive(Debug, Deserialize)]
 struct InvokeRequest {
     name: Option<String>,
@@ -131,6 +118,12 @@ fn text_block(text: impl Into<String>) -> ContentBlock {
     }
 }
 
+/// `file:///<path>`: AgentCore writes session paths as absolute file URIs.
+fn file_uri(path: &str) -> String {
+    let path = path.trim_start_matches("./").trim_start_matches('/');
+    format!("file:///{path}")
+}
+
 fn message_result(text: impl Into<String>, is_error: bool) -> ToolResult {
     ToolResult {
         content: vec![text_block(text)],
@@ -154,7 +147,8 @@ fn exec_result(output: ExecOutput) -> ToolResult {
             stdout: Some(output.stdout),
             stderr: Some(output.stderr),
             exit_code: Some(output.exit_code),
-            execution_time: Some(output.execution_time.as_secs_f64() * 1000.0),
+            // Seconds, as AgentCore reports it.
+            execution_time: Some(output.execution_time.as_secs_f64()),
             ..StructuredContent::default()
         }),
         is_error,
@@ -214,15 +208,11 @@ fn paths_of(args: &Arguments, tool: &str) -> Result<Vec<String>, AwsError> {
 fn check_call(name: &str, args: Arguments) -> Result<Call, AwsError> {
     Ok(match name {
         "executeCode" => {
-            let language = match args.language.as_deref().unwrap_or("python") {
-                "python" => Language::Python,
-                "javascript" => Language::Javascript,
-                "typescript" => Language::Typescript,
-                other => {
-                    return Err(AwsError::validation(format!(
-                        "arguments.language '{other}' must be python, javascript or typescript"
-                    )));
-                }
+            // The service model has checked the enum.
+            let language = match args.language.as_deref() {
+                Some("javascript") => Language::Javascript,
+                Some("typescript") => Language::Typescript,
+                _ => Language::Python,
             };
             Call::Code {
                 language,
@@ -271,12 +261,8 @@ fn check_call(name: &str, args: Arguments) -> Result<Call, AwsError> {
         }
         "getTask" => Call::GetTask(require(&args.task_id, "taskId", name)?.to_owned()),
         "stopTask" => Call::StopTask(require(&args.task_id, "taskId", name)?.to_owned()),
-        other => {
-            return Err(AwsError::validation(format!(
-                "unknown tool name '{other}'; expected one of {}",
-                TOOL_NAMES.join(", ")
-            )));
-        }
+        // The service model has checked the name against its enum of nine tools.
+        other => return Err(AwsError::validation(format!("unknown tool name '{other}'"))),
     })
 }
 
@@ -317,7 +303,7 @@ async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxEr
                         kind: "resource",
                         resource: Some(ResourceContent {
                             kind,
-                            uri: format!("file://{}", file.path),
+                            uri: file_uri(&file.path),
                             mime_type: file.mime_type,
                             text,
                             blob,
@@ -338,9 +324,10 @@ async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxEr
                 .into_iter()
                 .map(|entry| ContentBlock {
                     kind: "resource_link",
-                    uri: Some(format!("file://{}", entry.path)),
+                    uri: Some(file_uri(&entry.path)),
                     name: Some(entry.name),
-                    description: Some(if entry.is_dir { "directory" } else { "file" }.into()),
+                    // AgentCore marks directories only, with "Directory".
+                    description: entry.is_dir.then(|| "Directory".to_owned()),
                     mime_type: entry.mime_type,
                     size: (!entry.is_dir).then_some(entry.size),
                     ..ContentBlock::default()
@@ -399,9 +386,8 @@ pub async fn invoke(
         })?
         .to_owned();
     let request: InvokeRequest = parse_body(&body)?;
-    let name = request
-        .name
-        .ok_or_else(|| AwsError::validation("name (the tool name) is required"))?;
+    // Required by the service model, which has checked it.
+    let name = request.name.unwrap_or_default();
     let call = check_call(&name, request.arguments)?;
 
     let interpreter_id = super::interpreter_id_of(&identifier);
@@ -423,9 +409,14 @@ pub async fn invoke(
     };
 
     tracing::debug!(session = %session_id, tool = %name, "invoke");
+    // The place in the session's queue is taken now, as the request arrives.
+    let mut turn = session.enqueue();
     // The call runs in its own task so that a client that hangs up mid-call does not
     // cancel the sandbox half-way through a request.
-    let work = tokio::spawn(async move { run_call(&sandbox, call).await });
+    let work = tokio::spawn(async move {
+        turn.wait().await;
+        run_call(&sandbox, call).await
+    });
     let frames = futures::stream::once(async move {
         let outcome = match work.await {
             Ok(Ok(result)) => Ok(result),

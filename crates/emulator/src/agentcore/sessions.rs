@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use tokio::sync::oneshot;
 
 use super::control::{next_token, page_bounds};
 use super::{SYSTEM_INTERPRETER_ID, interpreter_id_of, parse_body, timestamp};
@@ -42,6 +43,27 @@ pub struct Session {
     pub created_at: OffsetDateTime,
     deadline: Instant,
     inner: Mutex<SessionInner>,
+    /// Signals when the last call queued on the session has finished.
+    last_call: Mutex<Option<oneshot::Receiver<()>>>,
+}
+
+/// A call's place in its session's queue. AgentCore applies the calls of one
+/// session in the order they arrive, even when a client starts a call and sends
+/// the next before reading the first one's stream; [`Turn::wait`] returns once
+/// every earlier call has finished, and dropping the turn lets the next one run.
+pub struct Turn {
+    previous: Option<oneshot::Receiver<()>>,
+    _done: oneshot::Sender<()>,
+}
+
+impl Turn {
+    /// Waits for the calls that arrived before this one.
+    pub async fn wait(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            // A dropped sender (the earlier call ended) is as good as a signal.
+            let _ = previous.await;
+        }
+    }
 }
 
 struct SessionInner {
@@ -58,6 +80,17 @@ impl Session {
     /// READY or TERMINATED.
     pub fn status(&self) -> SessionStatus {
         self.inner().status
+    }
+
+    /// Takes the next place in the session's queue of calls. Not async: the place
+    /// is fixed when the request arrives, not when its task first runs.
+    pub fn enqueue(&self) -> Turn {
+        let (done, finished) = oneshot::channel();
+        let previous = crate::sync::lock(&self.last_call).replace(finished);
+        Turn {
+            previous,
+            _done: done,
+        }
     }
 
     /// The sandbox of a live session.
@@ -166,8 +199,13 @@ impl SessionStore {
 
 fn resolve_interpreter(state: &AppState, identifier: &str) -> Result<String, AwsError> {
     let id = interpreter_id_of(identifier);
-    if id == SYSTEM_INTERPRETER_ID || state.interpreters.get(id).is_some() {
+    if id == SYSTEM_INTERPRETER_ID || state.interpreters.is_ready(id) {
         Ok(id.to_owned())
+    } else if let Some(interpreter) = state.interpreters.get(id) {
+        Err(AwsError::validation(format!(
+            "Code interpreter '{}' is not READY yet; wait until GetCodeInterpreter reports READY",
+            interpreter.id
+        )))
     } else {
         Err(AwsError::not_found(format!(
             "Code interpreter '{id}' not found; use '{SYSTEM_INTERPRETER_ID}' or the id returned by CreateCodeInterpreter"
@@ -196,7 +234,6 @@ struct StartResponse {
 
 /// The session timeout AgentCore uses when the request names none.
 pub const DEFAULT_SESSION_TIMEOUT_SECS: u64 = 900;
-const MAX_SESSION_TIMEOUT_SECS: i64 = 28_800;
 
 /// `PUT /code-interpreters/{id}/sessions/start`.
 pub async fn start(
@@ -206,20 +243,10 @@ pub async fn start(
 ) -> Result<Json<serde_json::Value>, AwsError> {
     let request: StartRequest = parse_body(&body)?;
     let interpreter_id = resolve_interpreter(&state, &identifier)?;
-    let timeout = match request.session_timeout_seconds {
-        None => DEFAULT_SESSION_TIMEOUT_SECS,
-        Some(t) if (1..=MAX_SESSION_TIMEOUT_SECS).contains(&t) => t.unsigned_abs(),
-        Some(t) => {
-            return Err(AwsError::validation(format!(
-                "sessionTimeoutSeconds must be from 1 to {MAX_SESSION_TIMEOUT_SECS}, got {t}"
-            )));
-        }
-    };
-    if let Some(name) = &request.name
-        && (name.is_empty() || name.len() > 100)
-    {
-        return Err(AwsError::validation("name must be 1 to 100 characters"));
-    }
+    // The service model has checked the range (1 to 28,800) and the name's length.
+    let timeout = request
+        .session_timeout_seconds
+        .map_or(DEFAULT_SESSION_TIMEOUT_SECS, i64::unsigned_abs);
     // Only a PUBLIC custom interpreter gets network; SANDBOX, VPC and the system
     // interpreter do not (VPC has no local equivalent).
     let network = state.interpreters.network_mode(&interpreter_id).as_deref() == Some("PUBLIC");
@@ -243,6 +270,7 @@ pub async fn start(
             last_updated_at: now,
             sandbox: Some(Arc::new(sandbox)),
         }),
+        last_call: Mutex::new(None),
     });
     tracing::info!(session = %session.id, interpreter = %interpreter_id, timeout, "session started");
     state.sessions.insert(Arc::clone(&session));
@@ -330,15 +358,11 @@ pub async fn list(
 ) -> Result<Json<serde_json::Value>, AwsError> {
     let request: ListRequest = parse_body(&body)?;
     let interpreter_id = resolve_interpreter(&state, &identifier)?;
+    // The service model has checked the enum.
     let wanted = match request.status.as_deref() {
-        None => None,
         Some("READY") => Some(SessionStatus::Ready),
         Some("TERMINATED") => Some(SessionStatus::Terminated),
-        Some(other) => {
-            return Err(AwsError::validation(format!(
-                "status must be READY or TERMINATED, got '{other}'"
-            )));
-        }
+        _ => None,
     };
     let max = request.max_results.map(|n| n.to_string());
     let (offset, limit) = page_bounds(max.as_deref(), request.next_token.as_deref())?;

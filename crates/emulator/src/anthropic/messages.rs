@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::containers::Lease;
 use super::error::AnthropicError;
 use super::server_tools::{self, SERVER_TOOL_NAMES};
+use crate::model::catalog::Refusal;
 use crate::model::{
     AnthropicUsage, Api, ContainerInfo, ContentBlockParam, ContentParam, MessageParam,
     MessageResponse, MessageRole, MessagesRequest, ModelError, ResponseBlock, StopReason,
@@ -149,6 +150,10 @@ async fn complete(
         .clone()
         .filter(|m| !m.is_empty())
         .ok_or_else(|| AnthropicError::invalid_request("model: field required"))?;
+    crate::model::catalog::check_anthropic(&model).map_err(|refusal| match refusal {
+        Refusal::NotFound(message) => AnthropicError::not_found(message),
+        Refusal::Invalid(message) => AnthropicError::invalid_request(message),
+    })?;
     let requested_container = container_id(&request);
     if let Some(id) = &requested_container {
         // Fail early on a stale id, before the model runs.

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::converse_types::{ConverseRequest, ConverseResponse, Metrics, OutBlock, TokenUsage};
-use super::{elapsed_ms, model_error, validation};
+use super::{check_model, elapsed_ms, model_error, validation};
 use crate::error::AwsError;
 use crate::eventstream::{event_frame, stream_response};
 use crate::model::{Reply, split_for_streaming};
@@ -20,6 +20,7 @@ use crate::record::ops as record;
 use crate::state::AppState;
 
 fn reply_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<Reply, AwsError> {
+    check_model(model_id)?;
     let request = ConverseRequest::parse(body).map_err(|e| validation(e.to_string()))?;
     let conversation = request
         .to_conversation(model_id)

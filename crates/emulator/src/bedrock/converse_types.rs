@@ -1,4 +1,4 @@
-//! Converse / ConverseStream wire types (WIRE.md §5) and their conversion to the neutral
+//! Converse / ConverseStream wire types and their conversion to the neutral
 //! conversation.
 //!
 //! Smithy unions arrive as objects with exactly one key. They are read as structs whose members
@@ -20,6 +20,20 @@ pub enum ConverseError {
     Json(#[source] serde_json::Error),
     #[error("{path}: {reason}")]
     Field { path: String, reason: String },
+    /// Bedrock's own words for a blank text member; `at` is dotted
+    /// (`messages.1.content.0`).
+    #[error(
+        "The text field in the {object} object at {at} is blank. Add text to the text field, and try again."
+    )]
+    Blank { object: &'static str, at: String },
+}
+
+/// Refuses blank text (empty or white space only), as Converse does.
+fn check_blank(text: &str, object: &'static str, at: String) -> Result<(), ConverseError> {
+    if text.trim().is_empty() {
+        return Err(ConverseError::Blank { object, at });
+    }
+    Ok(())
 }
 
 fn field(path: impl Into<String>, reason: impl Into<String>) -> ConverseError {
@@ -249,6 +263,7 @@ impl ConverseRequest {
             let mut content = Vec::with_capacity(m.content.len());
             for (bi, b) in m.content.iter().enumerate() {
                 let path = format!("messages[{mi}].content[{bi}]");
+                check_blanks(b, &format!("messages.{mi}.content.{bi}"))?;
                 if let Some(block) = convert_block(b, &path, &mut prompt)? {
                     prompt.block(role, &block);
                     content.push(block);
@@ -270,6 +285,24 @@ impl ConverseRequest {
 
 /// The neutral block for a content block; `None` for a cache point (applied to `prompt`) or a
 /// member the model does not read.
+fn check_blanks(b: &ContentBlock, at: &str) -> Result<(), ConverseError> {
+    if let Some(text) = &b.text {
+        check_blank(text, "ContentBlock", at.to_owned())?;
+    }
+    if let Some(tr) = &b.tool_result {
+        for (ci, c) in tr.content.iter().enumerate() {
+            if let Some(text) = &c.text {
+                check_blank(
+                    text,
+                    "ToolResultContentBlock",
+                    format!("{at}.toolResult.content.{ci}"),
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn convert_block(
     b: &ContentBlock,
     path: &str,

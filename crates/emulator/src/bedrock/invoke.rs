@@ -1,5 +1,5 @@
 //! `POST /model/{modelId}/invoke` and `/invoke-with-response-stream` with an Anthropic
-//! Messages body (WIRE.md §6).
+//! Messages body.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -11,9 +11,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::{elapsed_ms, model_error};
+use super::{check_model, elapsed_ms, model_error};
 use crate::error::AwsError;
 use crate::eventstream::{event_frame, stream_response};
 use crate::model::{
@@ -22,7 +22,58 @@ use crate::model::{
 use crate::record::ops as record;
 use crate::state::AppState;
 
+/// The rules Bedrock documents for an Anthropic Messages body beyond what the
+/// Messages API itself checks: `anthropic_version` is required; `model`, `stream`
+/// and `container` belong to the Anthropic API and are refused; server-side tools
+/// (the code execution tool and its kin) do not exist on Bedrock.
+fn check_bedrock_body(body: &[u8]) -> Result<(), AwsError> {
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+        // Not a JSON object: the Messages parser says what is wrong.
+        return Ok(());
+    };
+    let malformed = |what: String| {
+        AwsError::validation(format!(
+            "Malformed input request: {what}, please reformat your input and try again."
+        ))
+    };
+    if !fields.contains_key("anthropic_version") {
+        return Err(malformed(
+            "#: required key [anthropic_version] not found".into(),
+        ));
+    }
+    for key in ["model", "stream", "container"] {
+        if fields.contains_key(key) {
+            return Err(malformed(format!(
+                "#: extraneous key [{key}] is not permitted"
+            )));
+        }
+    }
+    let tools = fields.get("tools").and_then(Value::as_array);
+    for (i, tool) in tools.into_iter().flatten().enumerate() {
+        let kind = tool.get("type").and_then(Value::as_str).unwrap_or("custom");
+        if SERVER_TOOL_PREFIXES
+            .iter()
+            .any(|prefix| kind.starts_with(prefix))
+        {
+            return Err(malformed(format!(
+                "#/tools/{i}: tool type {kind} is not supported on Amazon Bedrock"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Types of Anthropic's server-side tools, which only its own API runs.
+const SERVER_TOOL_PREFIXES: [&str; 4] = [
+    "code_execution_",
+    "web_fetch_",
+    "web_search_",
+    "tool_search_tool_",
+];
+
 fn message_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<MessageResponse, AwsError> {
+    check_model(model_id)?;
+    check_bedrock_body(body)?;
     let request = MessagesRequest::from_json(body).map_err(model_error)?;
     let conversation = request
         .to_conversation(Api::InvokeModel, model_id)

@@ -1,5 +1,5 @@
-//! Bedrock Runtime: Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream
-//! (WIRE.md §5–§7), answered by the scripted model ([`crate::model`]).
+//! Bedrock Runtime: Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream,
+//! answered by the scripted model ([`crate::model`]).
 //!
 //! Every operation converts its body into a [`crate::model::Conversation`], asks
 //! [`crate::model::ModelService::respond`], and writes the reply back in its own format. A body
@@ -17,16 +17,28 @@ pub use invoke::{invoke_model, invoke_model_with_response_stream};
 
 use crate::error::AwsError;
 use crate::model::ModelError;
+use crate::model::catalog::{self, Refusal};
 
 /// Bedrock's `ValidationException` (400, `{"message"}` only).
 fn validation(message: impl Into<String>) -> AwsError {
     AwsError::new(StatusCode::BAD_REQUEST, "ValidationException", message)
 }
 
+/// Bedrock's answer to a model id it will not run ([`catalog`]).
+fn check_model(model_id: &str) -> Result<(), AwsError> {
+    catalog::check_bedrock(model_id).map_err(|refusal| match refusal {
+        Refusal::Invalid(message) => validation(message),
+        Refusal::NotFound(message) => {
+            AwsError::new(StatusCode::NOT_FOUND, "ResourceNotFoundException", message)
+        }
+    })
+}
+
 /// The AWS error for a model failure.
 fn model_error(err: ModelError) -> AwsError {
     match err {
         ModelError::NoTranscript(nt) => validation(nt.to_string()),
+        ModelError::Rejected { message } => validation(message),
         ModelError::InvalidRequest { reason } => {
             validation(format!("The request body is not valid: {reason}"))
         }

@@ -60,6 +60,32 @@ pub fn server_result_text(c: &ServerToolResultContent) -> (String, bool) {
     (parts.join("\n"), is_error)
 }
 
+/// The Messages API refuses text blocks that are empty or only white space, in
+/// messages and in tool results alike.
+fn check_text(text: &str) -> Result<(), ModelError> {
+    let message = if text.is_empty() {
+        "messages: text content blocks must be non-empty"
+    } else if text.trim().is_empty() {
+        "messages: text content blocks must contain non-whitespace text"
+    } else {
+        return Ok(());
+    };
+    Err(ModelError::Rejected {
+        message: message.to_owned(),
+    })
+}
+
+fn check_tool_result_text(content: Option<&ToolResultContent>) -> Result<(), ModelError> {
+    if let Some(ToolResultContent::Blocks(blocks)) = content {
+        for block in blocks {
+            if let ToolResultBlock::Text { text } = block {
+                check_text(text)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 fn tool_result_text(content: Option<&ToolResultContent>) -> String {
     match content {
         None => String::new(),
@@ -168,7 +194,10 @@ impl MessagesRequest {
                             ContentBlockParam::Text {
                                 text,
                                 cache_control,
-                            } => (Block::Text(text.clone()), cache_control),
+                            } => {
+                                check_text(text)?;
+                                (Block::Text(text.clone()), cache_control)
+                            }
                             ContentBlockParam::ToolUse {
                                 id,
                                 name,
@@ -193,14 +222,17 @@ impl MessagesRequest {
                                 content,
                                 is_error,
                                 cache_control,
-                            } => (
-                                Block::ToolResult {
-                                    tool_use_id: tool_use_id.clone(),
-                                    text: tool_result_text(content.as_ref()),
-                                    is_error: is_error.unwrap_or(false),
-                                },
-                                cache_control,
-                            ),
+                            } => {
+                                check_tool_result_text(content.as_ref())?;
+                                (
+                                    Block::ToolResult {
+                                        tool_use_id: tool_use_id.clone(),
+                                        text: tool_result_text(content.as_ref()),
+                                        is_error: is_error.unwrap_or(false),
+                                    },
+                                    cache_control,
+                                )
+                            }
                             ContentBlockParam::CodeExecutionToolResult {
                                 tool_use_id,
                                 content,

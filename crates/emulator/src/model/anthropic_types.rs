@@ -1,4 +1,4 @@
-//! Serde types of the Anthropic Messages format (WIRE.md §6), shared by Bedrock InvokeModel and
+//! Serde types of the Anthropic Messages format, shared by Bedrock InvokeModel and
 //! the Anthropic API route. Unknown request fields are ignored; unknown block types are skipped.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Emulated prompt caching (WIRE.md §7).
+//! Emulated prompt caching.
 //!
 //! Entries are keyed by (model id, fingerprint of a prefix at a cache point) and hold the
 //! prefix's token count and an expiry. For a request:
@@ -169,7 +169,7 @@ mod tests {
     use super::*;
     use crate::model::prompt::PromptBuilder;
 
-    const SONNET: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    const SONNET: &str = "us.anthropic.claude-sonnet-4-6";
 
     fn long(n_tokens: usize, seed: char) -> String {
         std::iter::repeat_n(seed, n_tokens * 4).collect()

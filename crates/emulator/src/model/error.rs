@@ -40,6 +40,9 @@ pub enum ModelError {
     /// A request body the model cannot read; the reason names the field.
     #[error("invalid request: {reason}")]
     InvalidRequest { reason: String },
+    /// A request the service itself refuses; the message is the service's own.
+    #[error("{message}")]
+    Rejected { message: String },
     #[error("{0}")]
     NoTranscript(Box<NoTranscript>),
 }

@@ -53,6 +53,7 @@
 mod anthropic_convert;
 mod anthropic_types;
 mod cache;
+pub(crate) mod catalog;
 mod error;
 mod prompt;
 mod render;

@@ -11,7 +11,7 @@ const P: &str = "Calculate the mean and standard deviation of [1, 2, 3, 4, 5, 6,
 const CITIES: &str = "Compare all 5 cities across weather, population, and cost of living. \
                       Which city has the best combination of warm weather, large metro area, and \
                       affordable rent? Rank them.";
-const SONNET: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+const SONNET: &str = "us.anthropic.claude-sonnet-4-6";
 const STATS_OUTPUT: &str = "Data: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\nMean: 5.5\n\
                             Population Std Dev: 2.8723\nSample Std Dev: 3.0277\n";
 

@@ -1,0 +1,177 @@
+//! The model ids the emulator answers, and how each service refuses the others.
+//!
+//! Both services check the model before anything else. The Anthropic API answers
+//! an unknown or retired name with 404 `not_found_error`, message `model: <name>`.
+//! Bedrock answers an id it does not know with 400 `ValidationException` ("The
+//! provided model identifier is invalid."), a retired model with 404
+//! `ResourceNotFoundException` ("This model version has reached the end of its
+//! life..."), and a model that is only served through an inference profile, called
+//! by its bare id, with 400 `ValidationException` ("Invocation of model ID ... with
+//! on-demand throughput isn't supported..."). docs/FIDELITY.md gives the sources.
+//!
+//! To let the emulator answer another model, add it to [`MODELS`].
+
+/// One Claude model as the two services name it.
+struct Model {
+    /// The Anthropic API's name (and its undated alias, when it has one).
+    anthropic: &'static [&'static str],
+    /// The Bedrock base model id.
+    bedrock: &'static str,
+    /// Past its end of life on the services.
+    retired: bool,
+}
+
+/// The models the emulator knows, newest first.
+const MODELS: &[Model] = &[
+    Model {
+        anthropic: &["claude-sonnet-4-6"],
+        bedrock: "anthropic.claude-sonnet-4-6",
+        retired: false,
+    },
+    Model {
+        anthropic: &["claude-opus-4-5-20251101", "claude-opus-4-5"],
+        bedrock: "anthropic.claude-opus-4-5-20251101-v1:0",
+        retired: false,
+    },
+    Model {
+        anthropic: &["claude-haiku-4-5-20251001", "claude-haiku-4-5"],
+        bedrock: "anthropic.claude-haiku-4-5-20251001-v1:0",
+        retired: false,
+    },
+    Model {
+        anthropic: &["claude-sonnet-4-5-20250929", "claude-sonnet-4-5"],
+        bedrock: "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        retired: true,
+    },
+    Model {
+        anthropic: &["claude-opus-4-1-20250805", "claude-opus-4-1"],
+        bedrock: "anthropic.claude-opus-4-1-20250805-v1:0",
+        retired: true,
+    },
+    Model {
+        anthropic: &["claude-sonnet-4-20250514", "claude-sonnet-4-0"],
+        bedrock: "anthropic.claude-sonnet-4-20250514-v1:0",
+        retired: true,
+    },
+    Model {
+        anthropic: &["claude-opus-4-20250514", "claude-opus-4-0"],
+        bedrock: "anthropic.claude-opus-4-20250514-v1:0",
+        retired: true,
+    },
+    Model {
+        anthropic: &["claude-3-7-sonnet-20250219", "claude-3-7-sonnet-latest"],
+        bedrock: "anthropic.claude-3-7-sonnet-20250219-v1:0",
+        retired: true,
+    },
+    Model {
+        anthropic: &["claude-3-5-haiku-20241022", "claude-3-5-haiku-latest"],
+        bedrock: "anthropic.claude-3-5-haiku-20241022-v1:0",
+        retired: true,
+    },
+];
+
+/// Prefixes of Bedrock's cross-region inference profiles.
+const PROFILE_PREFIXES: [&str; 6] = ["global.", "us.", "eu.", "apac.", "jp.", "au."];
+
+/// Why a service refuses a model id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Bedrock: 400 `ValidationException`.
+    Invalid(String),
+    /// Bedrock: 404 `ResourceNotFoundException`; the Anthropic API: 404 `not_found_error`.
+    NotFound(String),
+}
+
+/// Checks a model name of the Anthropic Messages API.
+pub fn check_anthropic(name: &str) -> Result<(), Refusal> {
+    let known = MODELS.iter().find(|model| model.anthropic.contains(&name));
+    match known {
+        Some(model) if !model.retired => Ok(()),
+        _ => Err(Refusal::NotFound(format!("model: {name}"))),
+    }
+}
+
+/// Checks a Bedrock `modelId` path parameter: an inference profile id or ARN, or a
+/// base model id or ARN.
+pub fn check_bedrock(model_id: &str) -> Result<(), Refusal> {
+    let invalid = || Refusal::Invalid("The provided model identifier is invalid.".to_owned());
+    let (id, arn_kind) = match model_id.strip_prefix("arn:") {
+        Some(arn) => {
+            // arn:aws:bedrock:REGION:ACCOUNT:KIND/ID
+            let resource = arn.splitn(5, ':').nth(4).ok_or_else(invalid)?;
+            let (kind, id) = resource.split_once('/').ok_or_else(invalid)?;
+            if kind == "application-inference-profile" {
+                // An account's own profile: its id says nothing of the model.
+                return Ok(());
+            }
+            (id, Some(kind))
+        }
+        None => (model_id, None),
+    };
+    let profile = PROFILE_PREFIXES
+        .iter()
+        .find_map(|prefix| id.strip_prefix(prefix));
+    let base = profile.unwrap_or(id);
+    let model = MODELS
+        .iter()
+        .find(|model| model.bedrock == base)
+        .ok_or_else(invalid)?;
+    if model.retired {
+        return Err(Refusal::NotFound(
+            "This model version has reached the end of its life. Please refer to the AWS \
+             documentation for more details."
+                .to_owned(),
+        ));
+    }
+    let through_profile =
+        profile.is_some() && arn_kind.is_none_or(|kind| kind == "inference-profile");
+    if !through_profile {
+        return Err(Refusal::Invalid(format!(
+            "Invocation of model ID {base} with on-demand throughput isn\u{2019}t supported. Retry \
+             your request with the ID or ARN of an inference profile that contains this model."
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anthropic_names() {
+        assert_eq!(check_anthropic("claude-sonnet-4-6"), Ok(()));
+        assert_eq!(check_anthropic("claude-haiku-4-5"), Ok(()));
+        assert_eq!(
+            check_anthropic("claude-sonnet-4-5-20250929"),
+            Err(Refusal::NotFound(
+                "model: claude-sonnet-4-5-20250929".into()
+            ))
+        );
+        assert!(check_anthropic("claude-nonsense").is_err());
+    }
+
+    #[test]
+    fn bedrock_ids() {
+        assert_eq!(check_bedrock("global.anthropic.claude-sonnet-4-6"), Ok(()));
+        assert_eq!(check_bedrock("us.anthropic.claude-sonnet-4-6"), Ok(()));
+        assert_eq!(
+            check_bedrock(
+                "arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-sonnet-4-6"
+            ),
+            Ok(())
+        );
+        assert!(matches!(
+            check_bedrock("us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+            Err(Refusal::NotFound(m)) if m.contains("end of its life")
+        ));
+        assert!(matches!(
+            check_bedrock("anthropic.claude-sonnet-4-6"),
+            Err(Refusal::Invalid(m)) if m.contains("on-demand throughput")
+        ));
+        assert!(matches!(
+            check_bedrock("us.anthropic.claude-nonsense"),
+            Err(Refusal::Invalid(m)) if m == "The provided model identifier is invalid."
+        ));
+    }
+}
