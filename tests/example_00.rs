@@ -99,3 +99,26 @@ fn without_a_key_the_error_says_what_to_do() {
     assert!(run.stderr.contains("ANTHROPIC_API_KEY"), "{}", run.stderr);
     assert!(run.stderr.contains("--local"), "{}", run.stderr);
 }
+
+#[test]
+fn a_retired_anthropic_model_is_one_clear_line_that_names_the_flag() {
+    let run = run_example(
+        EXAMPLE,
+        &["--local", "--model", "claude-sonnet-4-5-20250929"],
+        None,
+    );
+    assert!(!run.success());
+    // One line says what failed and what to do (a sandbox warning may precede it).
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    let error = errors[0];
+    assert!(
+        error.contains("model: claude-sonnet-4-5-20250929"),
+        "{error}"
+    );
+    assert!(error.contains("--model or BEDROCK_MODEL_ID"), "{error}");
+}

@@ -39,8 +39,8 @@ pub enum Error {
     /// The model service refused the model id: unknown, retired, not offered in
     /// this region, or not callable without an inference profile.
     #[error(
-        "{operation}: the model is not available ({message}); choose a current model with \
-         --model or BEDROCK_MODEL_ID"
+        "{operation}: the model is not available; choose a current model with --model or \
+         BEDROCK_MODEL_ID"
     )]
     ModelUnavailable {
         operation: &'static str,

@@ -36,6 +36,13 @@ async fn boto3_drives_the_agentcore_data_plane() {
         output.status.success(),
         "stdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    assert!(stdout.contains("executeCode ok"), "{stdout}");
+    for check in [
+        "executeCode ok",
+        "binary round trip ok",
+        "arrival order ok",
+        "validation ok",
+    ] {
+        assert!(stdout.contains(check), "{check} missing:\n{stdout}");
+    }
     assert_eq!(emulator.live_sessions(), 0);
 }

@@ -27,7 +27,8 @@ pub struct SessionConfig {
     pub interpreter_id: String,
     /// A name for the session, shown in the console and in listings.
     pub name: Option<String>,
-    /// Idle timeout after which AgentCore ends the session (default 900 s).
+    /// Time to live of the session in seconds (1 to 28,800, default 900): AgentCore
+    /// ends it this long after the start, whether or not it is in use.
     pub timeout_secs: i32,
 }
 

@@ -57,6 +57,38 @@ def main():
         assert data == payload, "binary round trip differs"
         print("binary round trip ok")
 
+        # The Python SDK's execute_code + download_file: start a call, leave its
+        # stream unread, ask for the file it writes. Calls apply in arrival order.
+        client.invoke_code_interpreter(
+            codeInterpreterIdentifier=SYSTEM,
+            sessionId=session,
+            name="executeCode",
+            arguments={
+                "language": "python",
+                "code": "import time\ntime.sleep(0.3)\nopen('late.txt', 'w').write('late')",
+            },
+        )
+        response = client.invoke_code_interpreter(
+            codeInterpreterIdentifier=SYSTEM,
+            sessionId=session,
+            name="readFiles",
+            arguments={"paths": ["late.txt"]},
+        )
+        blocks = [c for r in results(response) for c in r["content"]]
+        assert blocks and blocks[0].get("resource", {}).get("text") == "late", blocks
+        print("arrival order ok")
+
+        # botocore checks minimums only; the service refuses the maximum.
+        try:
+            client.start_code_interpreter_session(
+                codeInterpreterIdentifier=SYSTEM, sessionTimeoutSeconds=28801
+            )
+            raise AssertionError("a timeout over 28800 s was accepted")
+        except client.exceptions.ValidationException as err:
+            message = err.response["Error"]["Message"]
+            assert "Member must have value less than or equal to 28800" in message, message
+            print("validation ok")
+
         try:
             client.get_code_interpreter_session(codeInterpreterIdentifier=SYSTEM, sessionId="NOSUCH")
         except client.exceptions.ResourceNotFoundException:
