@@ -70,8 +70,7 @@ record() { echo "$1 $2" >>"$FIGURES"; }
 
 # ---------------------------------------------------------------------------------
 note "building release binaries (logs in $LOG_DIR)"
-# The first measurement is of the release build as cargo makes it.
-unset MIGRATION_FUNCTION_ORDER
+# The release build as cargo makes it.
 {
     cargo build --release -p emulator --bin emulator &&
         cargo build --release -p code-interpreter-migration --examples
@@ -167,21 +166,7 @@ measure_examples() {
 }
 
 note "client overhead (release build): $RUNS runs of each example and of boto3_01.py, interleaved"
-measure_examples plain_
-
-# Profile-guided function layout (scripts/order-functions.sh), then the same runs.
-ORDER_FILE="$TARGET/release/function-order.txt"
-if ! command -v valgrind >/dev/null; then
-    note "valgrind is not installed: no function-ordered build (apt-get install valgrind)"
-elif note "ordering functions (scripts/order-functions.sh), relinking the examples" &&
-    "$ROOT/scripts/order-functions.sh" --out "$ORDER_FILE" >>"$LOG_DIR/order.log" 2>&1 &&
-    MIGRATION_FUNCTION_ORDER="$ORDER_FILE" cargo build --release -p code-interpreter-migration --examples \
-        >>"$LOG_DIR/order.log" 2>&1; then
-    note "client overhead (function-ordered release build)"
-    measure_examples ""
-else
-    note "ordering functions failed (see $LOG_DIR/order.log); figures are of the release build only"
-fi
+measure_examples ""
 
 # ---------------------------------------------------------------------------------
 note "tokens and sessions from --json"
@@ -275,15 +260,13 @@ def check(name, key, fmt, target, test):
     else:
         row(name, fmt % v, target, test(v))
 
-# The function-ordered build's figures when there are some, else the plain build's.
-ordered = num("rss_kb_boto3") is not None
-pre = "" if ordered else "plain_"
+pre = ""
 base_wall, base_rss, base_cpu = num("wall_ms_%sboto3" % pre), num("rss_kb_%sboto3" % pre), num("cpu_ms_%sboto3" % pre)
 if base_wall:
     row("boto3_01.py wall / peak RSS / client CPU", "%d ms / %.1f MB / %d ms" % (base_wall, base_rss / 1024, base_cpu), "baseline")
 names = {"00": "00 anthropic", "01": "01 converse", "02": "02 invoke-model", "03": "03 agent",
          "04": "04 code interpreter", "06": "06 caching", "07": "07 programmatic"}
-build = "function-ordered" if ordered else "release build"
+build = "release build"
 for key, label in names.items():
     wall, rss = num("wall_ms_%s%s" % (pre, key)), num("rss_kb_%s%s" % (pre, key))
     if wall is None or not base_wall:
@@ -294,9 +277,6 @@ for key, label in names.items():
         "<= 0.15x" if target else "(info)", wall / base_wall <= 0.15 if target else None)
     row("%s peak RSS vs boto3, %s (%.1f MB)" % (label, build, rss / 1024), "%.3fx" % (rss / base_rss),
         "<= 0.2x" if target else "(info)", rss / base_rss <= 0.2 if target else None)
-    plain, plain_base = num("rss_kb_plain_" + key), num("rss_kb_plain_boto3")
-    if ordered and plain and plain_base:
-        row("%s peak RSS vs boto3, release build (%.1f MB)" % (label, plain / 1024), "%.3fx" % (plain / plain_base), "(info)")
     cpu = num("cpu_ms_%s%s" % (pre, key))
     if cpu is not None and base_cpu:
         row("%s client CPU vs boto3" % label, "%s ms" % ("< 10" if cpu < 10 else "%d" % cpu), "(info, 10 ms steps)")

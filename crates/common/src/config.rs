@@ -9,7 +9,6 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -19,7 +18,6 @@ use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use clap::builder::BoolishValueParser;
-use emulator::Emulator;
 
 use crate::error::Error;
 
@@ -219,45 +217,18 @@ impl CommonArgs {
         Ok(Clients::with_read_timeout(
             sdk_config,
             AnthropicEndpoint::from_env(),
-            None,
             self.read_timeout,
         ))
     }
 
+    #[cfg(all(feature = "local", unix))]
     async fn connect_local(&self) -> Result<Clients, Error> {
-        let emulator = Emulator::builder()
-            .region(self.region.clone())
-            .start()
-            .await
-            .map_err(Error::Emulator)?;
-        tracing::debug!(
-            endpoint = emulator.endpoint(),
-            "using the embedded emulator"
-        );
-        let sdk_config = aws_config::defaults(BehaviorVersion::latest())
-            .retry_config(retry_config())
-            .timeout_config(timeout_config(self.read_timeout))
-            .endpoint_url(emulator.endpoint())
-            .region(Region::new(emulator.region().to_owned()))
-            .credentials_provider(Credentials::new(
-                emulator.access_key_id(),
-                emulator.secret_access_key(),
-                None,
-                None,
-                "embedded-emulator",
-            ))
-            .load()
-            .await;
-        let anthropic = AnthropicEndpoint {
-            base_url: emulator.endpoint().to_owned(),
-            api_key: Some(emulator.api_key().to_owned()),
-        };
-        Ok(Clients::with_read_timeout(
-            sdk_config,
-            anthropic,
-            Some(emulator),
-            self.read_timeout,
-        ))
+        crate::local::connect(self).await
+    }
+
+    #[cfg(not(all(feature = "local", unix)))]
+    async fn connect_local(&self) -> Result<Clients, Error> {
+        Err(Error::LocalUnavailable)
     }
 }
 
@@ -316,25 +287,21 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     /// The Anthropic API (example 00).
     pub anthropic: AnthropicEndpoint,
-    emulator: Option<Emulator>,
+    /// The embedded emulator behind the clients (`--local`), kept alive with them.
+    #[cfg(all(feature = "local", unix))]
+    pub(crate) emulator: Option<emulator::Emulator>,
 }
 
 impl Clients {
-    /// Clients for an `SdkConfig` (and the emulator behind it, which is kept
-    /// alive as long as the clients), with [`DEFAULT_READ_TIMEOUT`].
-    pub fn new(
-        sdk_config: SdkConfig,
-        anthropic: AnthropicEndpoint,
-        emulator: Option<Emulator>,
-    ) -> Self {
-        Self::with_read_timeout(sdk_config, anthropic, emulator, DEFAULT_READ_TIMEOUT)
+    /// Clients for an `SdkConfig`, with [`DEFAULT_READ_TIMEOUT`].
+    pub fn new(sdk_config: SdkConfig, anthropic: AnthropicEndpoint) -> Self {
+        Self::with_read_timeout(sdk_config, anthropic, DEFAULT_READ_TIMEOUT)
     }
 
     /// Like [`Clients::new`], with the AgentCore client's read timeout `read`.
     pub fn with_read_timeout(
         sdk_config: SdkConfig,
         anthropic: AnthropicEndpoint,
-        emulator: Option<Emulator>,
         read: Duration,
     ) -> Self {
         Self {
@@ -345,7 +312,8 @@ impl Clients {
             sts: aws_sdk_sts::Client::new(&sdk_config),
             sdk_config,
             anthropic,
-            emulator,
+            #[cfg(all(feature = "local", unix))]
+            emulator: None,
         }
     }
 
@@ -355,14 +323,22 @@ impl Clients {
         agentcore_client(&self.sdk_config, read)
     }
 
-    /// The embedded emulator, when running with `--local`.
-    pub fn emulator(&self) -> Option<&Emulator> {
+    /// The embedded emulator, when running with `--local` (feature `local`).
+    #[cfg(all(feature = "local", unix))]
+    pub fn emulator(&self) -> Option<&emulator::Emulator> {
         self.emulator.as_ref()
     }
 
     /// True when the clients talk to the embedded emulator.
     pub fn is_local(&self) -> bool {
-        self.emulator.is_some()
+        #[cfg(all(feature = "local", unix))]
+        {
+            self.emulator.is_some()
+        }
+        #[cfg(not(all(feature = "local", unix)))]
+        {
+            false
+        }
     }
 }
 

@@ -26,7 +26,15 @@ pub enum Error {
 
     /// The embedded emulator (`--local`) did not start.
     #[error("could not start the embedded emulator")]
-    Emulator(#[source] emulator::EmulatorError),
+    Emulator(#[source] BoxError),
+
+    /// `--local` in a build without the embedded emulator.
+    #[error(
+        "--local needs the embedded emulator, which this build does not have: build with the \
+         default `local` feature on Linux or macOS (on Windows, use WSL), or drop --local to \
+         run against AWS"
+    )]
+    LocalUnavailable,
 
     /// An AWS API call failed; `operation` is the API's name.
     #[error("{operation} failed")]

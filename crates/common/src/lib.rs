@@ -12,6 +12,8 @@ pub mod config;
 pub mod converse;
 pub mod document;
 mod error;
+#[cfg(all(feature = "local", unix))]
+mod local;
 pub mod models;
 pub mod report;
 pub mod session;

@@ -57,6 +57,11 @@ struct Args {
     #[arg(long, env = "AGENTCORE_EMULATOR_TRANSCRIPTS")]
     transcripts: Option<PathBuf>,
     /// Inject a fault: OPERATION:KIND[:WHEN], e.g. converse:throttle:2 (repeatable).
+    /// Sandbox isolation: `auto` (bubblewrap when it works, else plain processes),
+    /// `required` (refuse to start without it), `off`.
+    #[arg(long, env = "AGENTCORE_EMULATOR_ISOLATION", default_value = "auto", value_parser = emulator::sandbox::IsolationMode::parse)]
+    isolation: emulator::sandbox::IsolationMode,
+
     #[arg(long = "fault", value_name = "SPEC", value_parser = emulator::Fault::parse, long_help = emulator::faults::SYNTAX)]
     faults: Vec<emulator::Fault>,
     #[command(flatten)]
@@ -164,6 +169,8 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    // Before anything starts a sandbox.
+    emulator::sandbox::choose_isolation(args.isolation).map_err(anyhow::Error::msg)?;
 
     let record = args.record.config(&args.region);
     let mut builder = Emulator::builder()
@@ -219,6 +226,12 @@ async fn main() -> anyhow::Result<()> {
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "READY {}", emulator.endpoint())?;
+    // A shell comment, so the lines can still be pasted or sourced as they are.
+    writeln!(
+        out,
+        "# sandbox isolation: {}",
+        emulator::sandbox::describe_isolation()
+    )?;
     for (name, value) in emulator.env_vars() {
         writeln!(out, "export {name}={value}")?;
     }

@@ -136,7 +136,8 @@ pub(crate) async fn run(
         std::fs::File::create(path)
             .map_err(|source| SandboxError::io(format!("creating {}", path.display()), source))
     };
-    let mut command = Command::new(program);
+    let (supervisor, args) = limits::supervised(program, args);
+    let mut command = Command::new(supervisor);
     command
         .args(args)
         .current_dir(ctx.cwd)

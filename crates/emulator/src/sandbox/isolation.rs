@@ -4,8 +4,9 @@
 //! directories writable, a private PID namespace, no network unless the code
 //! interpreter's network mode is `PUBLIC`, and death with the emulator.
 //!
-//! Without a working `bwrap` (or with `AGENTCORE_EMULATOR_ISOLATION=none`) the
-//! emulator warns once and runs plain processes with rlimits, as before.
+//! Without a working `bwrap` the emulator warns once and runs plain processes with
+//! rlimits (`--isolation auto`, the default); `--isolation required` refuses to start
+//! instead, and `--isolation off` (or `AGENTCORE_EMULATOR_ISOLATION=off`) never uses it.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -22,15 +23,74 @@ pub(crate) struct Isolation {
     pid_namespace: bool,
 }
 
+/// What the emulator asks of sandbox isolation (`--isolation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IsolationMode {
+    /// Bubblewrap when it works here, plain processes (with a warning) otherwise.
+    #[default]
+    Auto,
+    /// Bubblewrap or nothing: the emulator refuses to start without it.
+    Required,
+    /// Plain processes with rlimits, even where bubblewrap works.
+    Off,
+}
+
+impl IsolationMode {
+    /// `auto`, `required`, or `off` (also `none` and `0`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "auto" | "" => Ok(Self::Auto),
+            "required" => Ok(Self::Required),
+            "off" | "none" | "0" => Ok(Self::Off),
+            other => Err(format!("isolation '{other}' must be auto, required or off")),
+        }
+    }
+}
+
+static MODE: OnceLock<IsolationMode> = OnceLock::new();
+
+/// Sets the isolation mode for this process, before the first sandbox starts; the
+/// default is `AGENTCORE_EMULATOR_ISOLATION`, else `auto`. `Err` names what is
+/// missing when `Required` cannot be met.
+pub fn choose(mode: IsolationMode) -> Result<(), String> {
+    let _ = MODE.set(mode);
+    if mode == IsolationMode::Required && detect().is_none() {
+        return Err(
+            "--isolation required, but bubblewrap (bwrap) is not installed or cannot create \
+             namespaces here: install it (apt-get install bubblewrap) or use --isolation auto"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// One line that says which isolation sandbox processes get.
+pub fn describe() -> &'static str {
+    match detect() {
+        Some(_) => {
+            "bubblewrap (system read-only, private /tmp, home hidden, own PID namespace, \
+             network only for PUBLIC interpreters)"
+        }
+        None => "none (plain processes with rlimits: host files readable, network on)",
+    }
+}
+
+fn mode() -> IsolationMode {
+    *MODE.get_or_init(|| {
+        std::env::var("AGENTCORE_EMULATOR_ISOLATION")
+            .ok()
+            .and_then(|v| IsolationMode::parse(&v).ok())
+            .unwrap_or_default()
+    })
+}
+
 /// The bubblewrap found at start-up, if it works; probed once per process.
 pub(crate) fn detect() -> Option<&'static Isolation> {
     static FOUND: OnceLock<Option<Isolation>> = OnceLock::new();
     FOUND
         .get_or_init(|| {
-            let disabled = std::env::var("AGENTCORE_EMULATOR_ISOLATION")
-                .is_ok_and(|v| v.eq_ignore_ascii_case("none") || v == "0");
-            if disabled {
-                tracing::info!("sandbox isolation disabled (AGENTCORE_EMULATOR_ISOLATION=none)");
+            if mode() == IsolationMode::Off {
+                tracing::info!("sandbox isolation is off (--isolation off)");
                 return None;
             }
             let found = limits::find_on_path("bwrap").and_then(|bwrap| {

@@ -1,10 +1,15 @@
 //! Process limits, the scrubbed environment and process-group handling.
 //!
 //! Every sandbox process runs in its own process group with `RLIMIT_AS` (and optionally
-//! `RLIMIT_NPROC`) applied and `PR_SET_PDEATHSIG` set, so it dies with the emulator.
-//! The parent-death signal fires when the *thread* that forked the child exits, so all
-//! forks happen on one long-lived spawner thread rather than on whatever runtime or
-//! blocking-pool thread happens to ask.
+//! `RLIMIT_NPROC`) applied, and dies with the emulator:
+//!
+//! - on Linux through `PR_SET_PDEATHSIG`. The parent-death signal fires when the
+//!   *thread* that forked the child exits, so all forks happen on one long-lived
+//!   spawner thread rather than on whatever runtime or blocking-pool thread asks;
+//! - elsewhere (macOS and the BSDs have no parent-death signal) through
+//!   [`supervised`]: a small `/bin/sh` watcher in the process's own group checks
+//!   once a second that the emulator is alive and kills the whole group when it is
+//!   not. `RLIMIT_AS` is best effort there (macOS does not enforce it).
 
 use std::ffi::OsString;
 use std::io;
@@ -89,12 +94,16 @@ pub(crate) fn apply_limits(command: &mut Command, limits: Limits) {
     unsafe {
         command.pre_exec(move || {
             if let Some(bytes) = memory {
-                set_limit(libc::RLIMIT_AS, bytes)?;
+                let limited = set_limit(libc::RLIMIT_AS, bytes);
+                if cfg!(target_os = "linux") {
+                    limited?;
+                }
             }
             if let Some(count) = nproc {
                 // Best effort: root ignores RLIMIT_NPROC, and a failure is not fatal.
                 let _ = set_limit(libc::RLIMIT_NPROC, count);
             }
+            #[cfg(target_os = "linux")]
             if libc::prctl(
                 libc::PR_SET_PDEATHSIG,
                 libc::SIGKILL as libc::c_ulong,
@@ -111,6 +120,35 @@ pub(crate) fn apply_limits(command: &mut Command, limits: Limits) {
             }
             Ok(())
         });
+    }
+}
+
+/// The watcher of [`supervised`]: `$PPID` is the emulator, `$$` the program that
+/// `exec` starts (it keeps the shell's pid). The watcher leaves quietly when the
+/// program ends, and kills its process group (`kill 0`) when the emulator is gone.
+#[cfg(not(target_os = "linux"))]
+const WATCHER: &str = "parent=$PPID; main=$$; \
+(while kill -0 \"$parent\" 2>/dev/null && kill -0 \"$main\" 2>/dev/null; do sleep 1; done; \
+kill -0 \"$parent\" 2>/dev/null || kill -KILL 0) </dev/null >/dev/null 2>&1 & \
+exec \"$@\"";
+
+/// `program args` as the command line that starts it: unchanged on Linux (the
+/// parent-death signal covers it), behind the `/bin/sh` watcher elsewhere.
+pub(crate) fn supervised(program: &Path, args: &[OsString]) -> (PathBuf, Vec<OsString>) {
+    #[cfg(target_os = "linux")]
+    {
+        (program.to_path_buf(), args.to_vec())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let mut line = vec![
+            OsString::from("-c"),
+            OsString::from(WATCHER),
+            OsString::from("sandbox"),
+            program.as_os_str().to_owned(),
+        ];
+        line.extend(args.iter().cloned());
+        (PathBuf::from("/bin/sh"), line)
     }
 }
 

@@ -41,6 +41,7 @@ pub use session::Sandbox;
 pub fn isolated() -> bool {
     isolation::detect().is_some()
 }
+pub use isolation::{IsolationMode, choose as choose_isolation, describe as describe_isolation};
 pub use types::{ExecOutput, FileData, FileEntry, Language, SandboxConfig, TaskInfo, TaskStatus};
 
 /// Per-process directory for interpreter and session private files.

@@ -110,7 +110,8 @@ impl Interpreter {
                 command
             }
             None => {
-                let mut command = Command::new(&spec.python);
+                let (program, args) = limits::supervised(&spec.python, &args);
+                let mut command = Command::new(program);
                 command.args(args);
                 command
             }

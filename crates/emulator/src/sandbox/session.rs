@@ -230,6 +230,7 @@ impl Sandbox {
             Path::new("/bin/sh"),
             &[OsString::from("-c"), OsString::from(command)],
         );
+        let (program, args) = limits::supervised(&program, &args);
         let mut cmd = Command::new(program);
         cmd.args(args)
             .current_dir(self.dir())

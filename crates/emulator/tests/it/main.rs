@@ -1,0 +1,18 @@
+//! The emulator driven by the real clients: the Rust SDK, boto3, reqwest.
+//!
+//! One test binary for the package (each file under `tests/` would be another
+//! link of the whole AWS SDK); each module is one former test file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod agentcore;
+mod anthropic;
+mod bedrock;
+mod binary;
+mod boto3;
+mod iam;
+mod isolation;
+mod model_sandbox;
+mod record;
+mod tools;

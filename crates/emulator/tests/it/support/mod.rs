@@ -1,0 +1,72 @@
+//! Shared by the emulator's integration tests: SDK clients pointed at an emulator.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_bedrockagentcore::config::{Credentials, Region};
+use emulator::Emulator;
+
+/// An emulator whose sandbox uses `python3` from PATH (no provisioning) unless the
+/// test asks for the provisioned one.
+pub async fn emulator() -> Emulator {
+    Emulator::builder()
+        .python("python3")
+        .progress(false)
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+/// An emulator whose sandbox has numpy, pandas and matplotlib (provisioned into the
+/// user cache on first use, as `--local` runs do).
+pub async fn emulator_with_numpy() -> Emulator {
+    Emulator::builder()
+        .progress(false)
+        .start()
+        .await
+        .expect("emulator starts")
+}
+
+/// SDK settings that point every client at the emulator with its credentials.
+pub async fn sdk_config(emulator: &Emulator) -> SdkConfig {
+    sdk_config_with(emulator, emulator.secret_access_key()).await
+}
+
+/// The same, signing with another secret (to test signature checks).
+pub async fn sdk_config_with(emulator: &Emulator, secret: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(emulator.endpoint())
+        .region(Region::new(emulator.region().to_owned()))
+        .credentials_provider(Credentials::new(
+            emulator.access_key_id(),
+            secret,
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await
+}
+
+pub async fn agentcore(emulator: &Emulator) -> aws_sdk_bedrockagentcore::Client {
+    aws_sdk_bedrockagentcore::Client::new(&sdk_config(emulator).await)
+}
+
+pub async fn control(emulator: &Emulator) -> aws_sdk_bedrockagentcorecontrol::Client {
+    aws_sdk_bedrockagentcorecontrol::Client::new(&sdk_config(emulator).await)
+}
+
+/// Whether a test must skip for want of `what` (bubblewrap, boto3, node): it may
+/// locally, with a message. With `MIGRATION_REQUIRE_TEST_DEPS` set (CI sets it) a
+/// missing prerequisite fails the test instead, so nothing passes by skipping.
+pub fn skip_without(what: &str, available: bool) -> bool {
+    if available {
+        return false;
+    }
+    let required = std::env::var_os("MIGRATION_REQUIRE_TEST_DEPS").is_some_and(|v| !v.is_empty());
+    assert!(
+        !required,
+        "{what} is missing and MIGRATION_REQUIRE_TEST_DEPS is set (.ci/run installs it)"
+    );
+    eprintln!("skipped: {what} is missing here");
+    true
+}

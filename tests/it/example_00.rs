@@ -1,0 +1,121 @@
+//! Example 00 (the Anthropic API "before") run offline: the server-side tool calls
+//! run in the emulator's container and every result block is printed.
+
+use crate::support::{run_example, run_example_env};
+
+const EXAMPLE: &str = "00_anthropic_code_execution";
+
+fn assert_statistics(out: &str) {
+    let code_output = out
+        .lines()
+        .filter(|l| l.starts_with("[Code Output] "))
+        .count();
+    assert_eq!(
+        code_output, 2,
+        "one line per result block (create, run):\n{out}"
+    );
+    assert!(out.contains("[Code Output] file created"), "{out}");
+    assert!(
+        out.contains("[Code Output] Data: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"),
+        "{out}"
+    );
+    for number in [
+        "Mean: 5.5",
+        "Population Std Dev: 2.8723",
+        "Sample Std Dev: 3.0277",
+    ] {
+        assert!(out.contains(number), "missing {number}:\n{out}");
+    }
+    assert!(
+        out.contains("**Mean:** 5.5"),
+        "the answer quotes the result:\n{out}"
+    );
+}
+
+#[test]
+fn local_run_prints_text_and_code_output() {
+    let run = run_example(EXAMPLE, &["--local"], None);
+    run.assert_success();
+    assert_statistics(&run.stdout);
+}
+
+#[test]
+fn json_report_counts_the_server_tool_calls() {
+    let run = run_example(EXAMPLE, &["--local", "--json"], None);
+    run.assert_success();
+    let report = run.json();
+    assert_eq!(report["example"], "00");
+    assert_eq!(report["round_trips"], 1, "one API call does everything");
+    assert_eq!(report["tool_calls"], 2);
+    assert_eq!(report["sessions_started"], 0);
+    assert!(report["answer"].as_str().unwrap().contains("3.0277"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paused_turns_are_resumed_in_the_same_container() {
+    // An emulator that pauses after every server-tool round, as the real API does
+    // for long turns; the example must send the turn back until it ends.
+    let emulator = emulator::Emulator::builder()
+        .progress(false)
+        .anthropic_max_server_rounds(1)
+        .start()
+        .await
+        .unwrap();
+    let env: Vec<(String, String)> = emulator
+        .env_vars()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+    let run = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        run_example_env(EXAMPLE, &[], None, &env)
+    })
+    .await
+    .unwrap();
+    run.assert_success();
+    assert_statistics(&run.stdout);
+    assert_eq!(
+        emulator.live_containers(),
+        1,
+        "both continuations used one container"
+    );
+}
+
+#[test]
+fn without_a_key_the_error_says_what_to_do() {
+    let run = run_example_env(
+        EXAMPLE,
+        &[],
+        None,
+        &[
+            ("ANTHROPIC_API_KEY", ""),
+            ("ANTHROPIC_BASE_URL", "http://127.0.0.1:9"),
+        ],
+    );
+    assert!(!run.success());
+    assert!(run.stderr.contains("ANTHROPIC_API_KEY"), "{}", run.stderr);
+    assert!(run.stderr.contains("--local"), "{}", run.stderr);
+}
+
+#[test]
+fn a_retired_anthropic_model_is_one_clear_line_that_names_the_flag() {
+    let run = run_example(
+        EXAMPLE,
+        &["--local", "--model", "claude-sonnet-4-5-20250929"],
+        None,
+    );
+    assert!(!run.success());
+    // One line says what failed and what to do (a sandbox warning may precede it).
+    let errors: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("error:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    let error = errors[0];
+    assert!(
+        error.contains("model: claude-sonnet-4-5-20250929"),
+        "{error}"
+    );
+    assert!(error.contains("--model or BEDROCK_MODEL_ID"), "{error}");
+}
