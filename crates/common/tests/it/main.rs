@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod agent_emulator;
-mod ctrl_c;
 mod faults;
 mod loops;
 mod loops_emulator;

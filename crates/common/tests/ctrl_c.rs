@@ -1,5 +1,7 @@
 //! Ctrl-C inside `with_session` stops the session and returns `Interrupted`.
-//! Its own test binary: the signal reaches the whole process.
+//! Its own test binary, not a module of `tests/it`: the signal reaches the whole
+//! process, and would interrupt every other test running beside it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
