@@ -61,14 +61,18 @@ fn isolation_required_refuses_to_start_without_bubblewrap_and_off_turns_it_off()
             .stderr(Stdio::piped())
             .spawn()
             .expect("emulator starts");
-        let first = BufReader::new(child.stdout.take().unwrap())
-            .lines()
+        // The reader stays open until the child has exited: closing it early would
+        // make the child's next write fail (EPIPE) and its exit status with it.
+        let mut reader = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = reader
+            .by_ref()
             .take(2)
             .map(Result::unwrap)
             .collect::<Vec<_>>();
         // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
         let output = child.wait_with_output().unwrap();
+        drop(reader);
         (
             first,
             output.status,

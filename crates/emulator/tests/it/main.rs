@@ -8,6 +8,7 @@ mod support;
 
 mod agentcore;
 mod anthropic;
+mod anthropic_sdk;
 mod bedrock;
 mod binary;
 mod boto3;

@@ -147,6 +147,9 @@ async fn commands_files_and_binary_round_trip() {
     assert_eq!(resources.len(), 2);
     assert_eq!(resources[0].blob().unwrap().as_ref(), &payload[..]);
     assert_eq!(resources[1].text(), Some("hello\n"));
+    // Absolute file URIs, as AgentCore writes them.
+    assert_eq!(resources[0].uri(), Some("file:///data/bytes.bin"));
+    assert_eq!(resources[1].uri(), Some("file:///notes.txt"));
 
     let command = call(
         &client,
@@ -168,6 +171,15 @@ async fn commands_files_and_binary_round_trip() {
     .await;
     let names: Vec<_> = listed.content().iter().filter_map(|c| c.name()).collect();
     assert_eq!(names, ["data", "notes.txt"]);
+    // AgentCore marks a directory with the description "Directory" and a file with
+    // nothing but its MIME type.
+    let data = &listed.content()[0];
+    assert_eq!(data.uri(), Some("file:///data"));
+    assert_eq!(data.description(), Some("Directory"));
+    let notes = &listed.content()[1];
+    assert_eq!(notes.uri(), Some("file:///notes.txt"));
+    assert_eq!(notes.description(), None);
+    assert_eq!(notes.mime_type(), Some("text/plain"));
 
     let removed = call(
         &client,
