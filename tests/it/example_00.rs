@@ -99,23 +99,9 @@ fn without_a_key_the_error_says_what_to_do() {
 
 #[test]
 fn a_retired_anthropic_model_is_one_clear_line_that_names_the_flag() {
-    let run = run_example(
-        EXAMPLE,
-        &["--local", "--model", "claude-sonnet-4-5-20250929"],
-        None,
-    );
-    assert!(!run.success());
-    // One line says what failed and what to do (a sandbox warning may precede it).
-    let errors: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "{}", run.stderr);
-    let error = errors[0];
-    assert!(
-        error.contains("model: claude-sonnet-4-5-20250929"),
-        "{error}"
-    );
-    assert!(error.contains("--model or BEDROCK_MODEL_ID"), "{error}");
+    let args = ["--local", "--model", "claude-sonnet-4-5-20250929"];
+    run_example(EXAMPLE, &args, None).assert_one_error_line(&[
+        "model: claude-sonnet-4-5-20250929",
+        "--model or BEDROCK_MODEL_ID",
+    ]);
 }

@@ -17,28 +17,14 @@ fn json_reports_two_round_trips() {
 
 #[test]
 fn a_retired_model_is_one_clear_line_that_names_the_flag() {
-    let run = crate::support::run_example(
-        "01_converse_api_with_code_interpreter",
-        &[
-            "--local",
-            "--model",
-            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-        ],
-        None,
-    );
-    assert!(!run.success());
-    // One line says what failed and what to do (a sandbox warning may precede it).
-    let errors: Vec<&str> = run
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("error:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "{}", run.stderr);
-    let error = errors[0];
-    assert!(
-        error.contains("Converse: the model is not available"),
-        "{error}"
-    );
-    assert!(error.contains("reached the end of its life"), "{error}");
-    assert!(error.contains("--model or BEDROCK_MODEL_ID"), "{error}");
+    let args = [
+        "--local",
+        "--model",
+        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+    ];
+    crate::support::run_example(EXAMPLE, &args, None).assert_one_error_line(&[
+        "Converse: the model is not available",
+        "reached the end of its life",
+        "--model or BEDROCK_MODEL_ID",
+    ]);
 }

@@ -51,6 +51,25 @@ impl Run {
         self
     }
 
+    /// The one `error:` line of a failed run (a sandbox warning may precede it),
+    /// checked to contain every one of `needles`.
+    pub fn assert_one_error_line(&self, needles: &[&str]) {
+        assert!(!self.success(), "the run succeeded:\n{}", self.stdout);
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{}", self.stderr);
+        for needle in needles {
+            assert!(
+                errors[0].contains(needle),
+                "{needle} missing: {}",
+                errors[0]
+            );
+        }
+    }
+
     /// The stdout parsed as the one JSON object of `--json`.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(self.stdout.trim())

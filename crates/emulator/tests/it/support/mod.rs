@@ -70,3 +70,33 @@ pub fn skip_without(what: &str, available: bool) -> bool {
     eprintln!("skipped: {what} is missing here");
     true
 }
+
+/// Whether `python3` can import `module`.
+pub fn python_has(module: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// Runs `tests/python/<script>` with the emulator's environment (endpoint,
+/// credentials, API key), asserts that it succeeded and printed every one of
+/// `checks`.
+pub async fn run_python_client(emulator: &Emulator, script: &str, checks: &[&str]) {
+    let path = format!("{}/tests/python/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut command = tokio::process::Command::new("python3");
+    command.arg(path).env_remove("AWS_PROFILE");
+    for (name, value) in emulator.env_vars() {
+        command.env(name, value);
+    }
+    let output = command.output().await.expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    for check in checks {
+        assert!(stdout.contains(check), "{check} missing:\n{stdout}");
+    }
+}
