@@ -330,14 +330,7 @@ async fn wait_for_status(
 async fn calls_on_one_session_run_in_the_order_they_arrive() {
     let emulator = crate::support::emulator().await;
     let client = crate::support::agentcore(&emulator).await;
-    let session = client
-        .start_code_interpreter_session()
-        .code_interpreter_identifier(SYSTEM)
-        .send()
-        .await
-        .expect("session starts")
-        .session_id()
-        .to_owned();
+    let session = start_session(&client).await;
     // Start a slow call that writes a file, and do not read its stream yet: the
     // Python SDK's execute_code followed by download_file does exactly this.
     let slow = client
@@ -370,14 +363,7 @@ async fn calls_on_one_session_run_in_the_order_they_arrive() {
 async fn execution_time_is_in_seconds() {
     let emulator = crate::support::emulator().await;
     let client = crate::support::agentcore(&emulator).await;
-    let session = client
-        .start_code_interpreter_session()
-        .code_interpreter_identifier(SYSTEM)
-        .send()
-        .await
-        .expect("session starts")
-        .session_id()
-        .to_owned();
+    let session = start_session(&client).await;
     let result = run_python(&client, &session, "import time\ntime.sleep(0.3)").await;
     let seconds = result
         .structured_content()
@@ -387,4 +373,16 @@ async fn execution_time_is_in_seconds() {
         (0.25..10.0).contains(&seconds),
         "executionTime {seconds} is not seconds"
     );
+}
+
+/// A session on the system interpreter, with the service's defaults.
+async fn start_session(client: &aws_sdk_bedrockagentcore::Client) -> String {
+    client
+        .start_code_interpreter_session()
+        .code_interpreter_identifier(SYSTEM)
+        .send()
+        .await
+        .expect("session starts")
+        .session_id()
+        .to_owned()
 }

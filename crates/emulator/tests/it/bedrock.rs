@@ -622,19 +622,24 @@ async fn blank_text_blocks_are_refused_with_the_services_messages() {
         json!({"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "execute_python", "input": {"code": "x = 1"}}]}),
         json!({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": [{"type": "text", "text": ""}]}]}),
     ]);
+    assert_eq!(
+        invoke_refused(&client, body).await,
+        "messages: text content blocks must be non-empty"
+    );
+}
+
+/// The message of the `ValidationException` that InvokeModel answers `body` with.
+async fn invoke_refused(client: &aws_sdk_bedrockruntime::Client, body: Value) -> String {
     let err = client
         .invoke_model()
         .model_id(MODEL)
         .body(Blob::new(serde_json::to_vec(&body).unwrap()))
         .send()
         .await
-        .expect_err("blank tool result");
+        .expect_err("refused");
     let service = err.into_service_error();
     assert!(service.is_validation_exception(), "{service:?}");
-    assert_eq!(
-        service.message(),
-        Some("messages: text content blocks must be non-empty")
-    );
+    service.message().unwrap_or_default().to_owned()
 }
 
 #[tokio::test]
@@ -642,21 +647,7 @@ async fn invoke_model_bodies_follow_bedrocks_rules_for_anthropic_models() {
     let emulator = crate::support::emulator().await;
     let client = client(&emulator).await;
     let ask = json!({"role": "user", "content": P});
-    let refused = |body: Value| {
-        let client = client.clone();
-        async move {
-            let err = client
-                .invoke_model()
-                .model_id(MODEL)
-                .body(Blob::new(serde_json::to_vec(&body).unwrap()))
-                .send()
-                .await
-                .expect_err("refused");
-            let service = err.into_service_error();
-            assert!(service.is_validation_exception(), "{service:?}");
-            service.message().unwrap_or_default().to_owned()
-        }
-    };
+    let refused = |body: Value| invoke_refused(&client, body);
     let mut no_version = invoke_body(std::slice::from_ref(&ask));
     no_version
         .as_object_mut()
