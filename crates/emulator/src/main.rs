@@ -56,12 +56,11 @@ struct Args {
     /// Directory of extra model transcripts (*.toml).
     #[arg(long, env = "AGENTCORE_EMULATOR_TRANSCRIPTS")]
     transcripts: Option<PathBuf>,
-    /// Inject a fault: OPERATION:KIND[:WHEN], e.g. converse:throttle:2 (repeatable).
-    /// Sandbox isolation: `auto` (bubblewrap when it works, else plain processes),
-    /// `required` (refuse to start without it), `off`.
+    /// Sandbox isolation: `auto` (bubblewrap, else Landlock, else plain processes),
+    /// `required` (refuse to start with neither), `bubblewrap`, `landlock`, `off`.
     #[arg(long, env = "AGENTCORE_EMULATOR_ISOLATION", default_value = "auto", value_parser = emulator::sandbox::IsolationMode::parse)]
     isolation: emulator::sandbox::IsolationMode,
-
+    /// Inject a fault: OPERATION:KIND[:WHEN], e.g. converse:throttle:2 (repeatable).
     #[arg(long = "fault", value_name = "SPEC", value_parser = emulator::Fault::parse, long_help = emulator::faults::SYNTAX)]
     faults: Vec<emulator::Fault>,
     #[command(flatten)]

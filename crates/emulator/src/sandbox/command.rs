@@ -126,8 +126,7 @@ pub(crate) struct RunContext<'a> {
 
 /// Runs `program args` to completion or timeout and collects capped output.
 pub(crate) async fn run(
-    program: &Path,
-    args: &[std::ffi::OsString],
+    wrapped: super::isolation::Wrapped,
     ctx: RunContext<'_>,
 ) -> Result<ExecOutput, SandboxError> {
     let out_path = ctx.capture_stem.with_extension("out");
@@ -136,10 +135,9 @@ pub(crate) async fn run(
         std::fs::File::create(path)
             .map_err(|source| SandboxError::io(format!("creating {}", path.display()), source))
     };
-    let (supervisor, args) = limits::supervised(program, args);
-    let mut command = Command::new(supervisor);
+    let program = wrapped.program.clone();
+    let mut command = wrapped.supervised().command();
     command
-        .args(args)
         .current_dir(ctx.cwd)
         .stdin(Stdio::null())
         .stdout(create(&out_path)?)

@@ -1,48 +1,69 @@
-//! Running sandbox processes under bubblewrap (`bwrap`) when it is installed and
-//! works on this machine: the whole system read-only, private `/tmp`, the host's
-//! home directory hidden (so `~/.aws` is out of reach), the session's own
-//! directories writable, a private PID namespace, no network unless the code
-//! interpreter's network mode is `PUBLIC`, and death with the emulator.
+//! How sandbox processes are confined, best first:
 //!
-//! Without a working `bwrap` the emulator warns once and runs plain processes with
-//! rlimits (`--isolation auto`, the default); `--isolation required` refuses to start
-//! instead, and `--isolation off` (or `AGENTCORE_EMULATOR_ISOLATION=off`) never uses it.
+//! - **bubblewrap** (`bwrap`) when it is installed and works here: the whole system
+//!   read-only, private `/tmp`, the host's home directories hidden (so `~/.aws` is
+//!   out of reach), the session's own directories writable, a private PID
+//!   namespace, no network unless the code interpreter's network mode is `PUBLIC`,
+//!   and death with the emulator;
+//! - **landlock** (Linux without bubblewrap, see [`super::kernel`]): the same file
+//!   rules from the kernel's Landlock LSM, TCP denied and a network namespace of
+//!   its own unless `PUBLIC`, no signals or `/proc` access to processes outside;
+//! - **none**: plain processes with rlimits (network on, host files readable),
+//!   with a warning.
+//!
+//! `--isolation auto` (the default) takes the first that works; `required` refuses
+//! to start with none; `bubblewrap` and `landlock` insist on one; `off` (or
+//! `AGENTCORE_EMULATOR_ISOLATION=off`) never confines.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+use super::SandboxError;
 use super::limits;
 
 /// How sandbox processes are wrapped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Isolation {
-    bwrap: PathBuf,
-    /// `--unshare-pid` (and a fresh `/proc`) works here.
-    pid_namespace: bool,
+pub(crate) enum Isolation {
+    Bubblewrap {
+        bwrap: PathBuf,
+        /// `--unshare-pid` (and a fresh `/proc`) works here.
+        pid_namespace: bool,
+    },
+    #[cfg(target_os = "linux")]
+    Landlock(super::kernel::Kernel),
 }
 
 /// What the emulator asks of sandbox isolation (`--isolation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum IsolationMode {
-    /// Bubblewrap when it works here, plain processes (with a warning) otherwise.
+    /// Bubblewrap when it works here, else Landlock, else plain processes (with a
+    /// warning).
     #[default]
     Auto,
-    /// Bubblewrap or nothing: the emulator refuses to start without it.
+    /// Bubblewrap or Landlock: the emulator refuses to start with neither.
     Required,
-    /// Plain processes with rlimits, even where bubblewrap works.
+    /// Bubblewrap only: the emulator refuses to start without it.
+    Bubblewrap,
+    /// Landlock only (Linux), even where bubblewrap works.
+    Landlock,
+    /// Plain processes with rlimits, even where isolation works.
     Off,
 }
 
 impl IsolationMode {
-    /// `auto`, `required`, or `off` (also `none` and `0`).
+    /// `auto`, `required`, `bubblewrap`, `landlock` or `off` (also `none` and `0`).
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.to_ascii_lowercase().as_str() {
             "auto" | "" => Ok(Self::Auto),
             "required" => Ok(Self::Required),
+            "bubblewrap" | "bwrap" => Ok(Self::Bubblewrap),
+            "landlock" => Ok(Self::Landlock),
             "off" | "none" | "0" => Ok(Self::Off),
-            other => Err(format!("isolation '{other}' must be auto, required or off")),
+            other => Err(format!(
+                "isolation '{other}' must be auto, required, bubblewrap, landlock or off"
+            )),
         }
     }
 }
@@ -50,28 +71,38 @@ impl IsolationMode {
 static MODE: OnceLock<IsolationMode> = OnceLock::new();
 
 /// Sets the isolation mode for this process, before the first sandbox starts; the
-/// default is `AGENTCORE_EMULATOR_ISOLATION`, else `auto`. `Err` names what is
-/// missing when `Required` cannot be met.
+/// default is `AGENTCORE_EMULATOR_ISOLATION`, else `auto`. `Err` says what is
+/// missing and what to do when the mode cannot be met.
 pub fn choose(mode: IsolationMode) -> Result<(), String> {
     let _ = MODE.set(mode);
-    if mode == IsolationMode::Required && detect().is_none() {
-        return Err(
-            "--isolation required, but bubblewrap (bwrap) is not installed or cannot create \
-             namespaces here: install it (apt-get install bubblewrap) or use --isolation auto"
-                .to_owned(),
-        );
-    }
-    Ok(())
+    let found = detect();
+    let install = "install bubblewrap (apt-get install bubblewrap, dnf install bubblewrap)";
+    let refusal = match (mode, found) {
+        (IsolationMode::Required, None) => format!(
+            "--isolation required, but neither bubblewrap (bwrap) nor Landlock works here: \
+             {install}, or use --isolation auto"
+        ),
+        (IsolationMode::Bubblewrap, None) => format!(
+            "--isolation bubblewrap, but bubblewrap (bwrap) is not installed or cannot create \
+             namespaces here: {install}, or use --isolation auto"
+        ),
+        (IsolationMode::Landlock, None) => "--isolation landlock, but this kernel has no \
+             Landlock (Linux 5.13 or later with landlock in its LSM list): use --isolation auto"
+            .to_owned(),
+        _ => return Ok(()),
+    };
+    Err(refusal)
 }
 
 /// One line that says which isolation sandbox processes get.
-pub fn describe() -> &'static str {
+pub fn describe() -> String {
     match detect() {
-        Some(_) => {
-            "bubblewrap (system read-only, private /tmp, home hidden, own PID namespace, \
-             network only for PUBLIC interpreters)"
-        }
-        None => "none (plain processes with rlimits: host files readable, network on)",
+        Some(Isolation::Bubblewrap { .. }) => "bubblewrap (system read-only, private /tmp, home \
+             hidden, own PID namespace, network only for PUBLIC interpreters)"
+            .to_owned(),
+        #[cfg(target_os = "linux")]
+        Some(Isolation::Landlock(kernel)) => kernel.describe(),
+        None => "none (plain processes with rlimits: host files readable, network on)".to_owned(),
     }
 }
 
@@ -84,40 +115,55 @@ fn mode() -> IsolationMode {
     })
 }
 
-/// The bubblewrap found at start-up, if it works; probed once per process.
+/// The isolation this process uses, probed once.
 pub(crate) fn detect() -> Option<&'static Isolation> {
     static FOUND: OnceLock<Option<Isolation>> = OnceLock::new();
     FOUND
         .get_or_init(|| {
-            if mode() == IsolationMode::Off {
+            let mode = mode();
+            if mode == IsolationMode::Off {
                 tracing::info!("sandbox isolation is off (--isolation off)");
                 return None;
             }
-            let found = limits::find_on_path("bwrap").and_then(|bwrap| {
-                if probe(&bwrap, true) {
-                    Some(Isolation {
-                        bwrap,
-                        pid_namespace: true,
-                    })
-                } else if probe(&bwrap, false) {
-                    Some(Isolation {
-                        bwrap,
-                        pid_namespace: false,
-                    })
-                } else {
-                    None
-                }
-            });
-            if found.is_none() {
+            let bubblewrap = || bubblewrap().inspect(|_| tracing::debug!("using bubblewrap"));
+            let found = match mode {
+                IsolationMode::Bubblewrap => bubblewrap(),
+                IsolationMode::Landlock => landlock(),
+                _ => bubblewrap().or_else(landlock),
+            };
+            if found.is_none() && mode == IsolationMode::Auto {
                 tracing::warn!(
-                    "bubblewrap (bwrap) is not installed or cannot create namespaces here; \
-                     sandbox processes run as plain processes with rlimits only (network on, \
-                     host files readable). Install bubblewrap for file-system and network isolation"
+                    "neither bubblewrap (bwrap) nor Landlock works here; sandbox processes run \
+                     as plain processes with rlimits only (network on, host files readable). \
+                     Install bubblewrap for file-system and network isolation"
                 );
             }
             found
         })
         .as_ref()
+}
+
+fn bubblewrap() -> Option<Isolation> {
+    let bwrap = limits::find_on_path("bwrap")?;
+    [true, false]
+        .into_iter()
+        .find(|&pid_namespace| probe(&bwrap, pid_namespace))
+        .map(|pid_namespace| Isolation::Bubblewrap {
+            bwrap,
+            pid_namespace,
+        })
+}
+
+#[cfg(target_os = "linux")]
+fn landlock() -> Option<Isolation> {
+    let mut hidden = hidden_homes();
+    hidden.extend(["/tmp", "/var/tmp"].map(PathBuf::from));
+    super::kernel::Kernel::probe(&hidden).map(Isolation::Landlock)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn landlock() -> Option<Isolation> {
+    None
 }
 
 fn probe(bwrap: &Path, pid_namespace: bool) -> bool {
@@ -168,44 +214,110 @@ pub(crate) struct Mounts {
     pub network: bool,
 }
 
+/// A program, its arguments, and the confinement its process enters: what
+/// [`Isolation::wrap`] makes of a command line.
+#[derive(Debug)]
+pub(crate) struct Wrapped {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    #[cfg(target_os = "linux")]
+    confinement: Option<super::kernel::Confinement>,
+}
+
+impl Wrapped {
+    /// `program args` as they are.
+    pub(crate) fn plain(program: &Path, args: &[OsString]) -> Wrapped {
+        Wrapped {
+            program: program.to_path_buf(),
+            args: args.to_vec(),
+            #[cfg(target_os = "linux")]
+            confinement: None,
+        }
+    }
+
+    /// Behind the watcher that ends it with the emulator, where the platform needs
+    /// one (see [`limits::supervised`]).
+    pub(crate) fn supervised(self) -> Wrapped {
+        let (program, args) = limits::supervised(&self.program, &self.args);
+        Wrapped {
+            program,
+            args,
+            ..self
+        }
+    }
+
+    /// The `Command` that starts it, confinement hook installed.
+    pub(crate) fn command(self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args(&self.args);
+        #[cfg(target_os = "linux")]
+        if let Some(confinement) = self.confinement {
+            confinement.install(&mut command);
+        }
+        command
+    }
+}
+
 impl Isolation {
-    /// `program args` as a bwrap command line: (bwrap, its arguments).
+    /// `program args` confined to `mounts`, starting in `chdir`.
     pub(crate) fn wrap(
         &self,
         program: &Path,
         args: &[OsString],
         mounts: &Mounts,
         chdir: &Path,
-    ) -> (PathBuf, Vec<OsString>) {
-        let mut out = base_args(self.pid_namespace, mounts.network);
-        // Hide the host's home directories: credentials, SSH keys, shell history.
-        for home in hidden_homes() {
-            out.extend([OsString::from("--tmpfs"), home.into_os_string()]);
-        }
-        for dir in &mounts.read_only {
-            if dir.exists() {
-                out.extend([
-                    OsString::from("--ro-bind"),
-                    dir.clone().into_os_string(),
-                    dir.clone().into_os_string(),
-                ]);
+    ) -> Result<Wrapped, SandboxError> {
+        match self {
+            Isolation::Bubblewrap {
+                bwrap,
+                pid_namespace,
+            } => Ok(Wrapped::plain(
+                bwrap,
+                &bubblewrap_args(*pid_namespace, program, args, mounts, chdir),
+            )),
+            #[cfg(target_os = "linux")]
+            Isolation::Landlock(kernel) => {
+                let confinement = kernel
+                    .confinement(mounts)
+                    .map_err(|source| SandboxError::io("building the Landlock ruleset", source))?;
+                Ok(Wrapped {
+                    confinement: Some(confinement),
+                    ..Wrapped::plain(program, args)
+                })
             }
         }
-        for dir in &mounts.writable {
-            if dir.exists() {
-                out.extend([
-                    OsString::from("--bind"),
-                    dir.clone().into_os_string(),
-                    dir.clone().into_os_string(),
-                ]);
-            }
-        }
-        out.extend([OsString::from("--chdir"), chdir.as_os_str().to_owned()]);
-        out.push("--".into());
-        out.push(program.as_os_str().to_owned());
-        out.extend(args.iter().cloned());
-        (self.bwrap.clone(), out)
     }
+}
+
+fn bubblewrap_args(
+    pid_namespace: bool,
+    program: &Path,
+    args: &[OsString],
+    mounts: &Mounts,
+    chdir: &Path,
+) -> Vec<OsString> {
+    let mut out = base_args(pid_namespace, mounts.network);
+    // Hide the host's home directories: credentials, SSH keys, shell history.
+    for home in hidden_homes() {
+        out.extend([OsString::from("--tmpfs"), home.into_os_string()]);
+    }
+    for (flag, dirs) in [
+        ("--ro-bind", &mounts.read_only),
+        ("--bind", &mounts.writable),
+    ] {
+        for dir in dirs.iter().filter(|dir| dir.exists()) {
+            out.extend([
+                OsString::from(flag),
+                dir.clone().into_os_string(),
+                dir.clone().into_os_string(),
+            ]);
+        }
+    }
+    out.extend([OsString::from("--chdir"), chdir.as_os_str().to_owned()]);
+    out.push("--".into());
+    out.push(program.as_os_str().to_owned());
+    out.extend(args.iter().cloned());
+    out
 }
 
 /// `$HOME` of the emulator, `/root` and `/home`, where they exist.

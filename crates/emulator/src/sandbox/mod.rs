@@ -12,6 +12,8 @@ mod command;
 mod error;
 mod files;
 mod isolation;
+#[cfg(target_os = "linux")]
+mod kernel;
 mod limits;
 mod pool;
 mod provision;
@@ -37,7 +39,7 @@ pub use pool::release_root;
 pub use provision::{default_cache_dir, provision_python, provisioned_dir};
 pub use session::Sandbox;
 
-/// Whether sandbox processes run under bubblewrap on this machine (probed once).
+/// Whether sandbox processes run confined (bubblewrap or Landlock) here (probed once).
 pub fn isolated() -> bool {
     isolation::detect().is_some()
 }

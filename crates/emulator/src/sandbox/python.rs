@@ -6,13 +6,14 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Stdio};
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
 
 use super::SandboxError;
+use super::isolation::Wrapped;
 use super::limits::{self, GroupGuard, Limits, SandboxEnv};
 
 const DRIVER: &str = include_str!("driver.py");
@@ -99,23 +100,16 @@ impl Interpreter {
         })?;
         let env = SandboxEnv::new(&spec.bin_dirs, &private_dir, &private_dir, &spec.mpl_config);
         let args = [std::ffi::OsString::from("-c"), DRIVER.into()];
-        let mut command = match &spec.isolation {
+        let wrapped = match &spec.isolation {
             Some(isolation) => {
                 let mut mounts = spec.mounts.clone();
                 mounts.writable.push(private_dir.clone());
                 mounts.writable.extend(writable.iter().cloned());
-                let (program, args) = isolation.wrap(&spec.python, &args, &mounts, &private_dir);
-                let mut command = Command::new(program);
-                command.args(args);
-                command
+                isolation.wrap(&spec.python, &args, &mounts, &private_dir)?
             }
-            None => {
-                let (program, args) = limits::supervised(&spec.python, &args);
-                let mut command = Command::new(program);
-                command.args(args);
-                command
-            }
+            None => Wrapped::plain(&spec.python, &args).supervised(),
         };
+        let mut command = wrapped.command();
         command
             .current_dir(&private_dir)
             .stdin(Stdio::piped())

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::capture::{self, append_note};
 use super::command::{self, RunContext, Runtimes, TIMEOUT_EXIT_CODE};
 use super::files::{self, SessionRoot};
-use super::isolation;
+use super::isolation::{self, Wrapped};
 use super::limits::{self, Limits, SandboxEnv};
 use super::pool::{InterpreterPool, SessionDirs};
 use super::python::{InterpSpec, Interpreter, Outcome};
@@ -226,14 +226,14 @@ impl Sandbox {
             std::fs::File::create(path)
                 .map_err(|source| SandboxError::io(format!("creating {}", path.display()), source))
         };
-        let (program, args) = self.isolated_command(
-            Path::new("/bin/sh"),
-            &[OsString::from("-c"), OsString::from(command)],
-        );
-        let (program, args) = limits::supervised(&program, &args);
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .current_dir(self.dir())
+        let mut cmd = self
+            .isolated_command(
+                Path::new("/bin/sh"),
+                &[OsString::from("-c"), OsString::from(command)],
+            )?
+            .supervised()
+            .command();
+        cmd.current_dir(self.dir())
             .stdin(Stdio::null())
             .stdout(open(&stdout)?)
             .stderr(open(&stderr)?);
@@ -295,8 +295,8 @@ impl Sandbox {
         [self.root.canonical.clone(), self.private.clone()]
     }
 
-    /// `program args`, wrapped in bubblewrap when the sandbox is isolated.
-    fn isolated_command(&self, program: &Path, args: &[OsString]) -> (PathBuf, Vec<OsString>) {
+    /// `program args`, confined when the sandbox is isolated.
+    fn isolated_command(&self, program: &Path, args: &[OsString]) -> Result<Wrapped, SandboxError> {
         let spec = self.pool.spec();
         match &spec.isolation {
             Some(isolation) => {
@@ -304,7 +304,7 @@ impl Sandbox {
                 mounts.writable.extend(self.writable());
                 isolation.wrap(program, args, &mounts, self.dir())
             }
-            None => (program.to_path_buf(), args.to_vec()),
+            None => Ok(Wrapped::plain(program, args)),
         }
     }
 
@@ -441,7 +441,7 @@ impl Sandbox {
         };
         let n = self.seq.fetch_add(1, Ordering::SeqCst);
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-        let (program, args) = self.isolated_command(program, &args);
+        let wrapped = self.isolated_command(program, &args)?;
         let ctx = RunContext {
             cwd: self.dir(),
             env: &self.env,
@@ -451,7 +451,7 @@ impl Sandbox {
             output_limit: self.config.output_limit_bytes,
             on_spawn: &record,
         };
-        command::run(&program, &args, ctx).await
+        command::run(wrapped, ctx).await
     }
 
     /// Process id (= group id) of the current interpreter.

@@ -19,12 +19,13 @@ fn prints_ready_then_exports_and_stops_on_sigterm() {
         .expect("first line is READY <url>");
     assert!(url.starts_with("http://127.0.0.1:"), "{ready}");
     let isolation = lines.next().unwrap().unwrap();
-    let expected = if emulator::sandbox::isolated() {
-        "# sandbox isolation: bubblewrap"
-    } else {
-        "# sandbox isolation: none"
-    };
-    assert!(isolation.starts_with(expected), "{isolation}");
+    assert_eq!(
+        isolation,
+        format!(
+            "# sandbox isolation: {}",
+            emulator::sandbox::describe_isolation()
+        )
+    );
 
     let exports: Vec<String> = (0..9).map(|_| lines.next().unwrap().unwrap()).collect();
     for name in [
@@ -51,7 +52,7 @@ fn prints_ready_then_exports_and_stops_on_sigterm() {
 }
 
 #[test]
-fn isolation_required_refuses_to_start_without_bubblewrap_and_off_turns_it_off() {
+fn isolation_bubblewrap_refuses_to_start_without_it_and_off_turns_isolation_off() {
     let run = |mode: &str, path: &str| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
             .args(["--python", "python3", "--isolation", mode])
@@ -79,8 +80,8 @@ fn isolation_required_refuses_to_start_without_bubblewrap_and_off_turns_it_off()
             String::from_utf8_lossy(&output.stderr).into_owned(),
         )
     };
-    // No bwrap on this PATH: `required` says what to install and exits non-zero.
-    let (lines, status, stderr) = run("required", "/nonexistent");
+    // No bwrap on this PATH: `bubblewrap` says what to install and exits non-zero.
+    let (lines, status, stderr) = run("bubblewrap", "/nonexistent");
     assert!(lines.is_empty(), "{lines:?}");
     assert!(!status.success());
     assert!(stderr.contains("apt-get install bubblewrap"), "{stderr}");

@@ -149,70 +149,87 @@ async fn three_hundred_mb_of_output_are_capped_with_a_marker() {
     still_serving(&client, &session).await;
 }
 
-#[tokio::test]
-async fn under_bubblewrap_the_hosts_home_is_hidden() {
-    if crate::support::skip_without(
-        "bubblewrap (apt-get install bubblewrap)",
-        emulator::sandbox::isolated(),
-    ) {
-        return;
-    }
-    let Some(home) = std::env::var_os("HOME").map(std::path::PathBuf::from) else {
-        return;
-    };
-    // A stand-in for ~/.aws/credentials that surely exists for this test.
-    let secret = home.join(format!(".emulator-isolation-test-{}", std::process::id()));
-    std::fs::write(&secret, "aws_secret_access_key = do-not-leak\n").unwrap();
-    let emulator = emulator_with(|_| {}).await;
-    let client = crate::support::agentcore(&emulator).await;
-    let session = start_on(&client, SYSTEM).await;
-    let code = format!(
-        "import os\n\
-         for path in [{:?}, {:?}]:\n    \
+/// Python that tries what confined code must not do, one line per attempt:
+/// `<what> ALLOWED` or `<what> denied <error>`.
+fn confinement_probe(secret: &std::path::Path, emulator_pid: u32, port: u16) -> String {
+    let home = secret.parent().unwrap();
+    format!(
+        "import os, socket\n\
+         def attempt(what, action):\n    \
              try:\n        \
-                 print(path, 'READABLE', open(path).read())\n    \
+                 action()\n        \
+                 print(what, 'ALLOWED')\n    \
              except OSError as e:\n        \
-                 print(path, 'hidden', type(e).__name__)\n\
-         open('written-in-session.txt', 'w').write('ok')\n\
-         open('/tmp/private.txt', 'w').write('ok')\n\
-         try:\n    \
-             open('/etc/emulator-test', 'w')\n\
-         except OSError as e:\n    \
-             print('system', 'read-only', type(e).__name__)\n",
-        secret.display().to_string(),
-        home.join(".aws/credentials").display().to_string(),
-    );
-    let result = python(&client, &session, &code).await;
-    let _ = std::fs::remove_file(&secret);
-    let text = all_text(&result);
-    assert!(!text.contains("READABLE"), "{text}");
-    assert!(!text.contains("do-not-leak"), "{text}");
-    assert_eq!(text.matches(" hidden ").count(), 2, "{text}");
-    assert!(text.contains("system read-only"), "{text}");
-    assert!(!std::path::Path::new("/tmp/private.txt").exists());
-    still_serving(&client, &session).await;
+                 print(what, 'denied', type(e).__name__)\n\
+         attempt('secret', lambda: open({secret:?}).read())\n\
+         attempt('aws-credentials', lambda: open({credentials:?}).read())\n\
+         attempt('emulator-environ', lambda: open('/proc/{emulator_pid}/environ').read())\n\
+         attempt('system-write', lambda: open('/etc/emulator-isolation-test', 'w'))\n\
+         attempt('host-tmp-write', lambda: open({host_tmp:?}, 'w').write('x'))\n\
+         attempt('network', lambda: socket.create_connection(('127.0.0.1', {port}), timeout=3).close())\n\
+         attempt('session-write', lambda: open('written-in-session.txt', 'w').write('ok'))\n",
+        secret = secret.display().to_string(),
+        credentials = home.join(".aws/credentials").display().to_string(),
+        host_tmp = host_tmp_file(emulator_pid).display().to_string(),
+    )
 }
 
-#[tokio::test]
-async fn network_follows_the_interpreters_network_mode_under_bubblewrap() {
-    if crate::support::skip_without(
-        "bubblewrap (apt-get install bubblewrap)",
-        emulator::sandbox::isolated(),
-    ) {
-        return;
+fn host_tmp_file(emulator_pid: u32) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("/tmp/emulator-isolation-test-{emulator_pid}.txt"))
+}
+
+/// What [`confinement_probe`] must print under any isolation: nothing of the host
+/// readable or writable, no network, the session's own directory writable.
+fn assert_confined(text: &str, emulator_pid: u32) {
+    assert!(!text.contains("do-not-leak"), "{text}");
+    for what in [
+        "secret",
+        "aws-credentials",
+        "emulator-environ",
+        "system-write",
+        "network",
+    ] {
+        assert!(text.contains(&format!("{what} denied")), "{what}: {text}");
     }
-    let emulator = emulator_with(|_| {}).await;
-    let config = crate::support::sdk_config(&emulator).await;
-    let client = Client::new(&config);
-    let control = aws_sdk_bedrockagentcorecontrol::Client::new(&config);
-    let public = control
+    assert!(text.contains("session-write ALLOWED"), "{text}");
+    // Under bubblewrap /tmp is private (the write succeeds, elsewhere); under
+    // Landlock it is out of reach. Either way nothing lands in the host's /tmp.
+    let host_tmp = host_tmp_file(emulator_pid);
+    let leaked = host_tmp.exists();
+    let _ = std::fs::remove_file(&host_tmp);
+    assert!(!leaked, "{} was written on the host", host_tmp.display());
+}
+
+/// A stand-in for `~/.aws/credentials` that surely exists for one test.
+struct Secret(std::path::PathBuf);
+
+impl Secret {
+    fn plant(name: &str) -> Option<Secret> {
+        let home = std::path::PathBuf::from(std::env::var_os("HOME")?);
+        let path = home.join(format!(".emulator-{name}-{}", std::process::id()));
+        std::fs::write(&path, "aws_secret_access_key = do-not-leak\n").unwrap();
+        Some(Secret(path))
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A `PUBLIC` code interpreter, once it is READY (AgentCore creates it first).
+async fn public_interpreter(config: &aws_config::SdkConfig) -> String {
+    use aws_sdk_bedrockagentcorecontrol::types::{
+        CodeInterpreterNetworkConfiguration, CodeInterpreterNetworkMode,
+    };
+    let control = aws_sdk_bedrockagentcorecontrol::Client::new(config);
+    let id = control
         .create_code_interpreter()
         .name("public_net")
         .network_configuration(
-            aws_sdk_bedrockagentcorecontrol::types::CodeInterpreterNetworkConfiguration::builder()
-                .network_mode(
-                    aws_sdk_bedrockagentcorecontrol::types::CodeInterpreterNetworkMode::Public,
-                )
+            CodeInterpreterNetworkConfiguration::builder()
+                .network_mode(CodeInterpreterNetworkMode::Public)
                 .build(),
         )
         .send()
@@ -220,28 +237,65 @@ async fn network_follows_the_interpreters_network_mode_under_bubblewrap() {
         .unwrap()
         .code_interpreter_id()
         .to_owned();
-    // CREATING first, as AgentCore answers: wait for READY as a client must.
     for _ in 0..100 {
         let got = control
             .get_code_interpreter()
-            .code_interpreter_id(&public)
-            .send()
-            .await;
-        if got.unwrap().status().as_str() == "READY" {
+            .code_interpreter_id(&id)
+            .send();
+        if got.await.unwrap().status().as_str() == "READY" {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Reaching the emulator's own port on the host's loopback needs the host network.
-    let code = format!(
+    id
+}
+
+/// Python that reaches the emulator's port on the host's loopback.
+fn network_probe(port: u16) -> String {
+    format!(
         "import socket\n\
          try:\n    \
-             socket.create_connection(('127.0.0.1', {}), timeout=3).close()\n    \
+             socket.create_connection(('127.0.0.1', {port}), timeout=3).close()\n    \
              print('network: on')\n\
          except OSError as e:\n    \
-             print('network: off', type(e).__name__)\n",
-        emulator.addr().port()
-    );
+             print('network: off', type(e).__name__)\n"
+    )
+}
+
+#[tokio::test]
+async fn confined_code_reaches_nothing_of_the_host() {
+    if crate::support::skip_without(
+        "bubblewrap (apt-get install bubblewrap) or Landlock",
+        emulator::sandbox::isolated(),
+    ) {
+        return;
+    }
+    let Some(secret) = Secret::plant("isolation-test") else {
+        return;
+    };
+    let emulator = emulator_with(|_| {}).await;
+    let client = crate::support::agentcore(&emulator).await;
+    let session = start_on(&client, SYSTEM).await;
+    let pid = std::process::id();
+    let code = confinement_probe(&secret.0, pid, emulator.addr().port());
+    let text = all_text(&python(&client, &session, &code).await);
+    assert_confined(&text, pid);
+    still_serving(&client, &session).await;
+}
+
+#[tokio::test]
+async fn network_follows_the_interpreters_network_mode() {
+    if crate::support::skip_without(
+        "bubblewrap (apt-get install bubblewrap) or Landlock",
+        emulator::sandbox::isolated(),
+    ) {
+        return;
+    }
+    let emulator = emulator_with(|_| {}).await;
+    let config = crate::support::sdk_config(&emulator).await;
+    let client = Client::new(&config);
+    let public = public_interpreter(&config).await;
+    let code = network_probe(emulator.addr().port());
     let system = start_on(&client, SYSTEM).await;
     let off = all_text(&python_on(&client, SYSTEM, &system, &code).await);
     assert!(off.contains("network: off"), "{off}");
@@ -249,4 +303,91 @@ async fn network_follows_the_interpreters_network_mode_under_bubblewrap() {
     let on = all_text(&python_on(&client, &public, &session, &code).await);
     assert!(on.contains("network: on"), "{on}");
     still_serving(&client, &system).await;
+}
+
+/// The emulator binary on a machine without bubblewrap (a PATH without `bwrap`):
+/// `--isolation required` falls back to Landlock, says so, and sessions are
+/// confined as under bubblewrap, with the network only for `PUBLIC` interpreters.
+#[tokio::test]
+async fn without_bubblewrap_landlock_confines_sessions() {
+    use std::io::BufRead;
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .unwrap();
+    let interpreter = String::from_utf8(found.stdout).unwrap().trim().to_owned();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_emulator"))
+        .args([
+            "--python",
+            &interpreter,
+            "--isolation",
+            "required",
+            "--port",
+            "0",
+        ])
+        .env("PATH", "/nonexistent")
+        .env("RUST_LOG", "off")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = || lines.next().and_then(Result::ok).unwrap_or_default();
+    let ready = next();
+    let isolation = next();
+    let exports: std::collections::HashMap<String, String> = (0..9)
+        .filter_map(|_| {
+            let line = next();
+            let (name, value) = line.strip_prefix("export ")?.split_once('=')?;
+            Some((name.to_owned(), value.to_owned()))
+        })
+        .collect();
+    let stop = || {
+        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+        unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    };
+    if !isolation.contains("landlock") {
+        stop();
+        let stderr = child.wait_with_output().unwrap().stderr;
+        if crate::support::skip_without(
+            "Landlock (Linux 5.13 or later)",
+            ready.starts_with("READY"),
+        ) {
+            return;
+        }
+        panic!("{ready}\n{isolation}\n{}", String::from_utf8_lossy(&stderr));
+    }
+    assert!(isolation.contains("bubblewrap not found"), "{isolation}");
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&exports["AWS_ENDPOINT_URL"])
+        .region(aws_sdk_bedrockagentcore::config::Region::new(
+            exports["AWS_REGION"].clone(),
+        ))
+        .credentials_provider(aws_sdk_bedrockagentcore::config::Credentials::new(
+            &exports["AWS_ACCESS_KEY_ID"],
+            &exports["AWS_SECRET_ACCESS_KEY"],
+            None,
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let port: u16 = exports["AWS_ENDPOINT_URL"]
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    let client = Client::new(&config);
+    let secret = Secret::plant("landlock-test").unwrap();
+    let session = start_on(&client, SYSTEM).await;
+    let text = all_text(&python(&client, &session, &confinement_probe(&secret.0, pid, port)).await);
+    let public = public_interpreter(&config).await;
+    let public_session = start_on(&client, &public).await;
+    let on = all_text(&python_on(&client, &public, &public_session, &network_probe(port)).await);
+    still_serving(&client, &session).await;
+    stop();
+    assert!(child.wait().unwrap().success());
+    assert_confined(&text, pid);
+    assert!(on.contains("network: on"), "{on}");
 }

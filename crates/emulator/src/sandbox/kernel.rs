@@ -1,0 +1,319 @@
+//! Confinement from the Linux kernel alone, for machines without bubblewrap.
+//!
+//! Each sandbox process gets, between `fork` and `exec`:
+//!
+//! - a Landlock domain (through the `landlock` crate): the system's directories
+//!   readable and executable, the host's home directories and `/tmp` out of reach
+//!   (except the interpreter's own prefix), only the session's directories writable,
+//!   TCP `bind`/`connect` denied unless the interpreter's network mode is `PUBLIC`,
+//!   no signals to processes outside the domain (the emulator included), and of
+//!   `/proc` only the process's own directory (`/proc/self`), so the emulator's
+//!   environment and command line stay out of reach;
+//! - a network namespace of its own when the network is off (plus a user namespace
+//!   when the emulator does not run as root), so UDP and raw sockets have no route
+//!   out either.
+//!
+//! The ruleset is built in the emulator; the child only enters it, with
+//! async-signal-safe system calls.
+
+use std::ffi::CStr;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use landlock::{
+    ABI, Access, AccessFs, AccessNet, PathBeneath, PathFd, Ruleset, RulesetAttr,
+    RulesetCreatedAttr, Scope,
+};
+
+use super::isolation::Mounts;
+
+/// The Landlock rights this module was written and tested against; older kernels
+/// enforce the subset they know (the crate's best-effort mode).
+const TARGET: ABI = ABI::V6;
+
+/// How a process without network leaves the host's network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum NetNamespace {
+    /// The emulator runs as root: a network namespace alone.
+    Plain,
+    /// Unprivileged: a user namespace (the caller's uid and gid mapped to
+    /// themselves) holding the network namespace.
+    InUserNamespace,
+}
+
+/// Kernel confinement that works on this machine (probed once).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Kernel {
+    /// The kernel's Landlock ABI version.
+    abi: i32,
+    net_namespace: Option<NetNamespace>,
+    /// Top-level directories (and deeper ones beside hidden paths) shown read-only.
+    visible: Vec<PathBuf>,
+}
+
+impl Kernel {
+    /// Landlock if the kernel has it and a confined `/bin/true` runs; with a network
+    /// namespace when one can be created too.
+    pub(crate) fn probe(hidden: &[PathBuf]) -> Option<Kernel> {
+        let abi = landlock_abi();
+        if abi < 1 {
+            tracing::debug!(abi, "Landlock is not available in this kernel");
+            return None;
+        }
+        let visible = visible_dirs(Path::new("/"), hidden);
+        // SAFETY: geteuid has no preconditions.
+        let plain = if unsafe { libc::geteuid() } == 0 {
+            NetNamespace::Plain
+        } else {
+            NetNamespace::InUserNamespace
+        };
+        for net_namespace in [Some(plain), None] {
+            let kernel = Kernel {
+                abi,
+                net_namespace,
+                visible: visible.clone(),
+            };
+            if kernel.runs_true() {
+                return Some(kernel);
+            }
+        }
+        tracing::debug!("a Landlock-confined /bin/true did not run here");
+        None
+    }
+
+    fn runs_true(&self) -> bool {
+        let Ok(confinement) = self.confinement(&Mounts::default()) else {
+            return false;
+        };
+        let mut command = Command::new("/bin/true");
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        confinement.install(&mut command);
+        command.status().is_ok_and(|status| status.success())
+    }
+
+    /// What processes get, for the `# sandbox isolation:` line.
+    pub(crate) fn describe(&self) -> String {
+        let network = match self.net_namespace {
+            Some(_) => "own network namespace",
+            None => "TCP denied by Landlock",
+        };
+        format!(
+            "landlock (kernel ABI {}; bubblewrap not found: system read-only, home and /tmp \
+             hidden, only the session's directories writable, {network} unless PUBLIC)",
+            self.abi
+        )
+    }
+
+    /// The ruleset for one process that may read `mounts.read_only` and write
+    /// `mounts.writable`, ready to install on its `Command`.
+    pub(crate) fn confinement(&self, mounts: &Mounts) -> io::Result<Confinement> {
+        let ruleset = self.ruleset(mounts).map_err(io::Error::other)?;
+        let (unshare, id_maps) = match (mounts.network, self.net_namespace) {
+            (true, _) | (false, None) => (0, None),
+            (false, Some(NetNamespace::Plain)) => (libc::CLONE_NEWNET, None),
+            (false, Some(NetNamespace::InUserNamespace)) => (
+                libc::CLONE_NEWUSER | libc::CLONE_NEWNET,
+                Some(IdMaps::identity()),
+            ),
+        };
+        Ok(Confinement {
+            ruleset,
+            own_proc: (AccessFs::ReadFile | AccessFs::ReadDir).bits(),
+            unshare,
+            id_maps,
+        })
+    }
+
+    fn ruleset(&self, mounts: &Mounts) -> Result<OwnedFd, landlock::RulesetError> {
+        let read = AccessFs::from_read(TARGET);
+        let all = AccessFs::from_all(TARGET);
+        let mut ruleset = Ruleset::default()
+            .handle_access(all)?
+            .scope(Scope::from_all(TARGET))?;
+        if !mounts.network {
+            ruleset = ruleset.handle_access(AccessNet::from_all(TARGET))?;
+        }
+        let mut created = ruleset.create()?;
+        let grants = self
+            .visible
+            .iter()
+            .chain(&mounts.read_only)
+            .map(|dir| (dir.as_path(), read))
+            .chain(std::iter::once((
+                Path::new("/dev"),
+                read | AccessFs::WriteFile | AccessFs::IoctlDev,
+            )))
+            .chain(mounts.writable.iter().map(|dir| (dir.as_path(), all)));
+        for (dir, access) in grants {
+            // A directory that is gone (an uninstalled runtime) grants nothing.
+            let Ok(fd) = PathFd::new(dir) else { continue };
+            created = created.add_rule(PathBeneath::new(fd, access))?;
+        }
+        Option::<OwnedFd>::from(created).ok_or(landlock::RulesetError::CreateRuleset(
+            landlock::CreateRulesetError::MissingHandledAccess,
+        ))
+    }
+}
+
+/// The kernel's Landlock ABI version, or a value below 1 without Landlock.
+fn landlock_abi() -> i32 {
+    const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
+    // SAFETY: with a null attribute and size 0 this only queries the version.
+    let version = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    i32::try_from(version).unwrap_or(-1)
+}
+
+/// Every entry under `dir` except `hidden` paths, descending only into the
+/// directories that contain a hidden path, so a hidden home inside a visible tree
+/// stays hidden.
+fn visible_dirs(dir: &Path, hidden: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        // `/dev` gets a rule of its own; `/proc` only `/proc/self`, added by the child.
+        if hidden.contains(&path) || path == Path::new("/dev") || path == Path::new("/proc") {
+            continue;
+        }
+        if hidden.iter().any(|h| h.starts_with(&path)) {
+            out.extend(visible_dirs(&path, hidden));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// `/proc/self/{setgroups,uid_map,gid_map}` contents, formatted before the fork.
+#[derive(Debug)]
+struct IdMaps {
+    uid_map: Vec<u8>,
+    gid_map: Vec<u8>,
+}
+
+impl IdMaps {
+    fn identity() -> IdMaps {
+        // SAFETY: getuid and getgid have no preconditions.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        IdMaps {
+            uid_map: format!("{uid} {uid} 1\n").into_bytes(),
+            gid_map: format!("{gid} {gid} 1\n").into_bytes(),
+        }
+    }
+}
+
+/// One process's confinement: entered in the child between `fork` and `exec`.
+#[derive(Debug)]
+pub(crate) struct Confinement {
+    ruleset: OwnedFd,
+    /// Landlock rights on the child's own `/proc/<pid>`.
+    own_proc: u64,
+    unshare: libc::c_int,
+    id_maps: Option<IdMaps>,
+}
+
+impl Confinement {
+    /// Makes `command`'s child enter this confinement before it runs anything.
+    pub(crate) fn install(self, command: &mut Command) {
+        // SAFETY: `enter` makes only async-signal-safe system calls (unshare, open,
+        // write, close, prctl, landlock_restrict_self) on data prepared before the
+        // fork, and allocates nothing.
+        unsafe {
+            command.pre_exec(move || self.enter());
+        }
+    }
+
+    fn enter(&self) -> io::Result<()> {
+        // SAFETY: plain system calls on valid arguments; see `install`.
+        unsafe {
+            if self.unshare != 0 && libc::unshare(self.unshare) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if let Some(maps) = &self.id_maps {
+                // Kernels before 3.19 have no setgroups file; nothing to deny there.
+                let _ = write_proc(c"/proc/self/setgroups", b"deny");
+                write_proc(c"/proc/self/uid_map", &maps.uid_map)?;
+                write_proc(c"/proc/self/gid_map", &maps.gid_map)?;
+            }
+            // `/proc/self` resolves to the child's own directory only now.
+            let own = libc::open(
+                c"/proc/self".as_ptr(),
+                libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            );
+            if own >= 0 {
+                let rule = PathBeneathAttr {
+                    allowed_access: self.own_proc,
+                    parent_fd: own,
+                };
+                let added = libc::syscall(
+                    libc::SYS_landlock_add_rule,
+                    self.ruleset.as_raw_fd(),
+                    LANDLOCK_RULE_PATH_BENEATH,
+                    &raw const rule,
+                    0u32,
+                );
+                libc::close(own);
+                if added != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if libc::syscall(
+                libc::SYS_landlock_restrict_self,
+                self.ruleset.as_raw_fd(),
+                0u32,
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `struct landlock_path_beneath_attr` of the kernel's UAPI (packed).
+#[repr(C, packed)]
+struct PathBeneathAttr {
+    allowed_access: u64,
+    parent_fd: i32,
+}
+
+/// `LANDLOCK_RULE_PATH_BENEATH`.
+const LANDLOCK_RULE_PATH_BENEATH: libc::c_int = 1;
+
+/// Writes `data` to a `/proc` file in one `write`, as those files require.
+fn write_proc(path: &CStr, data: &[u8]) -> io::Result<()> {
+    // SAFETY: `path` is NUL-terminated and `data` is a valid buffer; the descriptor
+    // is closed on every path.
+    unsafe {
+        let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let written = libc::write(fd, data.as_ptr().cast(), data.len());
+        let result = if written == data.len() as isize {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        };
+        libc::close(fd);
+        result
+    }
+}
