@@ -46,18 +46,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
     };
     // Offline, the embedded emulator serves the Anthropic route; otherwise the
     // endpoint and key come from ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY.
-    let clients = if args.common.local {
-        Some(args.common.connect().await?)
-    } else {
-        None
-    };
-    let endpoint = clients
-        .as_ref()
-        .map_or_else(AnthropicEndpoint::from_env, |c| c.anthropic.clone());
+    let clients = if args.common.local { Some(args.common.connect().await?) } else { None };
+    let endpoint =
+        clients.as_ref().map_or_else(AnthropicEndpoint::from_env, |c| c.anthropic.clone());
     anyhow::ensure!(endpoint.api_key.is_some(), common::Error::NoAnthropicKey);
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(600))
-        .build()?;
+    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(600)).build()?;
 
     // Step 1: one request: the prompt and the server-side code execution tool.
     let mut request = MessagesRequest {
@@ -128,13 +121,5 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    common::init_tracing(args.common.verbose);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::example::exit_code(run(Args::parse()).await)
 }

@@ -1,33 +1,30 @@
-//! Example 01: a tool-use loop with the Bedrock Converse API, running the model's
-//! code in AgentCore Code Interpreter.
+//! Example 01: the Bedrock Converse API in a tool-use loop, running the model's code in
+//! AgentCore Code Interpreter: model → `toolUse`? → run the code → `toolResult` → model →
+//! final answer. Every AWS call it makes is in this file.
 //!
-//! Converse is Bedrock's model-agnostic message format. The model gets one tool,
-//! `execute_python`; every call it makes runs in one code-interpreter session, and
-//! the output goes back as a `toolResult` until the model answers in text.
+//! AWS APIs: bedrock-runtime `Converse`; bedrock-agentcore `StartCodeInterpreterSession`,
+//! `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
 //!
-//! AWS APIs: bedrock-runtime `Converse`; bedrock-agentcore
-//! `StartCodeInterpreterSession`, `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
+//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]), the
+//! global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
 //!
-//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]),
-//! the global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//! Differs from the Python: Ctrl-C also stops the session; empty output goes back as
+//! "(no output)" (Converse refuses blank text); at most 10 model calls.
 //!
 //! Against AWS:  `cargo run --example 01_converse_api_with_code_interpreter`
 //! Offline:      `cargo run --example 01_converse_api_with_code_interpreter -- --local`
 
-use std::process::ExitCode;
-use std::time::Instant;
-
-use aws_sdk_bedrockruntime::types::{
-    ConversationRole, InferenceConfiguration, Message, StopReason,
-};
-use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_sdk_bedrockagentcore::types::{CodeInterpreterStreamOutput, ToolArguments, ToolName};
+use aws_sdk_bedrockruntime::types::{InferenceConfiguration, Message, StopReason};
 use clap::Parser;
-use common::converse::{text_of, tool_result, tool_uses, user_text};
+use common::converse::{reply_of, text_of, tool_result, tool_uses, user_message, user_text};
+use common::document::to_json;
+use common::example::{Printer, guarded};
 use common::tools::{ExecutePythonInput, converse_tool_config};
-use common::{CommonArgs, JsonReport, SessionConfig, ToolOutput, Usage, with_session};
+use common::{Clients, CommonArgs, Error, JsonReport, SYSTEM_INTERPRETER_ID, ToolOutput, Usage};
+use std::process::ExitCode;
 
-/// Most model calls before giving up.
-const MAX_TURNS: usize = 10;
+type Run = common::LoopReport<Message>;
 
 #[derive(Debug, Parser)]
 #[command(about = "Converse API tool-use loop with AgentCore Code Interpreter")]
@@ -36,116 +33,117 @@ struct Args {
     common: CommonArgs,
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
-    let wall = Instant::now();
-    let json = args.common.json;
-    let say = |line: &str| {
-        if !json {
-            println!("{line}");
+/// Runs `code` in the session and returns the text it produced.
+async fn execute_code(aws: &Clients, code: &str, session_id: &str) -> Result<ToolOutput, Error> {
+    let mut response = aws
+        .agentcore
+        .invoke_code_interpreter()
+        .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
+        .session_id(session_id)
+        .name(ToolName::ExecuteCode)
+        .arguments(ToolArguments::builder().language("python".into()).code(code).build())
+        .send()
+        .await
+        .map_err(|err| Error::invoke(session_id, err))?;
+    // The answer is an event stream; its `result` events carry the output.
+    let (mut parts, mut failed) = (Vec::new(), false);
+    let stream = &mut response.stream;
+    while let Some(event) = stream.recv().await.map_err(|e| Error::invoke(session_id, e))? {
+        if let CodeInterpreterStreamOutput::Result(result) = event {
+            failed |= result.is_error() == Some(true);
+            parts.extend(result.content().iter().filter_map(|item| item.text().map(String::from)));
         }
-    };
-    let model = args.common.model_or(common::DEFAULT_MODEL_ID);
-    let clients = args.common.connect().await?;
-
-    // Step 1: start a session (900 s timeout); with_session stops it on every way out.
-    let config = SessionConfig::named("converse-session");
-    let mut report = with_session(&clients.agentcore, config, async |session| {
-        say(&format!("[Session started: {}]", session.id()));
-
-        // Step 2: the conversation and the tool the model may call.
-        let mut messages = vec![user_text(common::STATS_PROMPT)?];
-        let tool_config = converse_tool_config()?;
-        let (mut usage, mut round_trips, mut tool_calls) = (Usage::default(), 0, 0);
-
-        // Step 3: call the model until it stops asking for tools.
-        let answer = loop {
-            if round_trips == MAX_TURNS {
-                anyhow::bail!(common::Error::TurnLimit {
-                    max_turns: MAX_TURNS
-                });
-            }
-            round_trips += 1;
-            let response = clients
-                .bedrock
-                .converse()
-                .model_id(&model)
-                .set_messages(Some(messages.clone()))
-                .tool_config(tool_config.clone())
-                .inference_config(InferenceConfiguration::builder().max_tokens(4096).build())
-                .send()
-                .await
-                .map_err(|err| common::Error::sdk("Converse", err))?;
-            usage += response.usage().map(Usage::from).unwrap_or_default();
-            let Some(Ok(message)) = response.output().map(|output| output.as_message()) else {
-                anyhow::bail!("Converse returned no message");
-            };
-            messages.push(message.clone());
-            if *response.stop_reason() != StopReason::ToolUse {
-                break text_of(message);
-            }
-
-            // Step 4: run each tool call in the session; failures go back as errors.
-            let mut results = Vec::new();
-            for tool_use in tool_uses(message) {
-                say("[Executing code...]");
-                let input = common::document::to_json(tool_use.input());
-                let output = match ExecutePythonInput::parse(input) {
-                    Ok(input) => match session.execute_python(&input.code).await {
-                        Ok(result) => ToolOutput::from(&result),
-                        // Without its session the loop cannot go on: say so and stop.
-                        Err(err) if err.is_session_expired() => return Err(err.into()),
-                        Err(err) => ToolOutput::error(DisplayErrorContext(&err).to_string()),
-                    },
-                    Err(message) => ToolOutput::error(message),
-                };
-                tool_calls += 1;
-                let preview: String = output.text.chars().take(100).collect();
-                say(&format!("[Code output: {preview}...]"));
-                results.push(tool_result(tool_use.tool_use_id(), &output)?);
-            }
-            // All results go back in one user message.
-            messages.push(
-                Message::builder()
-                    .role(ConversationRole::User)
-                    .set_content(Some(results))
-                    .build()?,
-            );
-        };
-
-        // Step 5: the final answer is the text of the last assistant message.
-        say("--- Final Answer ---");
-        say(&answer);
-        Ok(JsonReport {
-            answer: Some(answer),
-            session_id: Some(session.id().to_owned()),
-            round_trips: Some(round_trips),
-            tool_calls: Some(tool_calls),
-            sessions_started: Some(1),
-            usage: Some(usage),
-            ..JsonReport::new("01")
-        })
-    })
-    .await?;
-
-    // Step 6: the session is stopped by now.
-    let session_id = report.session_id.clone().unwrap_or_default();
-    say(&format!("[Session stopped: {session_id}]"));
-    if json {
-        report = report.wall(wall.elapsed());
-        println!("{}", report.to_json_line()?);
     }
+    Ok(ToolOutput::new(parts.join("\n"), failed))
+}
+
+/// The loop: Converse until the model stops asking for the tool.
+async fn converse_with_code_execution(
+    aws: &Clients, model: &str, session_id: &str, out: &Printer,
+) -> Result<Run, Error> {
+    let mut run = Run::new(vec![user_text(common::STATS_PROMPT)?]);
+    loop {
+        // Step 1: call the model through Converse.
+        run.next_turn(10)?;
+        let response = aws
+            .bedrock
+            .converse()
+            .model_id(model)
+            .set_messages(Some(run.messages.clone()))
+            .tool_config(converse_tool_config()?)
+            .inference_config(InferenceConfiguration::builder().max_tokens(4096).build())
+            .send()
+            .await
+            .map_err(|err| Error::sdk("Converse", err))?;
+        run.usage += response.usage().map(Usage::from).unwrap_or_default();
+        let message = reply_of(&response)?;
+        run.messages.push(message.clone());
+
+        // Step 2: no tool request means the model is done.
+        if *response.stop_reason() != StopReason::ToolUse {
+            run.answer = text_of(&message);
+            return Ok(run);
+        }
+
+        // Step 3: run each requested tool; a failure goes back as an error result.
+        let mut tool_results = Vec::new();
+        for tool in tool_uses(&message) {
+            out.line("[Executing code...]");
+            let output = match ExecutePythonInput::parse(to_json(tool.input())) {
+                // An ended session is no result: the loop stops with its error.
+                Ok(input) => execute_code(aws, &input.code, session_id)
+                    .await
+                    .or_else(ToolOutput::from_failure)?,
+                Err(message) => ToolOutput::error(message),
+            };
+            out.code_output(&output.text);
+            run.tool_calls += 1;
+            tool_results.push(tool_result(tool.tool_use_id(), &output)?);
+        }
+
+        // Step 4: send the tool results back to the model, and loop.
+        run.messages.push(user_message(tool_results)?);
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let out = args.common.printer();
+    let model = args.common.model_or(common::DEFAULT_MODEL_ID);
+    let aws = args.common.connect().await?;
+
+    // Start a code interpreter session.
+    let session = aws
+        .agentcore
+        .start_code_interpreter_session()
+        .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
+        .name("converse-session")
+        .session_timeout_seconds(900)
+        .send()
+        .await
+        .map_err(|err| Error::sdk("StartCodeInterpreterSession", err))?;
+    let session_id = session.session_id();
+    out.line(format!("[Session started: {session_id}]"));
+
+    // try: the loop (Ctrl-C or a panic end it too, and still reach the stop).
+    let outcome = guarded(converse_with_code_execution(&aws, &model, session_id, &out)).await;
+
+    // finally: always clean up the session.
+    aws.agentcore
+        .stop_code_interpreter_session()
+        .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
+        .session_id(session_id)
+        .send()
+        .await
+        .map_err(|err| Error::sdk("StopCodeInterpreterSession", err))?;
+    out.line(format!("[Session stopped: {session_id}]"));
+    let run = outcome.into_result()?;
+
+    out.line(format_args!("\n--- Final Answer ---\n{}", run.answer));
+    out.report(JsonReport::of_loop("01", &run).session(session_id))?;
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    common::init_tracing(args.common.verbose);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::example::exit_code(run(Args::parse()).await)
 }

@@ -1,35 +1,33 @@
-//! Example 02: the same tool-use loop as 01, with Bedrock InvokeModel and the
-//! native Anthropic Messages body.
+//! Example 02: the loop of 01 over Bedrock InvokeModel with the native Anthropic Messages
+//! body: what the Anthropic API takes, minus `model` (it goes in the URL), plus
+//! `anthropic_version`. Every AWS call it makes is in this file.
 //!
-//! This is the shortest path from code written against the Anthropic API: the
-//! body is the Messages request without `model` (it goes in the URL) and with
-//! `anthropic_version: "bedrock-2023-05-31"`. Tools, `tool_use` and `tool_result`
-//! blocks keep their Anthropic shapes; the code runs in AgentCore Code Interpreter.
+//! AWS APIs: bedrock-runtime `InvokeModel`; bedrock-agentcore `StartCodeInterpreterSession`,
+//! `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
 //!
-//! AWS APIs: bedrock-runtime `InvokeModel`; bedrock-agentcore
-//! `StartCodeInterpreterSession`, `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
+//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]), the
+//! global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
 //!
-//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]),
-//! the global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//! Differs from the Python: Ctrl-C also stops the session; empty output goes back as
+//! "(no output)" (the API refuses blank text); at most 10 model calls.
 //!
 //! Against AWS:  `cargo run --example 02_invoke_model_with_code_interpreter`
 //! Offline:      `cargo run --example 02_invoke_model_with_code_interpreter -- --local`
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::Context;
+use aws_sdk_bedrockagentcore::types::{CodeInterpreterStreamOutput, ToolArguments, ToolName};
 use aws_sdk_bedrockruntime::primitives::Blob;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use clap::Parser;
 use common::anthropic::{
     ContentBlock, Message, MessagesRequest, MessagesResponse, Role, StopReason,
 };
+use common::example::{Printer, guarded};
 use common::tools::{ExecutePythonInput, anthropic_tool};
-use common::{CommonArgs, JsonReport, SessionConfig, ToolOutput, Usage, with_session};
+use common::{Clients, CommonArgs, Error, JsonReport, SYSTEM_INTERPRETER_ID, ToolOutput, Usage};
 
-/// Most model calls before giving up.
-const MAX_TURNS: usize = 10;
+type Run = common::LoopReport<Message>;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,117 +38,126 @@ struct Args {
     common: CommonArgs,
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
-    let wall = Instant::now();
-    let json = args.common.json;
-    let say = |line: &str| {
-        if !json {
-            println!("{line}");
+/// Runs `code` in the session and returns the text it produced.
+async fn execute_code(aws: &Clients, code: &str, session_id: &str) -> Result<ToolOutput, Error> {
+    let mut response = aws
+        .agentcore
+        .invoke_code_interpreter()
+        .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
+        .session_id(session_id)
+        .name(ToolName::ExecuteCode)
+        .arguments(ToolArguments::builder().language("python".into()).code(code).build())
+        .send()
+        .await
+        .map_err(|err| Error::invoke(session_id, err))?;
+    // The answer is an event stream; its `result` events carry the output.
+    let (mut parts, mut failed) = (Vec::new(), false);
+    let stream = &mut response.stream;
+    while let Some(event) = stream.recv().await.map_err(|e| Error::invoke(session_id, e))? {
+        if let CodeInterpreterStreamOutput::Result(result) = event {
+            failed |= result.is_error() == Some(true);
+            parts.extend(result.content().iter().filter_map(|item| item.text().map(String::from)));
         }
-    };
-    let model = args.common.model_or(common::DEFAULT_MODEL_ID);
-    let clients = args.common.connect().await?;
-
-    // Step 1: start a session (900 s timeout); with_session stops it on every way out.
-    let config = SessionConfig::named("invoke-model-session");
-    let mut report = with_session(&clients.agentcore, config, async |session| {
-        say(&format!("[Session started: {}]", session.id()));
-
-        // Step 2: the Messages body: what the Anthropic API takes, minus `model`.
-        let mut request =
-            MessagesRequest::bedrock(4096, vec![Message::user_text(common::STATS_PROMPT)]);
-        request.tools = vec![anthropic_tool()];
-        let (mut usage, mut round_trips, mut tool_calls) = (Usage::default(), 0, 0);
-
-        // Step 3: call the model until it stops asking for tools.
-        let answer = loop {
-            if round_trips == MAX_TURNS {
-                anyhow::bail!(common::Error::TurnLimit {
-                    max_turns: MAX_TURNS
-                });
-            }
-            round_trips += 1;
-            let body = serde_json::to_vec(&request)?;
-            let output = clients
-                .bedrock
-                .invoke_model()
-                .model_id(&model)
-                .content_type("application/json")
-                .accept("application/json")
-                .body(Blob::new(body))
-                .send()
-                .await
-                .map_err(|err| common::Error::sdk("InvokeModel", err))?;
-            let response: MessagesResponse = serde_json::from_slice(output.body().as_ref())
-                .context("InvokeModel returned a body that is not a Messages response")?;
-            usage += Usage::from(&response.usage);
-            request.messages.push(response.to_message());
-            if response.stop_reason != Some(StopReason::ToolUse) {
-                break response.text();
-            }
-
-            // Step 4: run each tool_use in the session; failures go back with is_error.
-            let mut results = Vec::new();
-            for block in &response.content {
-                let ContentBlock::ToolUse { id, input, .. } = block else {
-                    continue;
-                };
-                say("[Executing code...]");
-                let output = match ExecutePythonInput::parse(input.clone()) {
-                    Ok(input) => match session.execute_python(&input.code).await {
-                        Ok(result) => ToolOutput::from(&result),
-                        // Without its session the loop cannot go on: say so and stop.
-                        Err(err) if err.is_session_expired() => return Err(err.into()),
-                        Err(err) => ToolOutput::error(DisplayErrorContext(&err).to_string()),
-                    },
-                    Err(message) => ToolOutput::error(message),
-                };
-                tool_calls += 1;
-                let preview: String = output.text.chars().take(100).collect();
-                say(&format!("[Code output: {preview}...]"));
-                results.push(ContentBlock::tool_result(id, output.text, output.is_error));
-            }
-            // All results go back in one user message.
-            request.messages.push(Message {
-                role: Role::User,
-                content: results,
-            });
-        };
-
-        // Step 5: the final answer is the text of the last response.
-        say("--- Final Answer ---");
-        say(&answer);
-        Ok(JsonReport {
-            answer: Some(answer),
-            session_id: Some(session.id().to_owned()),
-            round_trips: Some(round_trips),
-            tool_calls: Some(tool_calls),
-            sessions_started: Some(1),
-            usage: Some(usage),
-            ..JsonReport::new("02")
-        })
-    })
-    .await?;
-
-    // Step 6: the session is stopped by now.
-    let session_id = report.session_id.clone().unwrap_or_default();
-    say(&format!("[Session stopped: {session_id}]"));
-    if json {
-        report = report.wall(wall.elapsed());
-        println!("{}", report.to_json_line()?);
     }
+    Ok(ToolOutput::new(parts.join("\n"), failed))
+}
+
+/// The loop: InvokeModel with a Messages body until the model stops asking for the tool.
+async fn invoke_model_with_code_execution(
+    aws: &Clients, model: &str, session_id: &str, out: &Printer,
+) -> anyhow::Result<Run> {
+    let mut run = Run::new(vec![Message::user_text(common::STATS_PROMPT)]);
+    loop {
+        // Step 1: call the model through InvokeModel, in the native Anthropic format.
+        run.next_turn(10)?;
+        let request_body = MessagesRequest {
+            anthropic_version: Some("bedrock-2023-05-31".into()),
+            max_tokens: 4096,
+            messages: run.messages.clone(),
+            tools: vec![anthropic_tool()],
+            ..MessagesRequest::default()
+        };
+        let response = aws
+            .bedrock
+            .invoke_model()
+            .model_id(model)
+            .body(Blob::new(serde_json::to_vec(&request_body)?))
+            .content_type("application/json")
+            .accept("application/json")
+            .send()
+            .await
+            .map_err(|err| Error::sdk("InvokeModel", err))?;
+        let result: MessagesResponse = serde_json::from_slice(response.body().as_ref())
+            .context("InvokeModel returned a body that is not a Messages response")?;
+        run.usage += Usage::from(&result.usage);
+        run.messages.push(result.to_message());
+
+        // Step 2: no tool request means the model is done.
+        if result.stop_reason != Some(StopReason::ToolUse) {
+            run.answer = result.text();
+            return Ok(run);
+        }
+
+        // Step 3: run each requested tool; a failure goes back with `is_error`.
+        let mut tool_results = Vec::new();
+        for block in &result.content {
+            let ContentBlock::ToolUse { id, input, .. } = block else { continue };
+            out.line("[Executing code...]");
+            let output = match ExecutePythonInput::parse(input.clone()) {
+                // An ended session is no result: the loop stops with its error.
+                Ok(input) => execute_code(aws, &input.code, session_id)
+                    .await
+                    .or_else(ToolOutput::from_failure)?,
+                Err(message) => ToolOutput::error(message),
+            };
+            out.code_output(&output.text);
+            run.tool_calls += 1;
+            tool_results.push(ContentBlock::tool_result(id, output.text, output.is_error));
+        }
+
+        // Step 4: send the tool results back to the model, and loop.
+        run.messages.push(Message { role: Role::User, content: tool_results });
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let out = args.common.printer();
+    let model = args.common.model_or(common::DEFAULT_MODEL_ID);
+    let aws = args.common.connect().await?;
+
+    // Start a code interpreter session.
+    let session = aws
+        .agentcore
+        .start_code_interpreter_session()
+        .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
+        .name("invoke-model-session")
+        .session_timeout_seconds(900)
+        .send()
+        .await
+        .map_err(|err| Error::sdk("StartCodeInterpreterSession", err))?;
+    let session_id = session.session_id();
+    out.line(format!("[Session started: {session_id}]"));
+
+    // try: the loop (Ctrl-C or a panic end it too, and still reach the stop).
+    let outcome = guarded(invoke_model_with_code_execution(&aws, &model, session_id, &out)).await;
+
+    // finally: always clean up the session.
+    aws.agentcore
+        .stop_code_interpreter_session()
+        .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
+        .session_id(session_id)
+        .send()
+        .await
+        .map_err(|err| Error::sdk("StopCodeInterpreterSession", err))?;
+    out.line(format!("[Session stopped: {session_id}]"));
+    let run = outcome.into_result()?;
+
+    out.line(format_args!("\n--- Final Answer ---\n{}", run.answer));
+    out.report(JsonReport::of_loop("02", &run).session(session_id))?;
     Ok(())
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    common::init_tracing(args.common.verbose);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::example::exit_code(run(Args::parse()).await)
 }

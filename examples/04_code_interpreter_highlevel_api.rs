@@ -11,6 +11,10 @@
 //!
 //! Model: none; this example runs code without a model.
 //!
+//! Differs from the Python: the SDK calls the Python's `CodeInterpreter` helper makes are
+//! written out; the session's id is printed at start and stop; `--code-file` and
+//! `--language` run other code; code that fails ends the run with a failure status.
+//!
 //! Against AWS:  `cargo run --example 04_code_interpreter_highlevel_api`
 //! Offline:      `cargo run --example 04_code_interpreter_highlevel_api -- --local`
 //! Other code:   `echo 'print(2 + 2)' | cargo run --example 04_code_interpreter_highlevel_api -- --local --code-file -`
@@ -18,12 +22,14 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use aws_sdk_bedrockagentcore::types::{ToolArguments, ToolName};
 use clap::Parser;
-use common::{CommonArgs, ExecutionResult, JsonReport, Language, SessionConfig, with_session};
+use common::example::{Printer, guarded};
+use common::{
+    Clients, CommonArgs, Error, ExecutionResult, JsonReport, Language, SYSTEM_INTERPRETER_ID,
+};
 
 /// The code run when no `--code-file` is given.
 const DEFAULT_CODE: &str = r#"import numpy as np
@@ -51,11 +57,51 @@ struct Args {
     language: Language,
 }
 
-async fn run(args: Args) -> anyhow::Result<()> {
-    let wall = Instant::now();
-    let json = args.common.json;
+/// Runs `code` in a session of its own: start, `executeCode`, stop (the Python's `run_code`).
+async fn run_code(
+    aws: &Clients, code: &str, language: Language, out: &Printer,
+) -> Result<(String, ExecutionResult), Error> {
+    let session = aws
+        .agentcore
+        .start_code_interpreter_session()
+        .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
+        .send()
+        .await
+        .map_err(|err| Error::sdk("StartCodeInterpreterSession", err))?;
+    let session_id = session.session_id();
+    out.line(format!("[Session started: {session_id}]"));
 
-    // Step 1: the code. Read it before anything starts, so a bad path fails fast.
+    // try: executeCode; its answer is an event stream of `result` events.
+    let outcome = guarded(async {
+        let response = aws
+            .agentcore
+            .invoke_code_interpreter()
+            .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
+            .session_id(session_id)
+            .name(ToolName::ExecuteCode)
+            .arguments(ToolArguments::builder().language(language.into()).code(code).build())
+            .send()
+            .await
+            .map_err(|err| Error::invoke(session_id, err))?;
+        ExecutionResult::from_stream(response).await
+    })
+    .await;
+
+    // finally: always stop the session.
+    aws.agentcore
+        .stop_code_interpreter_session()
+        .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
+        .session_id(session_id)
+        .send()
+        .await
+        .map_err(|err| Error::sdk("StopCodeInterpreterSession", err))?;
+    out.line(format!("[Session stopped: {session_id}]"));
+    Ok((session_id.to_owned(), outcome.into_result()?))
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let out = args.common.printer();
+    // The code, read before anything starts so that a bad path fails fast.
     let code = match &args.code_file {
         None => DEFAULT_CODE.to_owned(),
         Some(path) if path.as_os_str() == "-" => {
@@ -68,62 +114,21 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(path) => std::fs::read_to_string(path)
             .with_context(|| format!("could not read --code-file {}", path.display()))?,
     };
+    let aws = args.common.connect().await?;
 
-    // Step 2: clients for AWS, or for the embedded emulator with --local.
-    let clients = args.common.connect().await?;
-
-    // Step 3: a session that is stopped on every way out of the block.
-    let (session_id, result) = with_session(
-        &clients.agentcore,
-        SessionConfig::default(),
-        async |session| {
-            if !json {
-                println!("[Session started: {}]", session.id());
-                println!("--- Executing code via AgentCore Code Interpreter ---");
-            }
-            // Step 4: executeCode. The answer is an event stream of `result` events.
-            let output = clients
-                .agentcore
-                .invoke_code_interpreter()
-                .code_interpreter_identifier(session.interpreter_id())
-                .session_id(session.id())
-                .name(ToolName::ExecuteCode)
-                .arguments(
-                    ToolArguments::builder()
-                        .language(args.language.into())
-                        .code(&code)
-                        .build(),
-                )
-                .send()
-                .await
-                .map_err(|err| common::Error::sdk("InvokeCodeInterpreter", err))?;
-            let result = ExecutionResult::from_stream(output).await?;
-            anyhow::Ok((session.id().to_owned(), result))
-        },
-    )
-    .await?;
-
-    // Step 5: show the output (the session is already stopped).
-    if json {
-        let report = JsonReport {
-            session_id: Some(session_id),
-            sessions_started: Some(1),
-            ..JsonReport::new("04")
-        }
-        .wall(wall.elapsed())
-        .with("language", args.language.as_str())
-        .with("output", result.text.clone())
-        .with("exit_code", result.exit_code)
-        .with("is_error", result.is_error);
-        println!("{}", report.to_json_line()?);
-    } else {
-        println!("{}", result.text.trim_end());
-        println!("[Session stopped: {session_id}]");
-    }
+    out.line("--- Executing code via AgentCore Code Interpreter ---");
+    let (session_id, result) = run_code(&aws, &code, args.language, &out).await?;
+    out.line(result.text.trim_end());
+    out.report(
+        JsonReport::new("04")
+            .session(&session_id)
+            .with("language", args.language.as_str())
+            .with("output", result.text.clone())
+            .with("exit_code", result.exit_code)
+            .with("is_error", result.is_error),
+    )?;
     if result.is_error {
-        let code = result
-            .exit_code
-            .map_or("none".to_owned(), |c| c.to_string());
+        let code = result.exit_code.map_or("none".to_owned(), |c| c.to_string());
         bail!("the code failed (exit code {code})");
     }
     Ok(())
@@ -131,13 +136,5 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    common::init_tracing(args.common.verbose);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::example::exit_code(run(Args::parse()).await)
 }

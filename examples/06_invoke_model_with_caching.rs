@@ -67,9 +67,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if let Tool::Custom(custom) = &mut tool {
         custom.cache_control = Some(CacheControl::ephemeral());
     }
-    let model_loop = InvokeModelLoop::new(&model)
-        .system(system)
-        .tools(vec![tool]);
+    let model_loop = InvokeModelLoop::new(&model).system(system).tools(vec![tool]);
 
     // Step 2: one session; the three questions go through the same loop in it.
     let (mut total, mut round_trips, mut tool_calls, mut calls) =
@@ -80,9 +78,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         for (number, question) in (1..).zip(QUESTIONS) {
             let messages = vec![Message::user_text(question)];
             let handler = PythonTool::new(session);
-            let report = model_loop
-                .run(&clients.bedrock, messages, &handler, |_| {})
-                .await?;
+            let report = model_loop.run(&clients.bedrock, messages, &handler, |_| {}).await?;
 
             // Step 3: the answer and the tokens of every model call of its loop.
             let mut preview: String = report.answer.chars().take(200).collect();
@@ -90,9 +86,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 preview.push_str("...");
             }
             let usage = report.usage;
-            say(&format!(
-                "\nQuestion {number}: {question}\nAnswer: {preview}"
-            ));
+            say(&format!("\nQuestion {number}: {question}\nAnswer: {preview}"));
             say(&format!(
                 "Tokens ({} model calls): cache write {}, cache read {}, uncached input {}",
                 report.round_trips,
@@ -153,13 +147,5 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    common::init_tracing(args.common.verbose);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::example::exit_code(run(Args::parse()).await)
 }

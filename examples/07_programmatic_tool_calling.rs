@@ -49,10 +49,7 @@ const QUERY: &str = "Compare all 5 cities across weather, population, and cost o
 const FUNCTIONS: [(&str, &str); 3] = [
     ("get_weather", "temp_f, humidity_pct, condition, wind_mph"),
     ("get_population", "population, metro_population, state"),
-    (
-        "get_cost_of_living",
-        "index, median_rent_1br, median_home_price",
-    ),
+    ("get_cost_of_living", "index, median_rent_1br, median_home_price"),
 ];
 
 #[derive(Debug, Parser)]
@@ -141,14 +138,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // Step 4: the two runs side by side, as measured.
     if let Some(traditional) = &traditional {
-        let columns = [
-            ("programmatic", &programmatic),
-            ("traditional", traditional),
-        ];
-        say(&format!(
-            "\n--- Side by side ---\n{}",
-            Report::side_by_side(&columns)
-        ));
+        let columns = [("programmatic", &programmatic), ("traditional", traditional)];
+        say(&format!("\n--- Side by side ---\n{}", Report::side_by_side(&columns)));
     }
     if json {
         let mut report = JsonReport {
@@ -172,13 +163,5 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    common::init_tracing(args.common.verbose);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::example::exit_code(run(Args::parse()).await)
 }

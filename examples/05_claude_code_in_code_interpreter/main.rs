@@ -48,12 +48,7 @@ struct Args {
     common: CommonArgs,
 
     /// Where the sandbox downloads Node.js from.
-    #[arg(
-        long,
-        env = "NODE_DIST_URL",
-        default_value = "https://nodejs.org/dist",
-        global = true
-    )]
+    #[arg(long, env = "NODE_DIST_URL", default_value = "https://nodejs.org/dist", global = true)]
     node_dist_url: String,
 
     /// Seconds to wait for a new IAM role to propagate [default: 10, 0 against an emulator].
@@ -124,16 +119,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         Some(Command::Setup) => {
             setup::setup(&clients, args.iam_wait_secs, &mut out).await?;
         }
-        Some(Command::Run {
-            code_interpreter_id,
-            prompt,
-        }) => {
+        Some(Command::Run { code_interpreter_id, prompt }) => {
             let config = run_config(code_interpreter_id, prompt);
             run::run(&clients, &config, &mut out).await?;
         }
-        Some(Command::Teardown {
-            code_interpreter_id,
-        }) => teardown::teardown(&clients, code_interpreter_id.as_deref(), &mut out).await?,
+        Some(Command::Teardown { code_interpreter_id }) => {
+            teardown::teardown(&clients, code_interpreter_id.as_deref(), &mut out).await?
+        }
     }
     let failed = out.any_failed();
     out.print_json(wall.elapsed())?;
@@ -145,13 +137,5 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    common::init_tracing(args.common.verbose);
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    common::example::exit_code(run(Args::parse()).await)
 }

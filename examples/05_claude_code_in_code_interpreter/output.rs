@@ -35,11 +35,7 @@ pub struct Output {
 
 impl Output {
     pub fn new(json: bool) -> Self {
-        Self {
-            json,
-            steps: Vec::new(),
-            report: JsonReport::new("05"),
-        }
+        Self { json, steps: Vec::new(), report: JsonReport::new("05") }
     }
 
     /// A line of the human output.
@@ -59,9 +55,7 @@ impl Output {
 
     /// True when a step failed.
     pub fn any_failed(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|step| step["status"] == Status::Failed.as_str())
+        self.steps.iter().any(|step| step["status"] == Status::Failed.as_str())
     }
 
     /// A spinner with the elapsed time on stderr (hidden when stderr is not a

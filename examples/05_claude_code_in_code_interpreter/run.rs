@@ -65,36 +65,20 @@ pub async fn run(clients: &Clients, config: &RunConfig, out: &mut Output) -> any
 
 /// Step 1: Node.js for the sandbox's CPU, then `npm install @anthropic-ai/claude-code`.
 async fn install(
-    session: &CodeInterpreterSession,
-    config: &RunConfig,
-    out: &mut Output,
+    session: &CodeInterpreterSession, config: &RunConfig, out: &mut Output,
 ) -> anyhow::Result<bool> {
-    out.say(format!(
-        "Step 1: installing Node.js v{NODE_VERSION} and Claude Code in the sandbox"
-    ));
+    out.say(format!("Step 1: installing Node.js v{NODE_VERSION} and Claude Code in the sandbox"));
     let code = format!(
         "NODE_VERSION = {}\nNODE_DIST_URL = {}\n{}",
         py_str(NODE_VERSION)?,
         py_str(&config.node_dist_url)?,
         include_str!("install.py")
     );
-    let report: Report = execute(
-        session,
-        out,
-        "Step 1: downloading Node.js, npm install",
-        &code,
-    )
-    .await?;
-    report
-        .notes
-        .iter()
-        .for_each(|note| out.say(format!("  {note}")));
+    let report: Report =
+        execute(session, out, "Step 1: downloading Node.js, npm install", &code).await?;
+    report.notes.iter().for_each(|note| out.say(format!("  {note}")));
     if report.ok {
-        out.step(
-            "install",
-            Status::Ok,
-            format!("  Claude Code version: {}", report.version),
-        );
+        out.step("install", Status::Ok, format!("  Claude Code version: {}", report.version));
         return Ok(true);
     }
     let needs_net =
@@ -110,11 +94,7 @@ async fn install(
         ),
         _ => report.reason,
     };
-    out.step(
-        "install",
-        Status::Failed,
-        format!("Step 1 failed: {message}"),
-    );
+    out.step("install", Status::Failed, format!("Step 1 failed: {message}"));
     let skipped =
         "Step 2 skipped: Claude Code is not installed in the session, so there is nothing to run.";
     out.step("claude", Status::Skipped, skipped);
@@ -123,14 +103,9 @@ async fn install(
 
 /// Step 2: `claude -p <prompt>` in /tmp/workspace, with Bedrock as the provider.
 async fn claude(
-    session: &CodeInterpreterSession,
-    config: &RunConfig,
-    out: &mut Output,
+    session: &CodeInterpreterSession, config: &RunConfig, out: &mut Output,
 ) -> anyhow::Result<bool> {
-    out.say(format!(
-        "Step 2: running Claude Code in /tmp/workspace (model {})",
-        config.model
-    ));
+    out.say(format!("Step 2: running Claude Code in /tmp/workspace (model {})", config.model));
     let code = format!(
         "PROMPT = {}\nMODEL = {}\nREGION = {}\nTIMEOUT_SECS = {CLAUDE_TIMEOUT_SECS}\n{}",
         py_str(&config.prompt)?,
@@ -141,25 +116,17 @@ async fn claude(
     let report: Report = execute(session, out, "Step 2: Claude Code is working", &code).await?;
     out.say("--- Claude Code output ---");
     out.say(report.stdout.trim_end());
-    let stderr: Vec<&str> = report
-        .stderr
-        .lines()
-        .filter(|l| !is_node_warning(l))
-        .collect();
+    let stderr: Vec<&str> = report.stderr.lines().filter(|l| !is_node_warning(l)).collect();
     if !stderr.is_empty() {
         out.say("--- stderr ---");
         out.say(stderr.join("\n"));
     }
     out.report = std::mem::take(&mut out.report).with("claude_output", report.stdout.clone());
     let (status, message) = match (report.ok, report.exit_code) {
-        (true, _) => (
-            Status::Ok,
-            "Step 2 finished: Claude Code exited with code 0".to_owned(),
-        ),
-        (false, Some(code)) => (
-            Status::Failed,
-            format!("Step 2 failed: Claude Code exited with code {code}"),
-        ),
+        (true, _) => (Status::Ok, "Step 2 finished: Claude Code exited with code 0".to_owned()),
+        (false, Some(code)) => {
+            (Status::Failed, format!("Step 2 failed: Claude Code exited with code {code}"))
+        }
         (false, None) => (Status::Failed, format!("Step 2 failed: {}", report.reason)),
     };
     out.step("claude", status, message);
@@ -168,26 +135,15 @@ async fn claude(
 
 /// Runs one script under a spinner and reads its `@@result` line.
 async fn execute<T: DeserializeOwned>(
-    session: &CodeInterpreterSession,
-    out: &Output,
-    progress: &str,
-    code: &str,
+    session: &CodeInterpreterSession, out: &Output, progress: &str, code: &str,
 ) -> anyhow::Result<T> {
     let spinner = out.spinner(progress);
     let result = session.execute_python(code).await;
     spinner.finish_and_clear();
     let result: ExecutionResult = result?;
-    let line = result
-        .text
-        .lines()
-        .rev()
-        .find_map(|line| line.strip_prefix(MARKER));
-    let line = line.with_context(|| {
-        format!(
-            "the sandbox script ended without a result:\n{}",
-            result.text
-        )
-    })?;
+    let line = result.text.lines().rev().find_map(|line| line.strip_prefix(MARKER));
+    let line = line
+        .with_context(|| format!("the sandbox script ended without a result:\n{}", result.text))?;
     serde_json::from_str(line).context("the sandbox script's result is not valid JSON")
 }
 
@@ -215,9 +171,7 @@ mod tests {
         assert!(is_node_warning(
             "(node:7) [DEP0040] DeprecationWarning: The `punycode` module is deprecated."
         ));
-        assert!(!is_node_warning(
-            "Error: Could not load credentials from any providers"
-        ));
+        assert!(!is_node_warning("Error: Could not load credentials from any providers"));
     }
 
     #[test]

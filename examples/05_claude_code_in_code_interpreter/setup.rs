@@ -34,9 +34,7 @@ fn emulated(clients: &Clients) -> bool {
 /// Creates (or reuses) the role and the interpreter; returns the interpreter id.
 /// `iam_wait_secs` defaults to 10 against AWS and 0 against an emulator.
 pub async fn setup(
-    clients: &Clients,
-    iam_wait_secs: Option<u64>,
-    out: &mut Output,
+    clients: &Clients, iam_wait_secs: Option<u64>, out: &mut Output,
 ) -> anyhow::Result<String> {
     out.say("=== Setup ===");
     // Step 1: the role AgentCore assumes for the sandbox, with Bedrock access.
@@ -52,9 +50,7 @@ pub async fn setup(
     let (role, is_new) = match created {
         Ok(created) => (created.role().cloned(), true),
         Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_entity_already_exists_exception()) =>
+            if err.as_service_error().is_some_and(|e| e.is_entity_already_exists_exception()) =>
         {
             let existing = (clients.iam.get_role().role_name(ROLE_NAME).send().await)
                 .map_err(|err| Error::sdk("GetRole", err))?;
@@ -65,11 +61,7 @@ pub async fn setup(
     let Some(role_arn) = role.map(|role| role.arn().to_owned()) else {
         bail!("IAM returned no role for {ROLE_NAME}");
     };
-    let verb = if is_new {
-        "Created role"
-    } else {
-        "Role already exists, reusing"
-    };
+    let verb = if is_new { "Created role" } else { "Role already exists, reusing" };
     out.step("role", Status::Ok, format!("  {verb}: {role_arn}"));
     // Put every time: it is idempotent and repairs a half-finished earlier setup.
     (clients.iam.put_role_policy())
@@ -80,11 +72,7 @@ pub async fn setup(
         .await
         .map_err(|err| Error::sdk("PutRolePolicy", err))?;
     let allowed = "bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream";
-    out.step(
-        "policy",
-        Status::Ok,
-        format!("  Inline policy {POLICY_NAME}: {allowed}"),
-    );
+    out.step("policy", Status::Ok, format!("  Inline policy {POLICY_NAME}: {allowed}"));
 
     // Step 2: IAM is eventually consistent; AgentCore may not see a new role at once.
     let wait = iam_wait_secs.unwrap_or(if emulated(clients) { 0 } else { 10 });
@@ -94,17 +82,13 @@ pub async fn setup(
             out.say("Step 2: no wait for IAM propagation (an emulator applies it at once)")
         }
         (true, _) => {
-            out.say(format!(
-                "Step 2: waiting {wait} s for the role to propagate"
-            ));
+            out.say(format!("Step 2: waiting {wait} s for the role to propagate"));
             tokio::time::sleep(Duration::from_secs(wait)).await;
         }
     }
 
     // Step 3: the custom interpreter, PUBLIC so the sandbox can download Node.js.
-    out.say(format!(
-        "Step 3: code interpreter {INTERPRETER_NAME} (network mode PUBLIC)"
-    ));
+    out.say(format!("Step 3: code interpreter {INTERPRETER_NAME} (network mode PUBLIC)"));
     let id = match reusable_interpreter(clients, out).await? {
         Some(id) => id,
         None => {
@@ -120,15 +104,9 @@ pub async fn setup(
                 .await
                 .map_err(|err| Error::sdk("CreateCodeInterpreter", err))?;
             let id = created.code_interpreter_id().to_owned();
-            out.say(format!(
-                "  Created code interpreter {id}; waiting until it is READY"
-            ));
+            out.say(format!("  Created code interpreter {id}; waiting until it is READY"));
             wait_until_ready(clients, &id).await?;
-            out.step(
-                "code_interpreter",
-                Status::Ok,
-                format!("  Created code interpreter: {id}"),
-            );
+            out.step("code_interpreter", Status::Ok, format!("  Created code interpreter: {id}"));
             id
         }
     };
@@ -138,9 +116,7 @@ pub async fn setup(
     out.say(format!("Code interpreter ID: {id}"));
     if !clients.is_local() {
         let example = "05_claude_code_in_code_interpreter";
-        out.say(format!(
-            "Next: cargo run --example {example} -- run {id} \"<your prompt>\""
-        ));
+        out.say(format!("Next: cargo run --example {example} -- run {id} \"<your prompt>\""));
     }
     Ok(id)
 }
@@ -163,11 +139,7 @@ async fn named_interpreters(clients: &Clients) -> anyhow::Result<Vec<CodeInterpr
     while let Some(summary) = pages.next().await {
         let summary = summary.map_err(|err| Error::sdk("ListCodeInterpreters", err))?;
         let gone = summary.status() == &CodeInterpreterStatus::Deleted;
-        if !gone
-            && summary
-                .name()
-                .is_some_and(|n| n.starts_with(INTERPRETER_NAME))
-        {
+        if !gone && summary.name().is_some_and(|n| n.starts_with(INTERPRETER_NAME)) {
             found.push(summary);
         }
     }
@@ -178,24 +150,19 @@ async fn named_interpreters(clients: &Clients) -> anyhow::Result<Vec<CodeInterpr
 /// CREATING one is waited for, and a failed one (CREATE_FAILED, DELETE_FAILED, ...)
 /// is deleted so that a new one can take its name. `None`: create one.
 async fn reusable_interpreter(
-    clients: &Clients,
-    out: &mut Output,
+    clients: &Clients, out: &mut Output,
 ) -> anyhow::Result<Option<String>> {
     for summary in named_interpreters(clients).await? {
         let id = summary.code_interpreter_id().to_owned();
         match summary.status() {
             CodeInterpreterStatus::Ready => {}
             CodeInterpreterStatus::Deleting => {
-                out.say(format!(
-                    "  Code interpreter {id} is DELETING; waiting until it is gone"
-                ));
+                out.say(format!("  Code interpreter {id} is DELETING; waiting until it is gone"));
                 wait_until_gone(clients, &id).await?;
                 continue;
             }
             CodeInterpreterStatus::Creating => {
-                out.say(format!(
-                    "  Code interpreter {id} is CREATING; waiting until it is READY"
-                ));
+                out.say(format!("  Code interpreter {id} is CREATING; waiting until it is READY"));
                 wait_until_ready(clients, &id).await?;
             }
             other => {
@@ -230,15 +197,10 @@ async fn delete_and_wait(clients: &Clients, id: &str) -> anyhow::Result<()> {
 /// Waits while an interpreter is DELETING, until GetCodeInterpreter says not found.
 pub async fn wait_until_gone(clients: &Clients, id: &str) -> anyhow::Result<()> {
     for _ in 0..POLLS {
-        let got = (clients.control.get_code_interpreter())
-            .code_interpreter_id(id)
-            .send()
-            .await;
+        let got = (clients.control.get_code_interpreter()).code_interpreter_id(id).send().await;
         match got {
             Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+                if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) =>
             {
                 return Ok(());
             }

@@ -24,12 +24,8 @@ pub async fn teardown(clients: &Clients, id: Option<&str>, out: &mut Output) -> 
         out.step("delete_code_interpreter", Status::Ok, line);
     }
     for id in ids {
-        let deleted = clients
-            .control
-            .delete_code_interpreter()
-            .code_interpreter_id(&id)
-            .send()
-            .await;
+        let deleted =
+            clients.control.delete_code_interpreter().code_interpreter_id(&id).send().await;
         let line = match deleted {
             Ok(_) => {
                 // DELETING first; the name is free again only once it is gone.
@@ -37,9 +33,7 @@ pub async fn teardown(clients: &Clients, id: Option<&str>, out: &mut Output) -> 
                 format!("  Deleted code interpreter: {id}")
             }
             Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+                if err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()) =>
             {
                 format!("  Code interpreter {id}: already gone")
             }
@@ -56,11 +50,7 @@ pub async fn teardown(clients: &Clients, id: Option<&str>, out: &mut Output) -> 
         .await;
     let line = match deleted {
         Ok(_) => format!("  Deleted inline policy {POLICY_NAME}"),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_no_such_entity_exception()) =>
-        {
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => {
             format!("  Inline policy {POLICY_NAME}: already gone")
         }
         Err(err) => return Err(Error::sdk("DeleteRolePolicy", err).into()),
@@ -70,11 +60,7 @@ pub async fn teardown(clients: &Clients, id: Option<&str>, out: &mut Output) -> 
     // Step 3: the role.
     let line = match clients.iam.delete_role().role_name(ROLE_NAME).send().await {
         Ok(_) => format!("  Deleted role {ROLE_NAME}"),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_no_such_entity_exception()) =>
-        {
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_entity_exception()) => {
             format!("  Role {ROLE_NAME}: already gone")
         }
         Err(err) => return Err(Error::sdk("DeleteRole", err).into()),

@@ -6,30 +6,14 @@ use crate::support::{run_example, run_example_env};
 const EXAMPLE: &str = "00_anthropic_code_execution";
 
 fn assert_statistics(out: &str) {
-    let code_output = out
-        .lines()
-        .filter(|l| l.starts_with("[Code Output] "))
-        .count();
-    assert_eq!(
-        code_output, 2,
-        "one line per result block (create, run):\n{out}"
-    );
+    let code_output = out.lines().filter(|l| l.starts_with("[Code Output] ")).count();
+    assert_eq!(code_output, 2, "one line per result block (create, run):\n{out}");
     assert!(out.contains("[Code Output] file created"), "{out}");
-    assert!(
-        out.contains("[Code Output] Data: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"),
-        "{out}"
-    );
-    for number in [
-        "Mean: 5.5",
-        "Population Std Dev: 2.8723",
-        "Sample Std Dev: 3.0277",
-    ] {
+    assert!(out.contains("[Code Output] Data: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"), "{out}");
+    for number in ["Mean: 5.5", "Population Std Dev: 2.8723", "Sample Std Dev: 3.0277"] {
         assert!(out.contains(number), "missing {number}:\n{out}");
     }
-    assert!(
-        out.contains("**Mean:** 5.5"),
-        "the answer quotes the result:\n{out}"
-    );
+    assert!(out.contains("**Mean:** 5.5"), "the answer quotes the result:\n{out}");
 }
 
 #[test]
@@ -61,11 +45,8 @@ async fn paused_turns_are_resumed_in_the_same_container() {
         .start()
         .await
         .unwrap();
-    let env: Vec<(String, String)> = emulator
-        .env_vars()
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+    let env: Vec<(String, String)> =
+        emulator.env_vars().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     let run = tokio::task::spawn_blocking(move || {
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         run_example_env(EXAMPLE, &[], None, &env)
@@ -74,11 +55,7 @@ async fn paused_turns_are_resumed_in_the_same_container() {
     .unwrap();
     run.assert_success();
     assert_statistics(&run.stdout);
-    assert_eq!(
-        emulator.live_containers(),
-        1,
-        "both continuations used one container"
-    );
+    assert_eq!(emulator.live_containers(), 1, "both continuations used one container");
 }
 
 #[test]
@@ -87,10 +64,7 @@ fn without_a_key_the_error_says_what_to_do() {
         EXAMPLE,
         &[],
         None,
-        &[
-            ("ANTHROPIC_API_KEY", ""),
-            ("ANTHROPIC_BASE_URL", "http://127.0.0.1:9"),
-        ],
+        &[("ANTHROPIC_API_KEY", ""), ("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")],
     );
     assert!(!run.success());
     assert!(run.stderr.contains("ANTHROPIC_API_KEY"), "{}", run.stderr);

@@ -17,11 +17,7 @@ fn json_reports_two_round_trips() {
 
 #[test]
 fn a_retired_model_is_one_clear_line_that_names_the_flag() {
-    let args = [
-        "--local",
-        "--model",
-        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-    ];
+    let args = ["--local", "--model", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"];
     crate::support::run_example(EXAMPLE, &args, None).assert_one_error_line(&[
         "Converse: the model is not available",
         "reached the end of its life",

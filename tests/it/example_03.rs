@@ -24,10 +24,7 @@ fn streams_then_answers_with_one_session() {
     let answer = position("--- Final Answer ---");
     let stopped = position("[Session stopped: ");
     // The model's first words stream before the tool runs, the rest after it.
-    assert!(
-        0 < started && started < tool && tool < answer && answer < stopped,
-        "{out}"
-    );
+    assert!(0 < started && started < tool && tool < answer && answer < stopped, "{out}");
     let answer_text = lines[answer + 1..stopped].join("\n");
     for number in ["5.5", "2.8723", "3.0277"] {
         assert!(answer_text.contains(number), "{answer_text}");

@@ -51,10 +51,8 @@ fn code_from_a_file_and_another_language() {
         .arg("--version")
         .output()
         .is_ok_and(|out| out.status.success());
-    if crate::support::skip_without(
-        "node on PATH (the emulator runs JavaScript with it)",
-        has_node,
-    ) {
+    if crate::support::skip_without("node on PATH (the emulator runs JavaScript with it)", has_node)
+    {
         return;
     }
     let dir = std::env::temp_dir().join(format!("example-04-{}", std::process::id()));
@@ -63,13 +61,7 @@ fn code_from_a_file_and_another_language() {
     std::fs::write(&file, "console.log(['a', 'b'].join('+'));\n").unwrap();
     let run = run_example(
         EXAMPLE,
-        &[
-            "--local",
-            "--language",
-            "javascript",
-            "--code-file",
-            file.to_str().unwrap(),
-        ],
+        &["--local", "--language", "javascript", "--code-file", file.to_str().unwrap()],
         None,
     );
     std::fs::remove_dir_all(&dir).ok();
@@ -79,15 +71,10 @@ fn code_from_a_file_and_another_language() {
 
 #[test]
 fn a_missing_code_file_is_a_clear_error() {
-    let run = run_example(
-        EXAMPLE,
-        &["--local", "--code-file", "/no/such/dir/code.py"],
-        None,
-    );
+    let run = run_example(EXAMPLE, &["--local", "--code-file", "/no/such/dir/code.py"], None);
     assert!(!run.success());
     assert!(
-        run.stderr
-            .contains("could not read --code-file /no/such/dir/code.py"),
+        run.stderr.contains("could not read --code-file /no/such/dir/code.py"),
         "{}",
         run.stderr
     );
@@ -102,11 +89,7 @@ fn failing_code_exits_non_zero_after_stopping_the_session() {
     assert!(!run.success());
     assert!(run.stdout.contains("ZeroDivisionError"), "{}", run.stdout);
     session_id(&run.stdout);
-    assert!(
-        run.stderr.contains("the code failed (exit code"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("the code failed (exit code"), "{}", run.stderr);
 }
 
 #[test]
@@ -129,16 +112,8 @@ fn without_credentials_the_error_names_both_ways_out() {
         ],
     );
     assert!(!run.success());
-    assert!(
-        run.stderr.contains("no AWS credentials found"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("aws configure, AWS_PROFILE or SSO"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("no AWS credentials found"), "{}", run.stderr);
+    assert!(run.stderr.contains("aws configure, AWS_PROFILE or SSO"), "{}", run.stderr);
     assert!(run.stderr.contains("add --local"), "{}", run.stderr);
     assert!(run.stdout.is_empty(), "{}", run.stdout);
 }
@@ -159,12 +134,7 @@ fn ctrl_c_stops_the_session_and_exits_non_zero() {
         .spawn()
         .unwrap();
     let code = "import time\ntime.sleep(60)\n";
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(code.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(code.as_bytes()).unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     while !line.starts_with("--- Executing") {
@@ -173,10 +143,7 @@ fn ctrl_c_stops_the_session_and_exits_non_zero() {
     }
     // Let the executeCode call reach the sandbox, then press Ctrl-C.
     std::thread::sleep(Duration::from_millis(500));
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
@@ -189,8 +156,5 @@ fn ctrl_c_stops_the_session_and_exits_non_zero() {
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(!status.success());
-    assert!(
-        stderr.contains("interrupted by Ctrl-C (the session was stopped)"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("interrupted by Ctrl-C (the session was stopped)"), "{stderr}");
 }

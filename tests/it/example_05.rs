@@ -18,10 +18,7 @@ fn assert_download_failure_reported(run: &Run) {
     let out = &run.stdout;
     assert!(out.contains(DOWNLOAD_FAILED), "{out}");
     assert!(out.contains(NEEDS_INTERNET), "{out}");
-    assert!(
-        out.contains("Step 2 skipped: Claude Code is not installed"),
-        "{out}"
-    );
+    assert!(out.contains("Step 2 skipped: Claude Code is not installed"), "{out}");
 }
 
 #[test]
@@ -31,37 +28,22 @@ fn local_runs_setup_run_and_teardown_in_one_process() {
     run.assert_success();
     let out = &run.stdout;
     assert!(out.contains("  Created role: arn:aws:iam::"), "{out}");
-    assert!(
-        out.contains("Step 2: no wait for IAM propagation (an emulator"),
-        "{out}"
-    );
-    assert!(
-        out.contains("  Created code interpreter: claudeCodePublic-"),
-        "{out}"
-    );
+    assert!(out.contains("Step 2: no wait for IAM propagation (an emulator"), "{out}");
+    assert!(out.contains("  Created code interpreter: claudeCodePublic-"), "{out}");
     // A session on the custom interpreter, started and stopped.
     session_id(out);
     assert_download_failure_reported(&run);
     assert!(out.contains("  Deleted code interpreter: claudeCodePublic-"));
     assert!(out.contains("  Deleted inline policy BedrockInvokeAccess"));
     assert!(out.contains("  Deleted role CodeInterpreterClaudeCodeRole"));
-    let order = [
-        "=== Setup ===",
-        "[Session started",
-        "[Session stopped",
-        "=== Teardown ===",
-    ];
+    let order = ["=== Setup ===", "[Session started", "[Session stopped", "=== Teardown ==="];
     let positions: Vec<usize> = order.iter().map(|s| out.find(s).unwrap()).collect();
     assert!(positions.is_sorted(), "out of order:\n{out}");
 }
 
 #[test]
 fn local_json_reports_every_step() {
-    let run = run_example(
-        EXAMPLE,
-        &["--local", "--json", "--node-dist-url", NOWHERE],
-        None,
-    );
+    let run = run_example(EXAMPLE, &["--local", "--json", "--node-dist-url", NOWHERE], None);
     run.assert_success();
     let report = run.json();
     assert_eq!(report["example"], "05");
@@ -72,10 +54,7 @@ fn local_json_reports_every_step() {
     let steps = report["steps"].as_array().unwrap();
     let status = |name: &str| {
         let step = steps.iter().find(|s| s["step"] == name).unwrap();
-        (
-            step["status"].as_str().unwrap().to_owned(),
-            step["message"].to_string(),
-        )
+        (step["status"].as_str().unwrap().to_owned(), step["message"].to_string())
     };
     assert_eq!(status("role").0, "ok");
     assert_eq!(status("code_interpreter").0, "ok");
@@ -97,11 +76,7 @@ fn without_local_a_subcommand_is_required() {
 /// shell with the emulator's `export` lines would.
 fn against(env: &[(&'static str, String)], args: &[&str]) -> Run {
     let mut command = Command::new(example_binary(EXAMPLE));
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     for var in [
         "AWS_PROFILE",
         "AWS_SESSION_TOKEN",
@@ -133,9 +108,7 @@ fn against(env: &[(&'static str, String)], args: &[&str]) -> Run {
 #[test]
 fn subcommands_one_by_one_against_a_standalone_emulator() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let emulator = runtime
-        .block_on(emulator::Emulator::builder().progress(false).start())
-        .unwrap();
+    let emulator = runtime.block_on(emulator::Emulator::builder().progress(false).start()).unwrap();
     let env = emulator.env_vars();
 
     let first = against(&env, &["setup"]);
@@ -146,32 +119,18 @@ fn subcommands_one_by_one_against_a_standalone_emulator() {
         .find_map(|line| line.strip_prefix("Code interpreter ID: "))
         .unwrap_or_else(|| panic!("no interpreter id:\n{}", first.stdout))
         .to_owned();
-    assert!(
-        first.stdout.contains("  Created role: "),
-        "{}",
-        first.stdout
-    );
-    assert!(
-        first
-            .stdout
-            .contains(&format!("Next: cargo run --example {EXAMPLE} -- run {id} "))
-    );
+    assert!(first.stdout.contains("  Created role: "), "{}", first.stdout);
+    assert!(first.stdout.contains(&format!("Next: cargo run --example {EXAMPLE} -- run {id} ")));
     assert_eq!((emulator.roles(), emulator.custom_interpreters()), (1, 1));
 
     let second = against(&env, &["setup"]);
     second.assert_success();
     let out = &second.stdout;
-    assert!(
-        out.contains("  Role already exists, reusing: arn:aws:iam::"),
-        "{out}"
-    );
+    assert!(out.contains("  Role already exists, reusing: arn:aws:iam::"), "{out}");
     assert!(out.contains("(the role already existed)"), "{out}");
     let reused = format!("  Code interpreter already exists, reusing: {id}\n");
     assert!(out.contains(&reused), "{out}");
-    assert!(
-        out.contains(&format!("Code interpreter ID: {id}\n")),
-        "{out}"
-    );
+    assert!(out.contains(&format!("Code interpreter ID: {id}\n")), "{out}");
     assert_eq!((emulator.roles(), emulator.custom_interpreters()), (1, 1));
 
     let ran = against(&env, &["run", &id, "Say hello", "--node-dist-url", NOWHERE]);
@@ -184,37 +143,18 @@ fn subcommands_one_by_one_against_a_standalone_emulator() {
 
     let torn = against(&env, &["teardown"]);
     torn.assert_success();
-    assert!(
-        torn.stdout
-            .contains(&format!("  Deleted code interpreter: {id}\n"))
-    );
-    assert!(
-        torn.stdout
-            .contains("  Deleted role CodeInterpreterClaudeCodeRole\n")
-    );
+    assert!(torn.stdout.contains(&format!("  Deleted code interpreter: {id}\n")));
+    assert!(torn.stdout.contains("  Deleted role CodeInterpreterClaudeCodeRole\n"));
 
     let again = against(&env, &["teardown"]);
     again.assert_success();
     let out = &again.stdout;
-    assert!(
-        out.contains("  Code interpreter claudeCodePublic*: already gone"),
-        "{out}"
-    );
-    assert!(
-        out.contains("  Inline policy BedrockInvokeAccess: already gone"),
-        "{out}"
-    );
-    assert!(
-        out.contains("  Role CodeInterpreterClaudeCodeRole: already gone"),
-        "{out}"
-    );
+    assert!(out.contains("  Code interpreter claudeCodePublic*: already gone"), "{out}");
+    assert!(out.contains("  Inline policy BedrockInvokeAccess: already gone"), "{out}");
+    assert!(out.contains("  Role CodeInterpreterClaudeCodeRole: already gone"), "{out}");
     let by_id = against(&env, &["teardown", "--code-interpreter-id", &id]);
     by_id.assert_success();
-    assert!(
-        by_id
-            .stdout
-            .contains(&format!("  Code interpreter {id}: already gone"))
-    );
+    assert!(by_id.stdout.contains(&format!("  Code interpreter {id}: already gone")));
 
     assert_eq!(emulator.live_sessions(), 0);
     assert_eq!(emulator.custom_interpreters(), 0);

@@ -7,9 +7,7 @@ use serde_json::Value;
 const EXAMPLE: &str = "06_invoke_model_with_caching";
 
 fn tokens(usage: &Value, key: &str) -> u64 {
-    usage[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("no {key} in {usage}"))
+    usage[key].as_u64().unwrap_or_else(|| panic!("no {key} in {usage}"))
 }
 
 #[test]
@@ -32,46 +30,26 @@ fn the_first_question_writes_the_cache_and_the_others_read_it() {
         // Every model call of the loop reads the prefix (at least 90% of it).
         let rounds = call["round_trips"].as_u64().unwrap();
         assert!(rounds >= 1);
-        assert!(
-            tokens(usage, "cache_read_input_tokens") * 10 >= prefix * 9 * rounds,
-            "{call}"
-        );
+        assert!(tokens(usage, "cache_read_input_tokens") * 10 >= prefix * 9 * rounds, "{call}");
         // What is not cached is small next to what is.
         assert!(tokens(usage, "input_tokens") < tokens(usage, "cache_read_input_tokens"));
     }
 
     // The answers quote what the sandbox printed.
-    let answers: Vec<&str> = calls
-        .iter()
-        .map(|c| c["answer"].as_str().unwrap())
-        .collect();
+    let answers: Vec<&str> = calls.iter().map(|c| c["answer"].as_str().unwrap()).collect();
     assert!(answers[0].contains("5.5"), "{}", answers[0]);
-    assert!(
-        answers[1].contains("2.8723") && answers[1].contains("3.0277"),
-        "{}",
-        answers[1]
-    );
-    assert!(
-        answers[2].contains("4.5") && answers[2].contains("**Mode:** 5"),
-        "{}",
-        answers[2]
-    );
+    assert!(answers[1].contains("2.8723") && answers[1].contains("3.0277"), "{}", answers[1]);
+    assert!(answers[2].contains("4.5") && answers[2].contains("**Mode:** 5"), "{}", answers[2]);
 
     // The totals are the sums of the calls.
     let usage = &report["usage"];
-    for key in [
-        "input_tokens",
-        "output_tokens",
-        "cache_read_input_tokens",
-        "cache_write_input_tokens",
-    ] {
+    for key in
+        ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_write_input_tokens"]
+    {
         let sum: u64 = calls.iter().map(|c| tokens(&c["usage"], key)).sum();
         assert_eq!(tokens(usage, key), sum, "{key}");
     }
-    let round_trips: u64 = calls
-        .iter()
-        .map(|c| c["round_trips"].as_u64().unwrap())
-        .sum();
+    let round_trips: u64 = calls.iter().map(|c| c["round_trips"].as_u64().unwrap()).sum();
     assert_eq!(report["round_trips"].as_u64().unwrap(), round_trips);
     assert_eq!(report["tool_calls"], 3);
 
@@ -87,10 +65,7 @@ fn the_first_question_writes_the_cache_and_the_others_read_it() {
         + 1.25 * tokens(usage, "cache_write_input_tokens") as f64
         + 0.1 * tokens(usage, "cache_read_input_tokens") as f64;
     assert!((with - expected).abs() < 1e-6, "{with} vs {expected}");
-    assert!(
-        with < without / 2.0,
-        "caching should more than halve the cost here"
-    );
+    assert!(with < without / 2.0, "caching should more than halve the cost here");
 }
 
 #[test]
@@ -105,10 +80,7 @@ fn human_output_shows_each_question_and_the_summary() {
     assert!(token_lines[1].contains("cache write 0,"), "{out}");
     assert!(token_lines[2].contains("cache write 0,"), "{out}");
     for n in 1..=3 {
-        assert!(
-            out.contains(&format!("\nQuestion {n}: Calculate the ")),
-            "{out}"
-        );
+        assert!(out.contains(&format!("\nQuestion {n}: Calculate the ")), "{out}");
     }
     let summary = out.split("--- Cache summary ---").nth(1).unwrap();
     assert!(summary.contains("Tokens served from cache: "), "{summary}");

@@ -7,13 +7,7 @@ use serde_json::Value;
 
 const EXAMPLE: &str = "07_programmatic_tool_calling";
 
-const RANKING: [&str; 5] = [
-    "Los Angeles",
-    "Denver",
-    "Portland",
-    "Seattle",
-    "San Francisco",
-];
+const RANKING: [&str; 5] = ["Los Angeles", "Denver", "Portland", "Seattle", "San Francisco"];
 
 /// Asserts that the answer names the five cities in the computed order.
 fn assert_ranked(answer: &str) {
@@ -58,10 +52,7 @@ fn one_code_block_answers_in_two_round_trips() {
         "{out}"
     );
     assert_eq!(out.matches("[Executing code...]").count(), 1, "{out}");
-    assert!(
-        out.contains("\nModel round trips: 2 (tool calls: 1)\n"),
-        "{out}"
-    );
+    assert!(out.contains("\nModel round trips: 2 (tool calls: 1)\n"), "{out}");
     assert!(!out.contains("Traditional"), "{out}");
     let answer = out.split("--- Final Answer ---\n").nth(1).unwrap();
     assert_ranked(answer);
@@ -76,30 +67,17 @@ fn compare_measures_both_ways() {
     let out = &run.stdout;
     session_id(out);
     assert_eq!(out.matches("[Tool call: ").count(), 15, "{out}");
-    assert!(
-        out.contains("[Tool call: get_cost_of_living(\"Denver\")]"),
-        "{out}"
-    );
+    assert!(out.contains("[Tool call: get_cost_of_living(\"Denver\")]"), "{out}");
     let answers: Vec<&str> = out.split("--- Final Answer ---\n").skip(1).collect();
     assert_eq!(answers.len(), 2);
     for answer in &answers {
         assert_ranked(answer);
     }
     // The traditional answer quotes the data the tools returned.
-    assert!(
-        answers[1].contains("| Denver | 72°F | 2963821 | $1700 |"),
-        "{}",
-        answers[1]
-    );
+    assert!(answers[1].contains("| Denver | 72°F | 2963821 | $1700 |"), "{}", answers[1]);
     let table = out.split("--- Side by side ---\n").nth(1).unwrap();
-    assert!(
-        table.contains("\nRound trips                2             4\n"),
-        "{table}"
-    );
-    assert!(
-        table.contains("\nTool calls                 1            15\n"),
-        "{table}"
-    );
+    assert!(table.contains("\nRound trips                2             4\n"), "{table}");
+    assert!(table.contains("\nTool calls                 1            15\n"), "{table}");
     assert_transcript("07.txt", &redact_timings(out));
 }
 
@@ -119,16 +97,10 @@ fn json_has_both_runs() {
         assert_ranked(run["answer"].as_str().unwrap());
     }
     let (p, t) = (runs[0], runs[1]);
-    assert_eq!(
-        (p["round_trips"].as_u64(), p["tool_calls"].as_u64()),
-        (Some(2), Some(1))
-    );
+    assert_eq!((p["round_trips"].as_u64(), p["tool_calls"].as_u64()), (Some(2), Some(1)));
     assert!(p["round_trips"].as_u64() < t["round_trips"].as_u64());
     assert!(p["tool_calls"].as_u64() < t["tool_calls"].as_u64());
-    assert!(
-        p["usage"]["input_tokens"].as_u64() < t["usage"]["input_tokens"].as_u64(),
-        "{p}\n{t}"
-    );
+    assert!(p["usage"]["input_tokens"].as_u64() < t["usage"]["input_tokens"].as_u64(), "{p}\n{t}");
     // The top-level members are those of the programmatic run.
     assert_eq!(report["round_trips"], p["round_trips"]);
     assert_eq!(report["usage"], p["usage"]);

@@ -7,6 +7,7 @@
 mod support;
 
 mod aws_smoke;
+mod docs;
 mod example_00;
 mod example_01;
 mod example_02;

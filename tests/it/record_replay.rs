@@ -53,11 +53,8 @@ async fn python_emulator(transcripts: Option<&Path>, record: Option<RecordConfig
 
 /// Example 01 with `--json`, pointed at `emulator` the way a reader points it at AWS.
 async fn run_01(emulator: &Emulator) -> Run {
-    let env: Vec<(String, String)> = emulator
-        .env_vars()
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+    let env: Vec<(String, String)> =
+        emulator.env_vars().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     tokio::task::spawn_blocking(move || {
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         run_example_env(EXAMPLE, &["--json"], None, &env)
@@ -101,10 +98,8 @@ async fn example_01_recorded_through_b_replays_on_c() {
     );
     assert_eq!(b.live_sessions(), 0, "example 01 stopped its session on B");
 
-    let files: Vec<_> = std::fs::read_dir(recorded.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let files: Vec<_> =
+        std::fs::read_dir(recorded.path()).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("{{ddof=1}}"), "braces are escaped:\n{text}");

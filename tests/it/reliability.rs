@@ -18,11 +18,7 @@ async fn emulator_with(faults: &[&str]) -> Emulator {
 
 fn spawn(example: &str, args: &[&str], emulator: &Emulator) -> Child {
     let mut command = Command::new(crate::support::example_binary(example));
-    command
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     for var in [
         "AWS_PROFILE",
         "BEDROCK_MODEL_ID",
@@ -74,22 +70,13 @@ async fn with_fault(example: &str, fault: &str, succeeds: bool, stderr_has: &str
     let context = format!("{example} with {fault}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
     assert_eq!(ok, succeeds, "{context}");
     assert!(stderr.contains(stderr_has), "{context}");
-    assert!(
-        emulator.faults_fired() >= 1,
-        "the fault never fired: {context}"
-    );
+    assert!(emulator.faults_fired() >= 1, "the fault never fired: {context}");
     assert_eq!(emulator.live_sessions(), 0, "{context}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn example_01_survives_two_throttles_and_reports_an_expired_session() {
-    with_fault(
-        "01_converse_api_with_code_interpreter",
-        "Converse:throttle:2",
-        true,
-        "",
-    )
-    .await;
+    with_fault("01_converse_api_with_code_interpreter", "Converse:throttle:2", true, "").await;
     with_fault(
         "01_converse_api_with_code_interpreter",
         "InvokeCodeInterpreter:expire",
@@ -101,13 +88,7 @@ async fn example_01_survives_two_throttles_and_reports_an_expired_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn example_02_survives_5xx_and_names_exhausted_retries() {
-    with_fault(
-        "02_invoke_model_with_code_interpreter",
-        "InvokeModel:503:2",
-        true,
-        "",
-    )
-    .await;
+    with_fault("02_invoke_model_with_code_interpreter", "InvokeModel:503:2", true, "").await;
     with_fault(
         "02_invoke_model_with_code_interpreter",
         "InvokeModel:throttle:3",
@@ -137,31 +118,14 @@ async fn example_04_reports_a_broken_tool_stream_and_waits_out_a_slow_one() {
         "InvokeCodeInterpreter (event stream) failed",
     )
     .await;
-    with_fault(
-        "04_code_interpreter_highlevel_api",
-        "InvokeCodeInterpreter:delay=1s",
-        true,
-        "",
-    )
-    .await;
+    with_fault("04_code_interpreter_highlevel_api", "InvokeCodeInterpreter:delay=1s", true, "")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn examples_06_and_07_survive_transient_faults_and_name_exhausted_retries() {
-    with_fault(
-        "06_invoke_model_with_caching",
-        "InvokeModel:throttle:2",
-        true,
-        "",
-    )
-    .await;
-    with_fault(
-        "07_programmatic_tool_calling",
-        "InvokeCodeInterpreter:throttle:2",
-        true,
-        "",
-    )
-    .await;
+    with_fault("06_invoke_model_with_caching", "InvokeModel:throttle:2", true, "").await;
+    with_fault("07_programmatic_tool_calling", "InvokeCodeInterpreter:throttle:2", true, "").await;
     with_fault(
         "07_programmatic_tool_calling",
         "StartCodeInterpreterSession:throttle:3",
@@ -175,16 +139,11 @@ async fn examples_06_and_07_survive_transient_faults_and_name_exhausted_retries(
 async fn ctrl_c_at(example: &str, fault: &str, operation: &str, expect_interrupted: bool) {
     let emulator = emulator_with(&[fault]).await;
     let mut child = spawn(example, &[], &emulator);
-    wait_until(&format!("{operation} to be delayed"), || {
-        emulator.faults_fired_on(operation) > 0
-    })
-    .await;
+    wait_until(&format!("{operation} to be delayed"), || emulator.faults_fired_on(operation) > 0)
+        .await;
     // The request is now waiting in the emulator; press Ctrl-C.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(sent.success());
     let (ok, stdout, stderr) = wait(&mut child, Duration::from_secs(30)).await;
     let context =

@@ -38,9 +38,7 @@ async fn handler(_name: String, _input: Value) -> ToolOutput {
 }
 
 async fn converse(
-    client: &aws_sdk_bedrockruntime::Client,
-    messages: Vec<Message>,
-    tools: &ToolConfiguration,
+    client: &aws_sdk_bedrockruntime::Client, messages: Vec<Message>, tools: &ToolConfiguration,
 ) -> Message {
     client
         .converse()
@@ -63,36 +61,22 @@ fn main() {
         println!("tool_loop: run with `cargo bench -p common --bench tool_loop [-- --quick]`");
         return;
     }
-    let runs = if args.iter().any(|a| a == "--quick") {
-        40
-    } else {
-        200
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runs = if args.iter().any(|a| a == "--quick") { 40 } else { 200 };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
-        let clients = CommonArgs::offline()
-            .connect()
-            .await
-            .expect("embedded emulator");
+        let clients = CommonArgs::offline().connect().await.expect("embedded emulator");
         let tool_config = tools::converse_tool_config().expect("tool config");
         let prompt = converse::user_text(common::STATS_PROMPT).expect("prompt");
         let lp = ConverseLoop::new(common::DEFAULT_MODEL_ID).tools(tool_config.clone());
 
         // The direct calls replay the loop's conversation, built once.
-        let first = lp
-            .run(&clients.bedrock, vec![prompt.clone()], &handler, |_| {})
-            .await
-            .expect("loop");
+        let first =
+            lp.run(&clients.bedrock, vec![prompt.clone()], &handler, |_| {}).await.expect("loop");
         assert_eq!(first.round_trips, 2);
         let turn1 = vec![prompt.clone()];
         let turn2 = first.messages[..3].to_vec();
-        assert!(matches!(
-            turn2[2].content().first(),
-            Some(ContentBlock::ToolResult(_))
-        ));
+        assert!(matches!(turn2[2].content().first(), Some(ContentBlock::ToolResult(_))));
         assert_eq!(turn2[2].role(), &ConversationRole::User);
 
         let mut looped = Vec::with_capacity(runs);
@@ -114,10 +98,7 @@ fn main() {
         let direct = median(&mut direct);
         figure("loop_round_trip_us", format!("{looped:.0}"));
         figure("direct_round_trip_us", format!("{direct:.0}"));
-        figure(
-            "loop_overhead_us",
-            format!("{:.0}", (looped - direct).max(0.0)),
-        );
+        figure("loop_overhead_us", format!("{:.0}", (looped - direct).max(0.0)));
 
         // History copies: the loop hands the SDK a copy of the history on every call,
         // so a conversation of n turns copies O(n) messages per call, the same order
@@ -133,10 +114,7 @@ fn main() {
                 std::hint::black_box(history.clone());
             }
             let per_call = t.elapsed().as_secs_f64() * 1e6 / f64::from(reps);
-            figure(
-                &format!("history_copy_{turns}_msgs_us"),
-                format!("{per_call:.1}"),
-            );
+            figure(&format!("history_copy_{turns}_msgs_us"), format!("{per_call:.1}"));
         }
         drop(clients);
         tokio::time::sleep(Duration::from_millis(50)).await;

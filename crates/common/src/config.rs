@@ -67,45 +67,27 @@ impl Intercept for InvokeAtMostOnce {
     }
 
     fn modify_before_retry_loop(
-        &self,
-        context: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
+        &self, context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents, cfg: &mut ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
         let uri = context.request().uri();
-        if uri
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .ends_with("/tools/invoke")
-        {
+        if uri.split('?').next().unwrap_or_default().ends_with("/tools/invoke") {
             cfg.interceptor_state().store_put(InvokeCall);
         }
         Ok(())
     }
 
     fn read_after_attempt(
-        &self,
-        context: &FinalizerInterceptorContextRef<'_>,
-        _runtime_components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
+        &self, context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents, cfg: &mut ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        let failed = context
-            .output_or_error()
-            .is_some_and(|outcome| outcome.is_err());
-        let throttled = context
-            .response()
-            .is_some_and(|response| response.status().as_u16() == 429);
+        let failed = context.output_or_error().is_some_and(|outcome| outcome.is_err());
+        let throttled =
+            context.response().is_some_and(|response| response.status().as_u16() == 429);
         if cfg.load::<InvokeCall>().is_some() && failed && !throttled {
-            let attempts = cfg
-                .load::<RequestAttempts>()
-                .map_or(1, |attempts| attempts.attempts());
-            let retry = cfg
-                .load::<RetryConfig>()
-                .cloned()
-                .unwrap_or_else(retry_config);
-            cfg.interceptor_state()
-                .store_put(retry.with_max_attempts(attempts.max(1)));
+            let attempts = cfg.load::<RequestAttempts>().map_or(1, |attempts| attempts.attempts());
+            let retry = cfg.load::<RetryConfig>().cloned().unwrap_or_else(retry_config);
+            cfg.interceptor_state().store_put(retry.with_max_attempts(attempts.max(1)));
         }
         Ok(())
     }
@@ -114,8 +96,7 @@ impl Intercept for InvokeAtMostOnce {
 /// An AgentCore data-plane client for `sdk_config` with [`InvokeAtMostOnce`] and
 /// the given read timeout.
 pub fn agentcore_client(
-    sdk_config: &SdkConfig,
-    read: Duration,
+    sdk_config: &SdkConfig, read: Duration,
 ) -> aws_sdk_bedrockagentcore::Client {
     aws_sdk_bedrockagentcore::Client::from_conf(
         aws_sdk_bedrockagentcore::config::Builder::from(sdk_config)
@@ -199,9 +180,16 @@ impl CommonArgs {
         self.model.clone().unwrap_or_else(|| default.to_owned())
     }
 
+    /// What the example prints: lines, or with `--json` one report.
+    pub fn printer(&self) -> crate::example::Printer {
+        crate::example::Printer::new(self.json)
+    }
+
     /// Builds the clients: against AWS (checking up front that credentials
     /// exist), or with `--local` against a freshly started embedded emulator.
+    /// Logging starts here too (see [`init_tracing`]), so `main` needs no set-up.
     pub async fn connect(&self) -> Result<Clients, Error> {
+        init_tracing(self.verbose);
         if self.local {
             return self.connect_local().await;
         }
@@ -214,11 +202,7 @@ impl CommonArgs {
         }
         let sdk_config = loader.load().await;
         check_credentials(&sdk_config).await?;
-        Ok(Clients::with_read_timeout(
-            sdk_config,
-            AnthropicEndpoint::from_env(),
-            self.read_timeout,
-        ))
+        Ok(Clients::with_read_timeout(sdk_config, AnthropicEndpoint::from_env(), self.read_timeout))
     }
 
     #[cfg(all(feature = "local", unix))]
@@ -234,15 +218,9 @@ impl CommonArgs {
 
 async fn check_credentials(sdk_config: &SdkConfig) -> Result<(), Error> {
     let Some(provider) = sdk_config.credentials_provider() else {
-        return Err(Error::NoCredentials(
-            "no credentials provider is configured".into(),
-        ));
+        return Err(Error::NoCredentials("no credentials provider is configured".into()));
     };
-    provider
-        .provide_credentials()
-        .await
-        .map(|_| ())
-        .map_err(|err| Error::NoCredentials(err.into()))
+    provider.provide_credentials().await.map(|_| ()).map_err(|err| Error::NoCredentials(err.into()))
 }
 
 /// Where example 00 sends Anthropic Messages API calls.
@@ -263,9 +241,7 @@ impl AnthropicEndpoint {
                 .ok()
                 .filter(|url| !url.is_empty())
                 .unwrap_or_else(|| "https://api.anthropic.com".to_owned()),
-            api_key: std::env::var("ANTHROPIC_API_KEY")
-                .ok()
-                .filter(|key| !key.is_empty()),
+            api_key: std::env::var("ANTHROPIC_API_KEY").ok().filter(|key| !key.is_empty()),
         }
     }
 }
@@ -300,9 +276,7 @@ impl Clients {
 
     /// Like [`Clients::new`], with the AgentCore client's read timeout `read`.
     pub fn with_read_timeout(
-        sdk_config: SdkConfig,
-        anthropic: AnthropicEndpoint,
-        read: Duration,
+        sdk_config: SdkConfig, anthropic: AnthropicEndpoint, read: Duration,
     ) -> Self {
         Self {
             agentcore: agentcore_client(&sdk_config, read),
@@ -380,9 +354,8 @@ pub fn init_tracing(verbose: bool) {
         // The credential chain warns about every provider it tried; the error
         // returned by `connect` already says what to do.
         _ => {
-            let targets = Targets::new()
-                .with_default(Level::WARN)
-                .with_target("aws_config", Level::ERROR);
+            let targets =
+                Targets::new().with_default(Level::WARN).with_target("aws_config", Level::ERROR);
             output.with_filter(targets).boxed()
         }
     };

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use aws_sdk_bedrockruntime::Client;
+use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, InferenceConfiguration, Message, StopReason,
     SystemContentBlock, ToolConfiguration, ToolResultBlock, ToolResultContentBlock,
@@ -17,11 +18,25 @@ use crate::tool_loop::{LoopEvent, LoopReport, ToolHandler, ToolOutput};
 
 /// A user message with one text block.
 pub fn user_text(text: impl Into<String>) -> Result<Message, Error> {
+    user_message(vec![ContentBlock::Text(text.into())])
+}
+
+/// A user message with these blocks (the tool results of one turn, say).
+pub fn user_message(content: Vec<ContentBlock>) -> Result<Message, Error> {
     Message::builder()
         .role(ConversationRole::User)
-        .content(ContentBlock::Text(text.into()))
+        .set_content(Some(content))
         .build()
         .map_err(Error::build("a user message"))
+}
+
+/// The assistant message of a Converse response.
+pub fn reply_of(response: &ConverseOutput) -> Result<Message, Error> {
+    response
+        .output()
+        .and_then(|output| output.as_message().ok())
+        .cloned()
+        .ok_or_else(|| Error::UnexpectedResponse("Converse returned no message".to_owned()))
 }
 
 /// The text blocks of a message, joined with newlines.
@@ -36,20 +51,13 @@ pub fn text_of(message: &Message) -> String {
 
 /// The `toolUse` blocks of a message.
 pub fn tool_uses(message: &Message) -> impl Iterator<Item = &ToolUseBlock> {
-    message
-        .content()
-        .iter()
-        .filter_map(|block| block.as_tool_use().ok())
+    message.content().iter().filter_map(|block| block.as_tool_use().ok())
 }
 
 /// A `toolResult` block answering `tool_use_id`: status success, or error with
 /// the error text.
 pub fn tool_result(tool_use_id: &str, output: &ToolOutput) -> Result<ContentBlock, Error> {
-    let status = if output.is_error {
-        ToolResultStatus::Error
-    } else {
-        ToolResultStatus::Success
-    };
+    let status = if output.is_error { ToolResultStatus::Error } else { ToolResultStatus::Success };
     let block = ToolResultBlock::builder()
         .tool_use_id(tool_use_id)
         .content(ToolResultContentBlock::Text(output.text.clone()))
@@ -112,24 +120,14 @@ impl ConverseLoop {
 
     /// Runs the conversation until the model stops asking for tools.
     pub async fn run<H: ToolHandler + ?Sized>(
-        &self,
-        client: &Client,
-        messages: Vec<Message>,
-        handler: &H,
+        &self, client: &Client, messages: Vec<Message>, handler: &H,
         mut on_event: impl FnMut(LoopEvent<'_>),
     ) -> Result<LoopReport<Message>, Error> {
         let started = Instant::now();
         let mut report = LoopReport::new(messages);
         loop {
-            if report.round_trips >= self.max_turns {
-                return Err(Error::TurnLimit {
-                    max_turns: self.max_turns,
-                });
-            }
-            report.round_trips += 1;
-            on_event(LoopEvent::ModelCall {
-                round_trip: report.round_trips,
-            });
+            report.next_turn(self.max_turns)?;
+            on_event(LoopEvent::ModelCall { round_trip: report.round_trips });
             let response = client
                 .converse()
                 .model_id(&self.model_id)
@@ -137,9 +135,7 @@ impl ConverseLoop {
                 .set_system((!self.system.is_empty()).then(|| self.system.clone()))
                 .set_tool_config(self.tool_config.clone())
                 .inference_config(
-                    InferenceConfiguration::builder()
-                        .max_tokens(self.max_tokens)
-                        .build(),
+                    InferenceConfiguration::builder().max_tokens(self.max_tokens).build(),
                 )
                 .send()
                 .await
@@ -152,13 +148,7 @@ impl ConverseLoop {
                 stop_reason: stop_reason.as_str(),
                 usage,
             });
-            let message = response
-                .output()
-                .and_then(|output| output.as_message().ok())
-                .cloned()
-                .ok_or_else(|| {
-                    Error::UnexpectedResponse("Converse returned no message".to_owned())
-                })?;
+            let message = reply_of(&response)?;
             report.messages.push(message.clone());
 
             if stop_reason != StopReason::ToolUse {
@@ -193,12 +183,7 @@ impl ConverseLoop {
                     "stop reason tool_use without a toolUse block".to_owned(),
                 ));
             }
-            let reply = Message::builder()
-                .role(ConversationRole::User)
-                .set_content(Some(results))
-                .build()
-                .map_err(Error::build("the tool results message"))?;
-            report.messages.push(reply);
+            report.messages.push(user_message(results)?);
         }
     }
 }

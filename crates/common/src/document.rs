@@ -49,11 +49,9 @@ pub fn to_json(document: &Document) -> Value {
         }
         Document::String(s) => Value::String(s.clone()),
         Document::Array(items) => Value::Array(items.iter().map(to_json).collect()),
-        Document::Object(map) => Value::Object(
-            map.iter()
-                .map(|(key, value)| (key.clone(), to_json(value)))
-                .collect(),
-        ),
+        Document::Object(map) => {
+            Value::Object(map.iter().map(|(key, value)| (key.clone(), to_json(value))).collect())
+        }
     }
 }
 
@@ -67,14 +65,8 @@ mod tests {
         assert_eq!(from_json(&json!(42)), Document::Number(Number::PosInt(42)));
         assert_eq!(from_json(&json!(-7)), Document::Number(Number::NegInt(-7)));
         assert_eq!(from_json(&json!(2.5)), Document::Number(Number::Float(2.5)));
-        assert_eq!(
-            from_json(&json!(u64::MAX)),
-            Document::Number(Number::PosInt(u64::MAX))
-        );
-        assert_eq!(
-            to_json(&Document::Number(Number::NegInt(i64::MIN))),
-            json!(i64::MIN)
-        );
+        assert_eq!(from_json(&json!(u64::MAX)), Document::Number(Number::PosInt(u64::MAX)));
+        assert_eq!(to_json(&Document::Number(Number::NegInt(i64::MIN))), json!(i64::MIN));
     }
 
     #[test]
@@ -90,10 +82,7 @@ mod tests {
 
     #[test]
     fn non_finite_floats_become_null() {
-        assert_eq!(
-            to_json(&Document::Number(Number::Float(f64::INFINITY))),
-            Value::Null
-        );
+        assert_eq!(to_json(&Document::Number(Number::Float(f64::INFINITY))), Value::Null);
     }
 
     #[test]

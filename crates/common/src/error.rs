@@ -84,10 +84,7 @@ pub enum Error {
 
     /// A response stream went quiet for longer than the read timeout.
     #[error("{operation}: no data for {after:?} (read timeout); the call was abandoned")]
-    Timeout {
-        operation: &'static str,
-        after: Duration,
-    },
+    Timeout { operation: &'static str, after: Duration },
 
     /// An SDK value could not be built (a required member is missing).
     #[error("could not build {what}")]
@@ -130,11 +127,7 @@ pub enum Error {
 
     /// The Anthropic API answered with an error body.
     #[error("the Anthropic API answered {status} {kind}: {message}")]
-    AnthropicApi {
-        status: u16,
-        kind: String,
-        message: String,
-    },
+    AnthropicApi { status: u16, kind: String, message: String },
 
     /// The Anthropic API does not know the model (unknown or retired).
     #[error(
@@ -157,11 +150,7 @@ impl Error {
     /// other transient errors stay [`Error::Sdk`].
     pub fn sdk<S: SdkFailure>(operation: &'static str, source: S) -> Self {
         if let Some(message) = source.model_refusal() {
-            return Self::ModelUnavailable {
-                operation,
-                message,
-                source: source.into_box(),
-            };
+            return Self::ModelUnavailable { operation, message, source: source.into_box() };
         }
         let reason = source
             .transient_reason()
@@ -173,27 +162,39 @@ impl Error {
                 reason,
                 source: source.into_box(),
             },
-            None => Self::Sdk {
-                operation,
-                source: source.into_box(),
-            },
+            None => Self::Sdk { operation, source: source.into_box() },
         }
     }
 
     /// Wraps an error read from a response stream (never retried by the SDK).
     pub fn stream(operation: &'static str, source: impl Into<BoxError>) -> Self {
-        Self::Sdk {
-            operation,
-            source: source.into(),
-        }
+        Self::Sdk { operation, source: source.into() }
     }
 
     /// True for [`Error::SessionExpired`].
+    /// Wraps a failed `InvokeCodeInterpreter` call on session `session_id`: "not
+    /// found" means the session has ended ([`Error::SessionExpired`]).
+    /// Errors read from the call's event stream are classified the same way.
+    pub fn invoke<E, R>(session_id: &str, source: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        if source.code() == Some("ResourceNotFoundException") {
+            return Self::SessionExpired {
+                session_id: session_id.to_owned(),
+                source: source.into(),
+            };
+        }
+        Self::sdk("InvokeCodeInterpreter", source)
+    }
+
     pub fn is_session_expired(&self) -> bool {
         matches!(self, Self::SessionExpired { .. })
     }
 
-    pub(crate) fn build(what: &'static str) -> impl FnOnce(BuildError) -> Self {
+    /// Wraps a builder's error; `what` names what was being built.
+    pub fn build(what: &'static str) -> impl FnOnce(BuildError) -> Self {
         move |source| Self::Build { what, source }
     }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod converse;
 pub mod document;
 mod error;
+pub mod example;
 #[cfg(all(feature = "local", unix))]
 mod local;
 pub mod models;

@@ -18,10 +18,7 @@ pub(crate) async fn connect(args: &CommonArgs) -> Result<Clients, Error> {
         .start()
         .await
         .map_err(|source| Error::Emulator(source.into()))?;
-    tracing::debug!(
-        endpoint = emulator.endpoint(),
-        "using the embedded emulator"
-    );
+    tracing::debug!(endpoint = emulator.endpoint(), "using the embedded emulator");
     let sdk_config = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry_config())
         .timeout_config(timeout_config(args.read_timeout))

@@ -89,10 +89,24 @@ pub struct JsonReport {
 impl JsonReport {
     /// An empty report of one example.
     pub fn new(example: &str) -> Self {
+        Self { example: example.to_owned(), ..Self::default() }
+    }
+
+    /// The report of one tool-use loop: its answer, round trips, tool calls and
+    /// usage.
+    pub fn of_loop<M>(example: &str, run: &crate::LoopReport<M>) -> Self {
         Self {
-            example: example.to_owned(),
-            ..Self::default()
+            answer: Some(run.answer.clone()),
+            round_trips: Some(run.round_trips),
+            tool_calls: Some(run.tool_calls),
+            usage: Some(run.usage),
+            ..Self::new(example)
         }
+    }
+
+    /// Sets the one session the run used.
+    pub fn session(self, session_id: &str) -> Self {
+        Self { session_id: Some(session_id.to_owned()), sessions_started: Some(1), ..self }
     }
 
     /// Sets `wall_ms` from a duration.
@@ -123,14 +137,8 @@ mod tests {
         let mut report = JsonReport::new("01");
         report.answer = Some("5.5".into());
         report.round_trips = Some(2);
-        report.usage = Some(Usage {
-            input_tokens: 10,
-            output_tokens: 5,
-            ..Usage::default()
-        });
-        let report = report
-            .wall(Duration::from_millis(1234))
-            .with("language", "python");
+        report.usage = Some(Usage { input_tokens: 10, output_tokens: 5, ..Usage::default() });
+        let report = report.wall(Duration::from_millis(1234)).with("language", "python");
         let value: Value = serde_json::from_str(&report.to_json_line().unwrap()).unwrap();
         assert_eq!(
             value,

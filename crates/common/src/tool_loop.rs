@@ -25,20 +25,28 @@ impl ToolOutput {
     /// A successful result. Blank text becomes "(no output)": the services refuse
     /// blank text blocks.
     pub fn ok(text: impl Into<String>) -> Self {
-        Self {
-            text: non_blank(text.into()),
-            is_error: false,
-            session_expired: None,
+        Self { text: non_blank(text.into()), is_error: false, session_expired: None }
+    }
+
+    /// A result as the sandbox reported it: an error result when `is_error`.
+    pub fn new(text: impl Into<String>, is_error: bool) -> Self {
+        if is_error { Self::error(text) } else { Self::ok(text) }
+    }
+
+    /// What the model gets when a call failed: the error as an error result, so
+    /// it can try again. An ended session is no result: its error comes back, since
+    /// the loop cannot go on without a sandbox.
+    pub fn from_failure(err: crate::Error) -> Result<Self, crate::Error> {
+        if err.is_session_expired() {
+            return Err(err);
         }
+        let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+        Ok(Self::error(text))
     }
 
     /// An error result: the model sees the message and can try again.
     pub fn error(text: impl Into<String>) -> Self {
-        Self {
-            text: non_blank(text.into()),
-            is_error: true,
-            session_expired: None,
-        }
+        Self { text: non_blank(text.into()), is_error: true, session_expired: None }
     }
 
     /// The session `session_id` has ended; the loop stops with
@@ -54,12 +62,10 @@ impl ToolOutput {
 
     /// The [`crate::Error::SessionExpired`] to stop a loop with, if the session ended.
     pub fn expired_error(&self) -> Option<crate::Error> {
-        self.session_expired
-            .as_ref()
-            .map(|session_id| crate::Error::SessionExpired {
-                session_id: session_id.clone(),
-                source: self.text.clone().into(),
-            })
+        self.session_expired.as_ref().map(|session_id| crate::Error::SessionExpired {
+            session_id: session_id.clone(),
+            source: self.text.clone().into(),
+        })
     }
 }
 
@@ -75,20 +81,12 @@ impl From<&ExecutionResult> for ToolOutput {
         } else {
             silent_run(result.exit_code)
         };
-        Self {
-            text,
-            is_error: result.is_error,
-            session_expired: None,
-        }
+        Self { text, is_error: result.is_error, session_expired: None }
     }
 }
 
 fn non_blank(text: String) -> String {
-    if text.trim().is_empty() {
-        "(no output)".to_owned()
-    } else {
-        text
-    }
+    if text.trim().is_empty() { "(no output)".to_owned() } else { text }
 }
 
 /// What a tool result says when the code printed nothing.
@@ -127,23 +125,11 @@ pub enum LoopEvent<'a> {
     /// A model call is about to be made (1-based).
     ModelCall { round_trip: usize },
     /// A model call returned.
-    ModelResponse {
-        round_trip: usize,
-        stop_reason: &'a str,
-        usage: Usage,
-    },
+    ModelResponse { round_trip: usize, stop_reason: &'a str, usage: Usage },
     /// The model asked for a tool; it runs next.
-    ToolCall {
-        id: &'a str,
-        name: &'a str,
-        input: &'a Value,
-    },
+    ToolCall { id: &'a str, name: &'a str, input: &'a Value },
     /// A tool call finished.
-    ToolResult {
-        id: &'a str,
-        name: &'a str,
-        output: &'a ToolOutput,
-    },
+    ToolResult { id: &'a str, name: &'a str, output: &'a ToolOutput },
 }
 
 /// What a loop did: the answer, the whole conversation and the counts.
@@ -202,7 +188,8 @@ impl<M> LoopReport<M> {
         table
     }
 
-    pub(crate) fn new(messages: Vec<M>) -> Self {
+    /// A loop that starts with `messages` (the first user message).
+    pub fn new(messages: Vec<M>) -> Self {
         Self {
             answer: String::new(),
             messages,
@@ -212,6 +199,15 @@ impl<M> LoopReport<M> {
             tool_calls: 0,
             wall_time: Duration::ZERO,
         }
+    }
+
+    /// Counts one more model call; [`crate::Error::TurnLimit`] past `max_turns`.
+    pub fn next_turn(&mut self, max_turns: usize) -> Result<usize, crate::Error> {
+        if self.round_trips >= max_turns {
+            return Err(crate::Error::TurnLimit { max_turns });
+        }
+        self.round_trips += 1;
+        Ok(self.round_trips)
     }
 }
 
@@ -232,10 +228,7 @@ mod tests {
     fn silent_code_still_gives_the_model_a_non_blank_result() {
         // Bedrock and the Messages API refuse blank text blocks.
         let output = ToolOutput::from(&result("", "", Some(0)));
-        assert_eq!(
-            output.text,
-            "The code ran and printed nothing (exit code 0)."
-        );
+        assert_eq!(output.text, "The code ran and printed nothing (exit code 0).");
         assert!(!output.is_error);
         let output = ToolOutput::from(&result(" \n", "", None));
         assert_eq!(output.text, "The code ran and printed nothing.");

@@ -32,16 +32,12 @@ pub fn execute_python_schema() -> Value {
 /// Any client-side tool as a Converse `ToolSpecification`: name, description
 /// and the JSON schema of its input.
 pub fn converse_tool_spec(
-    name: &str,
-    description: &str,
-    input_schema: &Value,
+    name: &str, description: &str, input_schema: &Value,
 ) -> Result<Tool, Error> {
     let spec = ToolSpecification::builder()
         .name(name)
         .description(description)
-        .input_schema(ToolInputSchema::Json(crate::document::from_json(
-            input_schema,
-        )))
+        .input_schema(ToolInputSchema::Json(crate::document::from_json(input_schema)))
         .build()
         .map_err(Error::build("a tool specification"))?;
     Ok(Tool::ToolSpec(spec))
@@ -144,13 +140,9 @@ pub struct SessionFunctions<'a> {
 impl<'a> SessionFunctions<'a> {
     /// A handler for the functions `names`, defined in `session`.
     pub fn new(
-        session: &'a CodeInterpreterSession,
-        names: impl IntoIterator<Item = impl Into<String>>,
+        session: &'a CodeInterpreterSession, names: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
-        Self {
-            session,
-            names: names.into_iter().map(Into::into).collect(),
-        }
+        Self { session, names: names.into_iter().map(Into::into).collect() }
     }
 
     /// The Python that calls `name` with `input` as keyword arguments.
@@ -174,11 +166,7 @@ impl ToolHandler for SessionFunctions<'_> {
         if !input.is_object() {
             return ToolOutput::error(format!("the input of {name} must be a JSON object"));
         }
-        match self
-            .session
-            .execute_python(&Self::code_for(name, &input))
-            .await
-        {
+        match self.session.execute_python(&Self::code_for(name, &input)).await {
             Ok(result) => ToolOutput::from(&result),
             Err(err) => ToolOutput::error(format!(
                 "code execution failed: {}",
@@ -195,9 +183,7 @@ mod tests {
     #[test]
     fn input_parses_and_rejects() {
         assert_eq!(
-            ExecutePythonInput::parse(json!({"code": "print(1)"}))
-                .unwrap()
-                .code,
+            ExecutePythonInput::parse(json!({"code": "print(1)"})).unwrap().code,
             "print(1)"
         );
         let err = ExecutePythonInput::parse(json!({"source": "print(1)"})).unwrap_err();
@@ -213,10 +199,7 @@ mod tests {
             "import json\nprint(json.dumps(get_weather(**json.loads(\"{\\\"city\\\":\\\"Seattle\\\"}\"))))"
         );
         let code = SessionFunctions::code_for("f", &json!({"city": "\")); import os #"}));
-        assert!(
-            code.contains(r#"json.loads("{\"city\":\"\\\")); import os #\"}")"#),
-            "{code}"
-        );
+        assert!(code.contains(r#"json.loads("{\"city\":\"\\\")); import os #\"}")"#), "{code}");
     }
 
     #[test]

@@ -13,12 +13,7 @@ use emulator::Emulator;
 #[cfg(unix)]
 #[tokio::test]
 async fn ctrl_c_stops_the_session() {
-    let emulator = Emulator::builder()
-        .python("python3")
-        .progress(false)
-        .start()
-        .await
-        .unwrap();
+    let emulator = Emulator::builder().python("python3").progress(false).start().await.unwrap();
     let config = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(emulator.endpoint())
         .region(Region::new(emulator.region().to_owned()))
@@ -39,14 +34,9 @@ async fn ctrl_c_stops_the_session() {
             // By now with_session listens for Ctrl-C; press it.
             tokio::time::sleep(Duration::from_millis(200)).await;
             let pid = std::process::id().to_string();
-            let sent = std::process::Command::new("kill")
-                .args(["-INT", &pid])
-                .status()
-                .unwrap();
+            let sent = std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap();
             assert!(sent.success());
-            session
-                .execute_python("import time; time.sleep(30)")
-                .await?;
+            session.execute_python("import time; time.sleep(30)").await?;
             panic!("the body should have been dropped");
         })
         .await;

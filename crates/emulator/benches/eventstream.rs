@@ -24,11 +24,7 @@ use serde_json::json;
 const SIZES: [usize; 4] = [1 << 10, 64 << 10, 1 << 20, 8 << 20];
 
 fn label(size: usize) -> String {
-    if size >= 1 << 20 {
-        format!("{}MiB", size >> 20)
-    } else {
-        format!("{}KiB", size >> 10)
-    }
+    if size >= 1 << 20 { format!("{}MiB", size >> 20) } else { format!("{}KiB", size >> 10) }
 }
 
 fn result_payload(size: usize) -> serde_json::Value {
@@ -64,13 +60,9 @@ fn encode(c: &mut Criterion) {
     for size in SIZES {
         let payload = result_payload(size);
         group.throughput(Throughput::Bytes(size as u64));
-        group.bench_with_input(
-            BenchmarkId::from_parameter(label(size)),
-            &payload,
-            |b, p| {
-                b.iter(|| event_frame("result", black_box(p)));
-            },
-        );
+        group.bench_with_input(BenchmarkId::from_parameter(label(size)), &payload, |b, p| {
+            b.iter(|| event_frame("result", black_box(p)));
+        });
     }
     group.finish();
 }

@@ -123,10 +123,7 @@ async fn exec(client: &Client, id: &str, code: &str) -> Result<String, String> {
         .session_id(id)
         .name(ToolName::ExecuteCode)
         .arguments(
-            ToolArguments::builder()
-                .language(ProgrammingLanguage::Python)
-                .code(code)
-                .build(),
+            ToolArguments::builder().language(ProgrammingLanguage::Python).code(code).build(),
         )
         .send()
         .await
@@ -148,10 +145,7 @@ async fn exec(client: &Client, id: &str, code: &str) -> Result<String, String> {
 /// Session start through the SDK: back to back, and paced (one start every 100 ms,
 /// which gives the interpreter pool time to refill, as between real conversations).
 async fn session_start(client: &Client, plan: &Plan) {
-    for (label, pause) in [
-        ("burst", Duration::ZERO),
-        ("paced", Duration::from_millis(100)),
-    ] {
+    for (label, pause) in [("burst", Duration::ZERO), ("paced", Duration::from_millis(100))] {
         let mut starts = Vec::with_capacity(plan.starts);
         let mut stops = Vec::with_capacity(plan.starts);
         for _ in 0..plan.starts {
@@ -188,31 +182,19 @@ async fn exec_round_trip(client: &Client, plan: &Plan) {
     let mut samples = Vec::with_capacity(plan.execs);
     for i in 0..plan.execs {
         let t = Instant::now();
-        exec(client, &id, &format!("x = {i}"))
-            .await
-            .expect("trivial code");
+        exec(client, &id, &format!("x = {i}")).await.expect("trivial code");
         samples.push(ms(t.elapsed()));
     }
     stop(client, &id).await;
-    figure(
-        "exec_p50_ms",
-        format!("{:.3}", percentile(&mut samples, 0.5)),
-    );
-    figure(
-        "exec_p90_ms",
-        format!("{:.3}", percentile(&mut samples, 0.9)),
-    );
+    figure("exec_p50_ms", format!("{:.3}", percentile(&mut samples, 0.5)));
+    figure("exec_p90_ms", format!("{:.3}", percentile(&mut samples, 0.9)));
 }
 
 /// Every process of the machine with its parent: (pid, ppid).
 fn process_parents() -> Vec<(u32, u32)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok())
-        else {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
@@ -300,23 +282,14 @@ async fn concurrent_sessions(client: &Client, plan: &Plan) {
     let n = trees.len().max(1) as f64;
     figure("concurrent_sessions", plan.concurrent);
     figure("concurrent_errors", errors);
-    figure(
-        "concurrent_start_exec_s",
-        format!("{:.2}", elapsed.as_secs_f64()),
-    );
+    figure("concurrent_start_exec_s", format!("{:.2}", elapsed.as_secs_f64()));
     figure("concurrent_interpreters", trees.len());
-    figure(
-        "concurrent_processes",
-        trees.iter().map(Vec::len).sum::<usize>(),
-    );
+    figure("concurrent_processes", trees.iter().map(Vec::len).sum::<usize>());
     figure("concurrent_idle_before", before);
     figure("interp_rss_mb", format!("{:.1}", rss as f64 / 1024.0 / n));
     figure("interp_pss_mb", format!("{:.1}", pss as f64 / 1024.0 / n));
     let stops = futures::future::join_all(
-        started
-            .into_iter()
-            .flatten()
-            .map(|id| async move { stop(client, &id).await }),
+        started.into_iter().flatten().map(|id| async move { stop(client, &id).await }),
     );
     stops.await;
 }
@@ -336,15 +309,9 @@ async fn output_series(client: &Client, plan: &Plan) {
             received = exec(client, &id, &code).await.expect("output code").len();
             samples.push(ms(t.elapsed()));
         }
-        let label = if size >= 1 << 20 {
-            format!("{}MB", size >> 20)
-        } else {
-            format!("{}KB", size >> 10)
-        };
-        figure(
-            &format!("output_{label}_ms"),
-            format!("{:.2}", percentile(&mut samples, 0.5)),
-        );
+        let label =
+            if size >= 1 << 20 { format!("{}MB", size >> 20) } else { format!("{}KB", size >> 10) };
+        figure(&format!("output_{label}_ms"), format!("{:.2}", percentile(&mut samples, 0.5)));
         figure(&format!("output_{label}_received_kb"), received >> 10);
     }
     stop(client, &id).await;
@@ -356,9 +323,7 @@ async fn numpy_session(client: &Client) {
     let id = start(client).await;
     // Under bubblewrap the interpreter has its own PID namespace, so find it on the
     // host by its working directory, the session's.
-    let cwd = exec(client, &id, "import os\nprint(os.getcwd())")
-        .await
-        .expect("cwd");
+    let cwd = exec(client, &id, "import os\nprint(os.getcwd())").await.expect("cwd");
     let pid = interpreter_trees()
         .into_iter()
         .flatten()
@@ -367,10 +332,7 @@ async fn numpy_session(client: &Client) {
                 .is_ok_and(|dir| dir == std::path::Path::new(cwd.trim()))
         })
         .expect("the session's interpreter among the emulator's processes");
-    figure(
-        "interp_bare_rss_mb",
-        format!("{:.1}", proc_kb(pid, "status", "VmRSS") as f64 / 1024.0),
-    );
+    figure("interp_bare_rss_mb", format!("{:.1}", proc_kb(pid, "status", "VmRSS") as f64 / 1024.0));
     exec(client, &id, "import numpy").await.expect("numpy");
     figure(
         "interp_numpy_rss_mb",
@@ -386,18 +348,9 @@ async fn numpy_session(client: &Client) {
 fn result_frame(payload_len: usize) -> Bytes {
     let payload = vec![b'x'; payload_len];
     let message = Message::new(payload)
-        .add_header(Header::new(
-            ":message-type",
-            HeaderValue::String("event".into()),
-        ))
-        .add_header(Header::new(
-            ":event-type",
-            HeaderValue::String("result".into()),
-        ))
-        .add_header(Header::new(
-            ":content-type",
-            HeaderValue::String("application/json".into()),
-        ));
+        .add_header(Header::new(":message-type", HeaderValue::String("event".into())))
+        .add_header(Header::new(":event-type", HeaderValue::String("result".into())))
+        .add_header(Header::new(":content-type", HeaderValue::String("application/json".into())));
     let mut out = Vec::new();
     write_message_to(&message, &mut out).expect("encodes");
     Bytes::from(out)
@@ -406,20 +359,17 @@ fn result_frame(payload_len: usize) -> Bytes {
 /// Encoding and decoding throughput of the framing the emulator and SDKs use; large
 /// frames arrive in 16 KiB pieces, as from a socket.
 fn eventstream(plan: &Plan) {
-    for (label, payload_len, count) in [
-        ("small", 200usize, plan.frames),
-        ("large", 1 << 20, (plan.frames / 200).max(20)),
-    ] {
+    for (label, payload_len, count) in
+        [("small", 200usize, plan.frames), ("large", 1 << 20, (plan.frames / 200).max(20))]
+    {
         let frame = result_frame(payload_len);
         let payload = vec![b'x'; payload_len];
         // Encode.
         let t = Instant::now();
         let mut bytes = 0usize;
         for _ in 0..count {
-            let message = Message::new(payload.clone()).add_header(Header::new(
-                ":event-type",
-                HeaderValue::String("result".into()),
-            ));
+            let message = Message::new(payload.clone())
+                .add_header(Header::new(":event-type", HeaderValue::String("result".into())));
             let mut out = Vec::with_capacity(payload_len + 64);
             write_message_to(&message, &mut out).expect("encodes");
             bytes += out.len();
@@ -455,14 +405,8 @@ fn eventstream(plan: &Plan) {
         let decode = t.elapsed().as_secs_f64();
         assert_eq!(decoded, rounds * reps);
         let mb = |n: usize, secs: f64| n as f64 / secs / 1e6;
-        figure(
-            &format!("es_{label}_encode_frames_per_s"),
-            format!("{:.0}", count as f64 / encode),
-        );
-        figure(
-            &format!("es_{label}_encode_mb_s"),
-            format!("{:.0}", mb(bytes, encode)),
-        );
+        figure(&format!("es_{label}_encode_frames_per_s"), format!("{:.0}", count as f64 / encode));
+        figure(&format!("es_{label}_encode_mb_s"), format!("{:.0}", mb(bytes, encode)));
         figure(
             &format!("es_{label}_decode_frames_per_s"),
             format!("{:.0}", decoded as f64 / decode),
@@ -486,8 +430,7 @@ fn main() {
         .map(|part| {
             let wanted = !args.iter().any(|a| a.starts_with("--only="))
                 || args.iter().any(|a| {
-                    a.strip_prefix("--only=")
-                        .is_some_and(|list| list.split(',').any(|p| p == part))
+                    a.strip_prefix("--only=").is_some_and(|list| list.split(',').any(|p| p == part))
                 });
             (part, wanted)
         })
@@ -496,16 +439,10 @@ fn main() {
     if only["eventstream"] {
         eventstream(&plan);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
-        let emulator = Emulator::builder()
-            .progress(false)
-            .start()
-            .await
-            .expect("emulator starts");
+        let emulator = Emulator::builder().progress(false).start().await.expect("emulator starts");
         let client = client(&emulator).await;
         // The first session pays for pool start-up; not part of any figure.
         let id = start(&client).await;

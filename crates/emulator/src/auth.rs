@@ -73,15 +73,12 @@ pub fn is_loopback_host(host: &str) -> bool {
     if name.eq_ignore_ascii_case("localhost") {
         return true;
     }
-    name.parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
+    name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Middleware: checks the Host header and the credentials, then passes the request on.
 pub async fn authenticate(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
+    State(state): State<Arc<AppState>>, request: Request, next: Next,
 ) -> Response {
     let protocol = protocol_of(&request);
     let host = request
@@ -157,9 +154,7 @@ pub async fn authenticate(
     match verify(&state, &auth, &parts, &body) {
         Ok(()) => {
             let mut request = Request::from_parts(parts, Body::from(body));
-            request
-                .extensions_mut()
-                .insert(SignedService(auth.service.clone()));
+            request.extensions_mut().insert(SignedService(auth.service.clone()));
             next.run(request).await
         }
         Err((code, message)) => reject(protocol, StatusCode::FORBIDDEN, code, &message),
@@ -168,11 +163,8 @@ pub async fn authenticate(
 
 fn check_api_key(state: &AppState, request: &Request) -> Result<(), String> {
     let headers = request.headers();
-    let key = headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| {
+    let key =
+        headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
             headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
@@ -233,10 +225,7 @@ fn parse_amz_date(value: &str) -> Option<SystemTime> {
 }
 
 fn verify(
-    state: &AppState,
-    auth: &SigV4Header,
-    parts: &axum::http::request::Parts,
-    body: &[u8],
+    state: &AppState, auth: &SigV4Header, parts: &axum::http::request::Parts, body: &[u8],
 ) -> Result<(), (&'static str, String)> {
     if auth.access_key_id != state.config.access_key_id {
         return Err((
@@ -270,14 +259,10 @@ fn verify(
 
     let mut headers = Vec::with_capacity(auth.signed_headers.len());
     for name in &auth.signed_headers {
-        let value = parts
-            .headers
-            .get(name.as_str())
-            .and_then(|v| v.to_str().ok())
-            .ok_or((
-                "IncompleteSignatureException",
-                format!("signed header '{name}' is missing from the request"),
-            ))?;
+        let value = parts.headers.get(name.as_str()).and_then(|v| v.to_str().ok()).ok_or((
+            "IncompleteSignatureException",
+            format!("signed header '{name}' is missing from the request"),
+        ))?;
         headers.push((name.as_str(), value));
     }
 
@@ -332,22 +317,10 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for host in [
-            "127.0.0.1:8080",
-            "localhost:1",
-            "[::1]:99",
-            "127.0.0.5",
-            "LOCALHOST",
-        ] {
+        for host in ["127.0.0.1:8080", "localhost:1", "[::1]:99", "127.0.0.5", "LOCALHOST"] {
             assert!(is_loopback_host(host), "{host}");
         }
-        for host in [
-            "example.com",
-            "10.0.0.1:80",
-            "",
-            "evil.localhost.com:80",
-            "[::2]:1",
-        ] {
+        for host in ["example.com", "10.0.0.1:80", "", "evil.localhost.com:80", "[::2]:1"] {
             assert!(!is_loopback_host(host), "{host}");
         }
     }

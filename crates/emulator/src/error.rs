@@ -24,12 +24,7 @@ pub struct AwsError {
 impl AwsError {
     /// Any modeled error: `code` is the shape name (`ValidationException`).
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code: code.to_owned(),
-            message: message.into(),
-            fields: Map::new(),
-        }
+        Self { status, code: code.to_owned(), message: message.into(), fields: Map::new() }
     }
 
     /// Adds a modeled member to the body (`reason`, `fieldList`, ...).
@@ -67,29 +62,17 @@ impl AwsError {
 
     /// 429 `ThrottlingException`.
     pub fn throttling(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "ThrottlingException",
-            message,
-        )
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "ThrottlingException", message)
     }
 
     /// 500 `InternalServerException`.
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalServerException",
-            message,
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", message)
     }
 
     /// 402 `ServiceQuotaExceededException` (the status AgentCore models).
     pub fn quota_exceeded(message: impl Into<String>) -> Self {
-        Self::new(
-            StatusCode::PAYMENT_REQUIRED,
-            "ServiceQuotaExceededException",
-            message,
-        )
+        Self::new(StatusCode::PAYMENT_REQUIRED, "ServiceQuotaExceededException", message)
     }
 
     /// The shape name, as sent in `x-amzn-errortype`.
@@ -168,12 +151,7 @@ pub const STS_XMLNS: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 impl QueryError {
     /// `code` is the short query-protocol name (`NoSuchEntity`, not `NoSuchEntityException`).
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code: code.to_owned(),
-            message: message.into(),
-            xmlns: IAM_XMLNS,
-        }
+        Self { status, code: code.to_owned(), message: message.into(), xmlns: IAM_XMLNS }
     }
 
     /// Uses STS's namespace instead of IAM's.
@@ -190,11 +168,7 @@ impl QueryError {
 
 impl IntoResponse for QueryError {
     fn into_response(self) -> Response {
-        let kind = if self.status.is_server_error() {
-            "Receiver"
-        } else {
-            "Sender"
-        };
+        let kind = if self.status.is_server_error() { "Receiver" } else { "Sender" };
         let request_id = new_request_id();
         let body = format!(
             "<ErrorResponse xmlns=\"{}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
@@ -230,15 +204,9 @@ mod tests {
     fn exception_frame_uses_lower_camel_member_name() {
         let frame = AwsError::validation("bad").exception_frame();
         let message = aws_smithy_eventstream::frame::read_message_from(frame).unwrap();
-        let exception = message
-            .headers()
-            .iter()
-            .find(|h| h.name().as_str() == ":exception-type")
-            .unwrap();
-        assert_eq!(
-            exception.value().as_string().unwrap().as_str(),
-            "validationException"
-        );
+        let exception =
+            message.headers().iter().find(|h| h.name().as_str() == ":exception-type").unwrap();
+        assert_eq!(exception.value().as_string().unwrap().as_str(), "validationException");
         let body: Value = serde_json::from_slice(message.payload()).unwrap();
         assert_eq!(body["reason"], "FieldValidationFailed");
         assert_eq!(body["message"], "bad");

@@ -17,18 +17,12 @@ pub const CONTENT_TYPE: &str = "application/vnd.amazon.eventstream";
 
 fn frame(kind: &str, type_header: &str, type_value: &str, payload: Vec<u8>) -> Bytes {
     let message = Message::new(payload)
-        .add_header(Header::new(
-            ":message-type",
-            HeaderValue::String(kind.to_owned().into()),
-        ))
+        .add_header(Header::new(":message-type", HeaderValue::String(kind.to_owned().into())))
         .add_header(Header::new(
             type_header.to_owned(),
             HeaderValue::String(type_value.to_owned().into()),
         ))
-        .add_header(Header::new(
-            ":content-type",
-            HeaderValue::String("application/json".into()),
-        ));
+        .add_header(Header::new(":content-type", HeaderValue::String("application/json".into())));
     let mut out = Vec::with_capacity(message.payload().len() + 96);
     if let Err(err) = write_message_to(&message, &mut out) {
         // Only headers over 32 KiB or payloads over 16 MiB fail to encode; ours are
@@ -50,12 +44,7 @@ pub fn event_frame<T: Serialize + ?Sized>(event_type: &str, payload: &T) -> Byte
 
 /// An `exception` frame: `exception_type` is the member name in lowerCamel (`validationException`).
 pub fn exception_frame<T: Serialize + ?Sized>(exception_type: &str, payload: &T) -> Bytes {
-    frame(
-        "exception",
-        ":exception-type",
-        exception_type,
-        to_json(payload),
-    )
+    frame("exception", ":exception-type", exception_type, to_json(payload))
 }
 
 /// A 200 response whose body is the given frames, sent as they are produced.
@@ -68,10 +57,7 @@ where
     let mut response = Response::new(body);
     *response.status_mut() = StatusCode::OK;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HttpHeaderValue::from_static(CONTENT_TYPE),
-    );
+    headers.insert(header::CONTENT_TYPE, HttpHeaderValue::from_static(CONTENT_TYPE));
     for (name, value) in extra_headers {
         if let Ok(value) = HttpHeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), value);
@@ -87,10 +73,8 @@ mod tests {
     #[test]
     fn matches_the_reference_frame() {
         // The 40-byte reference frame from the wire notes: one header and `{}`.
-        let message = Message::new(&b"{}"[..]).add_header(Header::new(
-            ":message-type",
-            HeaderValue::String("event".into()),
-        ));
+        let message = Message::new(&b"{}"[..])
+            .add_header(Header::new(":message-type", HeaderValue::String("event".into())));
         let mut out = Vec::new();
         write_message_to(&message, &mut out).unwrap();
         assert_eq!(
@@ -103,11 +87,8 @@ mod tests {
     fn event_frames_round_trip() {
         let bytes = event_frame("result", &serde_json::json!({"isError": false}));
         let message = aws_smithy_eventstream::frame::read_message_from(bytes).unwrap();
-        let names: Vec<_> = message
-            .headers()
-            .iter()
-            .map(|h| h.name().as_str().to_owned())
-            .collect();
+        let names: Vec<_> =
+            message.headers().iter().map(|h| h.name().as_str().to_owned()).collect();
         assert_eq!(names, [":message-type", ":event-type", ":content-type"]);
         assert_eq!(&message.payload()[..], br#"{"isError":false}"#);
     }

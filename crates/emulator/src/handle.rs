@@ -59,9 +59,7 @@ impl EmulatorBuilder {
 
     /// The credentials clients must sign with.
     pub fn credentials(
-        mut self,
-        access_key_id: impl Into<String>,
-        secret: impl Into<String>,
+        mut self, access_key_id: impl Into<String>, secret: impl Into<String>,
     ) -> Self {
         self.config.access_key_id = access_key_id.into();
         self.config.secret_access_key = secret.into();
@@ -167,9 +165,7 @@ pub struct Emulator {
 
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator")
-            .field("endpoint", &self.endpoint)
-            .finish_non_exhaustive()
+        f.debug_struct("Emulator").field("endpoint", &self.endpoint).finish_non_exhaustive()
     }
 }
 
@@ -225,25 +221,16 @@ impl Emulator {
         let mut state = AppState::new(config.clone(), python, work_dir.path().to_path_buf())
             .map_err(EmulatorError::Transcripts)?;
         if let Some(record) = &config.record {
-            state.recorder = Some(
-                crate::record::Recorder::new(record)
-                    .await
-                    .map_err(EmulatorError::Record)?,
-            );
+            state.recorder =
+                Some(crate::record::Recorder::new(record).await.map_err(EmulatorError::Record)?);
         }
         let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await
-            .map_err(|source| EmulatorError::Bind {
-                addr: config.bind,
-                source,
-            })?;
+            .map_err(|source| EmulatorError::Bind { addr: config.bind, source })?;
         let addr = listener
             .local_addr()
-            .map_err(|source| EmulatorError::Bind {
-                addr: config.bind,
-                source,
-            })?;
+            .map_err(|source| EmulatorError::Bind { addr: config.bind, source })?;
         // Event-stream replies go out as several small writes (headers, then frames);
         // with Nagle's algorithm on, the second one waits for the client's delayed ACK,
         // about 40 ms on Linux, on every InvokeCodeInterpreter call.
@@ -257,10 +244,7 @@ impl Emulator {
         let server_cancel = cancel.clone();
         let server = tokio::spawn(async move {
             let shutdown = async move { server_cancel.cancelled().await };
-            if let Err(err) = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
+            if let Err(err) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
                 tracing::error!(%err, "emulator server stopped with an error");
             }
         });
@@ -280,14 +264,7 @@ impl Emulator {
         });
         let endpoint = format!("http://{addr}");
         tracing::info!(%endpoint, "emulator listening");
-        Ok(Self {
-            endpoint,
-            addr,
-            state,
-            cancel,
-            tasks: vec![server, reaper],
-            _work_dir: work_dir,
-        })
+        Ok(Self { endpoint, addr, state, cancel, tasks: vec![server, reaper], _work_dir: work_dir })
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -393,10 +370,7 @@ impl Emulator {
         self.state.sessions.terminate_all().await;
         self.state.containers.shutdown_all().await;
         for task in self.tasks.drain(..) {
-            if tokio::time::timeout(Duration::from_secs(5), task)
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
                 tracing::warn!("emulator task did not stop within 5 s");
             }
         }

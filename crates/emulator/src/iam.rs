@@ -19,11 +19,7 @@ use crate::state::AppState;
 
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded, as IAM
 /// returns policy documents.
-const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// An IAM role with its inline policies.
 #[derive(Debug, Clone)]
@@ -85,9 +81,8 @@ fn no_such_role(name: &str) -> QueryError {
 }
 
 fn xml_response(xmlns: &str, action: &str, result: Option<String>) -> Response {
-    let result = result
-        .map(|inner| format!("<{action}Result>{inner}</{action}Result>"))
-        .unwrap_or_default();
+    let result =
+        result.map(|inner| format!("<{action}Result>{inner}</{action}Result>")).unwrap_or_default();
     let body = format!(
         "<{action}Response xmlns=\"{xmlns}\">{result}<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
         new_request_id()
@@ -111,10 +106,7 @@ fn role_xml(role: &Role) -> String {
         role.max_session_duration,
     );
     if let Some(description) = &role.description {
-        xml.push_str(&format!(
-            "<Description>{}</Description>",
-            xml_escape(description)
-        ));
+        xml.push_str(&format!("<Description>{}</Description>", xml_escape(description)));
     }
     xml.push_str("</Role>");
     xml
@@ -122,9 +114,7 @@ fn role_xml(role: &Role) -> String {
 
 fn valid_role_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
 fn check_policy_document(document: &str) -> Result<(), QueryError> {
@@ -150,10 +140,8 @@ fn create_role(state: &AppState, form: &Form) -> Result<Response, QueryError> {
     let assume = required(form, "AssumeRolePolicyDocument")?;
     check_policy_document(assume)?;
     let path = form.get("Path").cloned().unwrap_or_else(|| "/".into());
-    let max_session_duration = form
-        .get("MaxSessionDuration")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3600);
+    let max_session_duration =
+        form.get("MaxSessionDuration").and_then(|v| v.parse().ok()).unwrap_or(3600);
     let mut roles = state.iam.lock();
     if roles.contains_key(name) {
         return Err(QueryError::new(
@@ -164,10 +152,7 @@ fn create_role(state: &AppState, form: &Form) -> Result<Response, QueryError> {
     }
     let role = Role {
         name: name.to_owned(),
-        id: format!(
-            "AROA{}",
-            crate::config::random_token(17).to_ascii_uppercase()
-        ),
+        id: format!("AROA{}", crate::config::random_token(17).to_ascii_uppercase()),
         arn: format!("arn:aws:iam::{}:role{path}{name}", state.config.account_id),
         path,
         created_at: OffsetDateTime::now_utc(),
@@ -195,8 +180,7 @@ fn put_role_policy(state: &AppState, form: &Form) -> Result<Response, QueryError
     check_policy_document(document)?;
     let mut roles = state.iam.lock();
     let role = roles.get_mut(name).ok_or_else(|| no_such_role(name))?;
-    role.policies
-        .insert(policy_name.to_owned(), document.to_owned());
+    role.policies.insert(policy_name.to_owned(), document.to_owned());
     Ok(xml_response(IAM_XMLNS, "PutRolePolicy", None))
 }
 
@@ -223,11 +207,8 @@ fn get_role_policy(state: &AppState, form: &Form) -> Result<Response, QueryError
 fn list_role_policies(state: &AppState, form: &Form) -> Result<Response, QueryError> {
     let name = required(form, "RoleName")?;
     let role = state.iam.role(name).ok_or_else(|| no_such_role(name))?;
-    let members: String = role
-        .policies
-        .keys()
-        .map(|p| format!("<member>{}</member>", xml_escape(p)))
-        .collect();
+    let members: String =
+        role.policies.keys().map(|p| format!("<member>{}</member>", xml_escape(p))).collect();
     let xml = format!("<PolicyNames>{members}</PolicyNames><IsTruncated>false</IsTruncated>");
     Ok(xml_response(IAM_XMLNS, "ListRolePolicies", Some(xml)))
 }
@@ -275,9 +256,7 @@ fn get_caller_identity(state: &AppState) -> Response {
 
 /// `POST /`: dispatches on the SigV4 service (IAM or STS) and the `Action` field.
 pub async fn dispatch(
-    State(state): State<Arc<AppState>>,
-    service: Option<Extension<SignedService>>,
-    body: Bytes,
+    State(state): State<Arc<AppState>>, service: Option<Extension<SignedService>>, body: Bytes,
 ) -> Response {
     let form: Form = url_form(&body);
     let action = form.get("Action").cloned().unwrap_or_default();
@@ -332,9 +311,7 @@ fn url_form(body: &[u8]) -> Form {
 
 fn decode_component(raw: &str) -> String {
     let spaced = raw.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]

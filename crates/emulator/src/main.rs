@@ -76,35 +76,19 @@ struct RecordArgs {
     record_upstream: Option<String>,
     /// Also send AgentCore session and tool calls to this data-plane URL instead of the local
     /// sandbox; `aws` means https://bedrock-agentcore.<region>.amazonaws.com.
-    #[arg(
-        long,
-        env = "EMULATOR_RECORD_AGENTCORE_UPSTREAM",
-        requires = "record_upstream"
-    )]
+    #[arg(long, env = "EMULATOR_RECORD_AGENTCORE_UPSTREAM", requires = "record_upstream")]
     record_agentcore_upstream: Option<String>,
     /// Directory the recorded transcripts are written to (replay with --transcripts DIR).
-    #[arg(
-        long,
-        env = "EMULATOR_RECORD_DIR",
-        default_value = "recorded-transcripts"
-    )]
+    #[arg(long, env = "EMULATOR_RECORD_DIR", default_value = "recorded-transcripts")]
     record_dir: PathBuf,
     /// Region the upstream requests are signed for [default: --region].
     #[arg(long, env = "EMULATOR_RECORD_REGION")]
     record_region: Option<String>,
     /// Upstream access key id [default: the AWS default credential chain].
-    #[arg(
-        long,
-        env = "EMULATOR_RECORD_ACCESS_KEY_ID",
-        requires = "record_secret_access_key"
-    )]
+    #[arg(long, env = "EMULATOR_RECORD_ACCESS_KEY_ID", requires = "record_secret_access_key")]
     record_access_key_id: Option<String>,
     /// Upstream secret access key.
-    #[arg(
-        long,
-        env = "EMULATOR_RECORD_SECRET_ACCESS_KEY",
-        hide_env_values = true
-    )]
+    #[arg(long, env = "EMULATOR_RECORD_SECRET_ACCESS_KEY", hide_env_values = true)]
     record_secret_access_key: Option<String>,
     /// Upstream session token, with temporary credentials.
     #[arg(long, env = "EMULATOR_RECORD_SESSION_TOKEN", hide_env_values = true)]
@@ -120,10 +104,7 @@ struct RecordArgs {
 impl RecordArgs {
     fn config(&self, region: &str) -> Option<emulator::record::RecordConfig> {
         let upstream = self.record_upstream.as_ref()?;
-        let region = self
-            .record_region
-            .clone()
-            .unwrap_or_else(|| region.to_owned());
+        let region = self.record_region.clone().unwrap_or_else(|| region.to_owned());
         let resolve = |url: &str, host: &str| {
             if url == "aws" {
                 format!("https://{host}.{region}.amazonaws.com")
@@ -180,12 +161,7 @@ async fn main() -> anyhow::Result<()> {
             (args.memory_limit_mb > 0).then_some(args.memory_limit_mb * 1024 * 1024),
         )
         .output_limit_bytes(args.output_limit_kb * 1024)
-        .preload_modules(
-            args.preload
-                .split(',')
-                .map(str::trim)
-                .filter(|m| !m.is_empty()),
-        );
+        .preload_modules(args.preload.split(',').map(str::trim).filter(|m| !m.is_empty()));
     if args.access_key_id.is_some() || args.secret_access_key.is_some() {
         let defaults = emulator::EmulatorConfig::default();
         builder = builder.credentials(
@@ -226,11 +202,7 @@ async fn main() -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "READY {}", emulator.endpoint())?;
     // A shell comment, so the lines can still be pasted or sourced as they are.
-    writeln!(
-        out,
-        "# sandbox isolation: {}",
-        emulator::sandbox::describe_isolation()
-    )?;
+    writeln!(out, "# sandbox isolation: {}", emulator::sandbox::describe_isolation())?;
     for (name, value) in emulator.env_vars() {
         writeln!(out, "export {name}={value}")?;
     }
@@ -238,10 +210,7 @@ async fn main() -> anyhow::Result<()> {
     drop(out);
 
     stop.await?;
-    eprintln!(
-        "emulator: stopping ({} live session(s) ended)",
-        emulator.live_sessions()
-    );
+    eprintln!("emulator: stopping ({} live session(s) ended)", emulator.live_sessions());
     emulator.shutdown().await;
     Ok(())
 }

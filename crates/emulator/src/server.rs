@@ -19,32 +19,17 @@ use crate::state::AppState;
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         // AgentCore control plane.
-        .route(
-            "/code-interpreters",
-            put(control::create).post(control::list),
-        )
-        .route(
-            "/code-interpreters/{id}",
-            get(control::get).delete(control::delete),
-        )
+        .route("/code-interpreters", put(control::create).post(control::list))
+        .route("/code-interpreters/{id}", get(control::get).delete(control::delete))
         // AgentCore data plane.
-        .route(
-            "/code-interpreters/{id}/sessions/start",
-            put(sessions::start),
-        )
+        .route("/code-interpreters/{id}/sessions/start", put(sessions::start))
         .route("/code-interpreters/{id}/sessions/stop", put(sessions::stop))
         .route("/code-interpreters/{id}/sessions/get", get(sessions::get))
-        .route(
-            "/code-interpreters/{id}/sessions/list",
-            post(sessions::list),
-        )
+        .route("/code-interpreters/{id}/sessions/list", post(sessions::list))
         .route("/code-interpreters/{id}/tools/invoke", post(invoke::invoke))
         // Bedrock Runtime.
         .route("/model/{model_id}/converse", post(bedrock::converse))
-        .route(
-            "/model/{model_id}/converse-stream",
-            post(bedrock::converse_stream),
-        )
+        .route("/model/{model_id}/converse-stream", post(bedrock::converse_stream))
         .route("/model/{model_id}/invoke", post(bedrock::invoke_model))
         .route(
             "/model/{model_id}/invoke-with-response-stream",
@@ -58,19 +43,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Innermost: a request that breaks the service's model never reaches a handler.
         .layer(middleware::from_fn(crate::validate::check_request))
         // Inside the auth layer: a request that fails the checks never meets a fault.
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            crate::faults::inject,
-        ))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), crate::faults::inject))
         // Record mode may send the AgentCore data plane upstream (after the auth check).
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            crate::record::agentcore_proxy,
-        ))
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            auth::authenticate,
-        ))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), crate::record::agentcore_proxy))
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -34,9 +34,7 @@ pub struct AppState {
 impl AppState {
     /// State for a fresh emulator; `python` is the resolved sandbox interpreter.
     pub fn new(
-        config: EmulatorConfig,
-        python: PathBuf,
-        work_dir: PathBuf,
+        config: EmulatorConfig, python: PathBuf, work_dir: PathBuf,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let sandbox = SandboxConfig {
             python,
@@ -64,10 +62,7 @@ impl AppState {
     /// The ARN of a code interpreter id, as AgentCore writes it.
     pub fn interpreter_arn(&self, id: &str) -> String {
         if id == crate::agentcore::SYSTEM_INTERPRETER_ID {
-            format!(
-                "arn:aws:bedrock-agentcore:{}:aws:code-interpreter/{id}",
-                self.config.region
-            )
+            format!("arn:aws:bedrock-agentcore:{}:aws:code-interpreter/{id}", self.config.region)
         } else {
             format!(
                 "arn:aws:bedrock-agentcore:{}:{}:code-interpreter-custom/{id}",

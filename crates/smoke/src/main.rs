@@ -121,12 +121,7 @@ async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Sessions {
-            stop,
-            since,
-            all,
-            interpreter,
-        } => {
+        Command::Sessions { stop, since, all, interpreter } => {
             let strays = strays(&clients.agentcore, &interpreter, since, all).await?;
             if strays.is_empty() {
                 println!("no READY sessions left on {interpreter}");
@@ -186,10 +181,7 @@ async fn ping(client: &aws_sdk_bedrockruntime::Client, model: &str) -> Result<()
 
 /// READY sessions of `interpreter` (id, name) that the examples may have left.
 async fn strays(
-    client: &aws_sdk_bedrockagentcore::Client,
-    interpreter: &str,
-    since: Option<i64>,
-    all: bool,
+    client: &aws_sdk_bedrockagentcore::Client, interpreter: &str, since: Option<i64>, all: bool,
 ) -> anyhow::Result<Vec<(String, String)>> {
     let mut out = Vec::new();
     let mut token = None;

@@ -9,12 +9,7 @@ use emulator::Emulator;
 fn helper(env: &[(&'static str, String)], args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_smoke"));
     command.args(args);
-    for var in [
-        "AWS_PROFILE",
-        "AWS_SESSION_TOKEN",
-        "BEDROCK_MODEL_ID",
-        "MIGRATION_LOCAL",
-    ] {
+    for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "BEDROCK_MODEL_ID", "MIGRATION_LOCAL"] {
         command.env_remove(var);
     }
     command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
@@ -51,12 +46,7 @@ async fn start_session(emulator: &Emulator, name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stops_the_sessions_the_examples_left_and_only_those() {
-    let emulator = Emulator::builder()
-        .python("python3")
-        .progress(false)
-        .start()
-        .await
-        .unwrap();
+    let emulator = Emulator::builder().python("python3").progress(false).start().await.unwrap();
     let env = emulator.env_vars();
     let stray = start_session(&emulator, "converse-session").await;
     let _other = start_session(&emulator, "someone-elses-session").await;
@@ -67,37 +57,23 @@ async fn stops_the_sessions_the_examples_left_and_only_those() {
     assert_eq!(emulator.live_sessions(), 2, "listing stops nothing");
 
     let stopped = helper(&env, &["sessions", "--stop"]);
-    assert!(
-        stdout(&stopped).contains(&format!("stopped {stray}")),
-        "{}",
-        stdout(&stopped)
-    );
-    assert_eq!(
-        emulator.live_sessions(),
-        1,
-        "the other session is left alone"
-    );
+    assert!(stdout(&stopped).contains(&format!("stopped {stray}")), "{}", stdout(&stopped));
+    assert_eq!(emulator.live_sessions(), 1, "the other session is left alone");
 
     let clean = helper(&env, &["sessions", "--stop"]);
     assert!(clean.status.success(), "{}", stdout(&clean));
     assert!(stdout(&clean).contains("no READY sessions left"));
 
-    let future = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 3600)
-        .to_string();
+    let future =
+        (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+            + 3600)
+            .to_string();
     let newer = helper(&env, &["sessions", "--all", "--since", &future]);
     assert!(newer.status.success(), "older sessions are not counted");
 
     let who = helper(&env, &["credentials"]);
     assert!(who.status.success());
-    assert!(
-        stdout(&who).contains("account 123456789012"),
-        "{}",
-        stdout(&who)
-    );
+    assert!(stdout(&who).contains("account 123456789012"), "{}", stdout(&who));
 }
 
 #[test]
@@ -125,12 +101,7 @@ fn no_credentials_exit_3() {
     }
     command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
     let output = command.output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(3), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
 fn tempfile_dir() -> String {

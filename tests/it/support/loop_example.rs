@@ -11,20 +11,24 @@ pub fn answers_with_the_computed_statistics(example: &str, transcript: &str) {
     let out = &run.stdout;
     session_id(out);
     let lines: Vec<&str> = out.lines().collect();
-    let executing = lines.iter().position(|l| *l == "[Executing code...]");
+    // The Python's order: the tool call, its output, the stop, then the answer.
+    let find = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix));
+    let executing = find("[Executing code...]");
     // The preview is the first 100 characters of the output, which may span lines.
-    let output = lines.iter().position(|l| l.starts_with("[Code output: "));
-    let answer = lines.iter().position(|l| *l == "--- Final Answer ---");
+    let output = find("[Code output: ");
+    let stopped = find("[Session stopped: ");
+    let answer = find("--- Final Answer ---");
     assert!(
-        executing < output && output < answer && executing.is_some(),
+        executing.is_some() && executing < output && output < stopped && stopped < answer,
         "lines out of order:\n{out}"
     );
-    let answer_text = lines[answer.unwrap() + 1..].join("\n");
-    assert!(lines[answer.unwrap() - 1].ends_with("...]"), "{out}");
+    let (stopped, answer) = (stopped.unwrap(), answer.unwrap());
+    assert!(lines[stopped - 1].ends_with("...]"), "{out}");
+    assert_eq!(lines[answer - 1], "", "a blank line before the answer:\n{out}");
+    let answer_text = lines[answer + 1..].join("\n");
     assert!(answer_text.contains("5.5"), "{answer_text}");
     assert!(answer_text.contains("2.8723"), "{answer_text}");
     assert!(answer_text.contains("3.0277"), "{answer_text}");
-    assert!(lines.last().unwrap().starts_with("[Session stopped: "));
     assert_transcript(transcript, out);
 }
 

@@ -12,13 +12,10 @@ use std::process::{Command, Output, Stdio};
 /// `cargo test --test <one>` build them first (`cargo build --examples`).
 pub fn example_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target/<profile>/deps/<test>");
-    let binary = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let profile_dir =
+        exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps/<test>");
+    let binary =
+        profile_dir.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.exists(),
         "{} is missing: run `cargo build --examples` (plain `cargo test` does it)",
@@ -55,18 +52,10 @@ impl Run {
     /// checked to contain every one of `needles`.
     pub fn assert_one_error_line(&self, needles: &[&str]) {
         assert!(!self.success(), "the run succeeded:\n{}", self.stdout);
-        let errors: Vec<&str> = self
-            .stderr
-            .lines()
-            .filter(|l| l.starts_with("error:"))
-            .collect();
+        let errors: Vec<&str> = self.stderr.lines().filter(|l| l.starts_with("error:")).collect();
         assert_eq!(errors.len(), 1, "{}", self.stderr);
         for needle in needles {
-            assert!(
-                errors[0].contains(needle),
-                "{needle} missing: {}",
-                errors[0]
-            );
+            assert!(errors[0].contains(needle), "{needle} missing: {}", errors[0]);
         }
     }
 
@@ -85,19 +74,12 @@ pub fn run_example(name: &str, args: &[&str], stdin: Option<&str>) -> Run {
 
 /// The same with extra environment variables (`(name, value)`).
 pub fn run_example_env(
-    name: &str,
-    args: &[&str],
-    stdin: Option<&str>,
-    env: &[(&str, &str)],
+    name: &str, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)],
 ) -> Run {
     let mut command = Command::new(example_binary(name));
     command
         .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for var in [
@@ -119,11 +101,7 @@ pub fn run_example_env(
         let mut pipe = child.stdin.take().expect("stdin pipe");
         pipe.write_all(input.as_bytes()).expect("write stdin");
     }
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = child.wait_with_output().expect("example runs");
+    let Output { status, stdout, stderr } = child.wait_with_output().expect("example runs");
     Run {
         status,
         stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
@@ -142,10 +120,7 @@ pub fn session_id(stdout: &str) -> String {
     };
     let started = between("[Session started: ");
     let stopped = between("[Session stopped: ");
-    assert_eq!(
-        started, stopped,
-        "the session that started is the one stopped"
-    );
+    assert_eq!(started, stopped, "the session that started is the one stopped");
     assert!(!started.is_empty());
     started
 }
@@ -158,20 +133,15 @@ pub fn redact(stdout: &str) -> String {
 /// Compares the redacted output with `tests/transcripts/<file>`; with
 /// `UPDATE_TRANSCRIPTS=1` it writes the file instead.
 pub fn assert_transcript(file: &str, stdout: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("transcripts")
-        .join(file);
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests").join("transcripts").join(file);
     let actual = redact(stdout);
     if std::env::var_os("UPDATE_TRANSCRIPTS").is_some() {
         std::fs::write(&path, &actual).expect("write transcript");
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|err| {
-        panic!(
-            "{}: {err} (record it with UPDATE_TRANSCRIPTS=1)",
-            path.display()
-        )
+        panic!("{}: {err} (record it with UPDATE_TRANSCRIPTS=1)", path.display())
     });
     assert_eq!(
         actual,

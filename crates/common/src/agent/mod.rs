@@ -59,17 +59,9 @@ pub enum AgentEvent<'a> {
     SessionStarted { session_id: &'a str },
     /// The model asked for a tool; it runs next. `number` counts from 1 over the
     /// agent's life.
-    ToolCall {
-        number: usize,
-        name: &'a str,
-        input: &'a Value,
-    },
+    ToolCall { number: usize, name: &'a str, input: &'a Value },
     /// A tool call finished.
-    ToolResult {
-        number: usize,
-        name: &'a str,
-        output: &'a ToolOutput,
-    },
+    ToolResult { number: usize, name: &'a str, output: &'a ToolOutput },
 }
 
 /// What the agent did so far, summed over every `ask`.
@@ -105,10 +97,7 @@ impl std::fmt::Debug for AgentBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AgentBuilder")
             .field("model_id", &self.model_id)
-            .field(
-                "tools",
-                &self.tools.iter().map(|t| t.name()).collect::<Vec<_>>(),
-            )
+            .field("tools", &self.tools.iter().map(|t| t.name()).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -180,11 +169,7 @@ impl AgentBuilder {
             bedrock: self.bedrock,
             agentcore: self.agentcore,
             model_id: self.model_id,
-            system: self
-                .system
-                .into_iter()
-                .map(SystemContentBlock::Text)
-                .collect(),
+            system: self.system.into_iter().map(SystemContentBlock::Text).collect(),
             tools: self.tools,
             tool_config,
             session_config: self.session,
@@ -282,9 +267,7 @@ impl Agent {
                 .map_err(Error::build("the tool results message"))?;
             self.messages.push(reply);
         }
-        Err(Error::TurnLimit {
-            max_turns: self.max_turns,
-        })
+        Err(Error::TurnLimit { max_turns: self.max_turns })
     }
 
     /// One `ConverseStream` call, its text handed out as it arrives.
@@ -297,11 +280,7 @@ impl Agent {
             .set_messages(Some(self.messages.clone()))
             .set_system((!self.system.is_empty()).then(|| self.system.clone()))
             .set_tool_config(self.tool_config.clone())
-            .inference_config(
-                InferenceConfiguration::builder()
-                    .max_tokens(self.max_tokens)
-                    .build(),
-            )
+            .inference_config(InferenceConfiguration::builder().max_tokens(self.max_tokens).build())
             .send()
             .await
             .map_err(|err| Error::sdk("ConverseStream", err))?;
@@ -327,9 +306,7 @@ impl Agent {
             let session =
                 CodeInterpreterSession::start(&self.agentcore, self.session_config.clone()).await?;
             self.stats.sessions_started += 1;
-            (self.on_event)(AgentEvent::SessionStarted {
-                session_id: session.id(),
-            });
+            (self.on_event)(AgentEvent::SessionStarted { session_id: session.id() });
             self.session = Some(session);
         }
         let Some(session) = self.session.as_ref() else {
@@ -337,20 +314,12 @@ impl Agent {
         };
         self.stats.tool_calls += 1;
         let number = self.stats.tool_calls;
-        (self.on_event)(AgentEvent::ToolCall {
-            number,
-            name,
-            input,
-        });
+        (self.on_event)(AgentEvent::ToolCall { number, name, input });
         let output = match self.tools.iter().find(|tool| tool.name() == name) {
             Some(tool) => tool.call(input.clone(), &ToolContext { session }).await,
             None => ToolOutput::error(format!("unknown tool '{name}'")),
         };
-        (self.on_event)(AgentEvent::ToolResult {
-            number,
-            name,
-            output: &output,
-        });
+        (self.on_event)(AgentEvent::ToolResult { number, name, output: &output });
         if let Some(expired) = output.expired_error() {
             return Err(expired);
         }

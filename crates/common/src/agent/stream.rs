@@ -21,11 +21,7 @@ use crate::report::Usage;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum PartialBlock {
     Text(String),
-    ToolUse {
-        id: String,
-        name: String,
-        input_json: String,
-    },
+    ToolUse { id: String, name: String, input_json: String },
 }
 
 /// The assistant message of one `ConverseStream` call, built up event by event.
@@ -129,11 +125,7 @@ impl StreamedMessage {
             .into_values()
             .map(|block| match block {
                 PartialBlock::Text(text) => Ok(ContentBlock::Text(text)),
-                PartialBlock::ToolUse {
-                    id,
-                    name,
-                    input_json,
-                } => {
+                PartialBlock::ToolUse { id, name, input_json } => {
                     // A tool without parameters may stream no input at all.
                     let input: Value = if input_json.trim().is_empty() {
                         Value::Object(serde_json::Map::new())
@@ -156,11 +148,7 @@ impl StreamedMessage {
             .set_content(Some(content))
             .build()
             .map_err(Error::build("the streamed assistant message"))?;
-        Ok(StreamedTurn {
-            message,
-            stop_reason,
-            usage: self.usage,
-        })
+        Ok(StreamedTurn { message, stop_reason, usage: self.usage })
     }
 }
 
@@ -194,11 +182,7 @@ mod tests {
             ContentBlockStartEvent::builder()
                 .content_block_index(index)
                 .start(ContentBlockStart::ToolUse(
-                    ToolUseBlockStart::builder()
-                        .tool_use_id(id)
-                        .name(name)
-                        .build()
-                        .unwrap(),
+                    ToolUseBlockStart::builder().tool_use_id(id).name(name).build().unwrap(),
                 ))
                 .build()
                 .unwrap(),
@@ -219,19 +203,13 @@ mod tests {
 
     fn block_stop(index: i32) -> ConverseStreamOutput {
         ConverseStreamOutput::ContentBlockStop(
-            ContentBlockStopEvent::builder()
-                .content_block_index(index)
-                .build()
-                .unwrap(),
+            ContentBlockStopEvent::builder().content_block_index(index).build().unwrap(),
         )
     }
 
     fn stop(reason: StopReason) -> ConverseStreamOutput {
         ConverseStreamOutput::MessageStop(
-            MessageStopEvent::builder()
-                .stop_reason(reason)
-                .build()
-                .unwrap(),
+            MessageStopEvent::builder().stop_reason(reason).build().unwrap(),
         )
     }
 
@@ -252,10 +230,7 @@ mod tests {
 
     fn start() -> ConverseStreamOutput {
         ConverseStreamOutput::MessageStart(
-            MessageStartEvent::builder()
-                .role(ConversationRole::Assistant)
-                .build()
-                .unwrap(),
+            MessageStartEvent::builder().role(ConversationRole::Assistant).build().unwrap(),
         )
     }
 
@@ -297,10 +272,7 @@ mod tests {
         let tool_use = content[1].as_tool_use().unwrap();
         assert_eq!(tool_use.tool_use_id(), "tooluse_1");
         assert_eq!(tool_use.name(), "execute_python");
-        assert_eq!(
-            document::to_json(tool_use.input()),
-            json!({"code": "print(1 + 1)"})
-        );
+        assert_eq!(document::to_json(tool_use.input()), json!({"code": "print(1 + 1)"}));
     }
 
     #[test]

@@ -79,9 +79,7 @@ impl AgentTool for ExecutePython {
     }
 
     async fn call(&self, input: Value, ctx: &ToolContext<'_>) -> ToolOutput {
-        PythonTool::new(ctx.session())
-            .call(tools::EXECUTE_PYTHON, input)
-            .await
+        PythonTool::new(ctx.session()).call(tools::EXECUTE_PYTHON, input).await
     }
 }
 

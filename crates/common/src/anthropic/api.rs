@@ -25,17 +25,11 @@ struct ErrorDetail {
 /// Sends one Messages request with the given beta features and returns the parsed
 /// response; an error body becomes [`Error::AnthropicApi`].
 pub async fn create_message(
-    http: &reqwest::Client,
-    endpoint: &AnthropicEndpoint,
-    betas: &[&str],
-    request: &MessagesRequest,
+    http: &reqwest::Client, endpoint: &AnthropicEndpoint, betas: &[&str], request: &MessagesRequest,
 ) -> Result<MessagesResponse, Error> {
     let key = endpoint.api_key.as_deref().ok_or(Error::NoAnthropicKey)?;
     let url = format!("{}/v1/messages", endpoint.base_url.trim_end_matches('/'));
-    let http_error = |source| Error::Http {
-        url: url.clone(),
-        source,
-    };
+    let http_error = |source| Error::Http { url: url.clone(), source };
     let mut call = http
         .post(&url)
         .header("x-api-key", key)
@@ -60,11 +54,7 @@ pub async fn create_message(
         if kind == "not_found_error" && message.starts_with("model:") {
             return Err(Error::AnthropicModelUnavailable { message });
         }
-        return Err(Error::AnthropicApi {
-            status: status.as_u16(),
-            kind,
-            message,
-        });
+        return Err(Error::AnthropicApi { status: status.as_u16(), kind, message });
     }
     serde_json::from_slice(&body).map_err(Error::json("read the Messages response"))
 }

@@ -14,9 +14,7 @@ use crate::tool_loop::{LoopEvent, LoopReport, ToolHandler};
 
 /// One InvokeModel call: the request as the JSON body, the response parsed.
 pub async fn invoke_model(
-    client: &Client,
-    model_id: &str,
-    request: &MessagesRequest,
+    client: &Client, model_id: &str, request: &MessagesRequest,
 ) -> Result<MessagesResponse, Error> {
     let body = serde_json::to_vec(request).map_err(Error::json("write the InvokeModel body"))?;
     let response = client
@@ -81,10 +79,7 @@ impl InvokeModelLoop {
 
     /// Runs the conversation until the model stops asking for tools.
     pub async fn run<H: ToolHandler + ?Sized>(
-        &self,
-        client: &Client,
-        messages: Vec<Message>,
-        handler: &H,
+        &self, client: &Client, messages: Vec<Message>, handler: &H,
         mut on_event: impl FnMut(LoopEvent<'_>),
     ) -> Result<LoopReport<Message>, Error> {
         let started = Instant::now();
@@ -92,22 +87,12 @@ impl InvokeModelLoop {
         request.messages = messages;
         let mut report = LoopReport::new(Vec::new());
         loop {
-            if report.round_trips >= self.max_turns {
-                return Err(Error::TurnLimit {
-                    max_turns: self.max_turns,
-                });
-            }
-            report.round_trips += 1;
-            on_event(LoopEvent::ModelCall {
-                round_trip: report.round_trips,
-            });
+            report.next_turn(self.max_turns)?;
+            on_event(LoopEvent::ModelCall { round_trip: report.round_trips });
             let response = invoke_model(client, &self.model_id, &request).await?;
             let usage = Usage::from(&response.usage);
             report.usage += usage;
-            let stop_reason = response
-                .stop_reason
-                .as_ref()
-                .map_or("none", StopReason::as_str);
+            let stop_reason = response.stop_reason.as_ref().map_or("none", StopReason::as_str);
             on_event(LoopEvent::ModelResponse {
                 round_trip: report.round_trips,
                 stop_reason,
@@ -134,11 +119,7 @@ impl InvokeModelLoop {
                 if let Some(expired) = output.expired_error() {
                     return Err(expired);
                 }
-                on_event(LoopEvent::ToolResult {
-                    id,
-                    name,
-                    output: &output,
-                });
+                on_event(LoopEvent::ToolResult { id, name, output: &output });
                 results.push(ContentBlock::tool_result(id, output.text, output.is_error));
             }
             if results.is_empty() {
@@ -146,10 +127,7 @@ impl InvokeModelLoop {
                     "stop_reason tool_use without a tool_use block".to_owned(),
                 ));
             }
-            request.messages.push(Message {
-                role: Role::User,
-                content: results,
-            });
+            request.messages.push(Message { role: Role::User, content: results });
         }
     }
 }

@@ -162,17 +162,12 @@ impl CodeExecutionContent {
     /// The printable output of a `code_execution_tool_result`.
     pub fn output(&self) -> CodeOutput {
         match self {
-            Self::CodeExecutionResult {
-                stdout,
-                stderr,
-                return_code,
-                ..
-            } => exec_output("code_execution", stdout, stderr, *return_code),
-            Self::EncryptedCodeExecutionResult {
-                stderr,
-                return_code,
-                ..
-            } => exec_output("code_execution", "(encrypted output)", stderr, *return_code),
+            Self::CodeExecutionResult { stdout, stderr, return_code, .. } => {
+                exec_output("code_execution", stdout, stderr, *return_code)
+            }
+            Self::EncryptedCodeExecutionResult { stderr, return_code, .. } => {
+                exec_output("code_execution", "(encrypted output)", stderr, *return_code)
+            }
             Self::CodeExecutionToolResultError { error_code } => {
                 failed("code_execution", error_code.clone())
             }
@@ -185,12 +180,9 @@ impl BashCodeExecutionContent {
     /// The printable output of a `bash_code_execution_tool_result`.
     pub fn output(&self) -> CodeOutput {
         match self {
-            Self::BashCodeExecutionResult {
-                stdout,
-                stderr,
-                return_code,
-                ..
-            } => exec_output("bash", stdout, stderr, *return_code),
+            Self::BashCodeExecutionResult { stdout, stderr, return_code, .. } => {
+                exec_output("bash", stdout, stderr, *return_code)
+            }
             Self::BashCodeExecutionToolResultError { error_code } => {
                 failed("bash", error_code.clone())
             }
@@ -204,24 +196,15 @@ impl TextEditorCodeExecutionContent {
     pub fn output(&self) -> CodeOutput {
         let summary = match self {
             Self::TextEditorCodeExecutionViewResult { content, .. } => content.clone(),
-            Self::TextEditorCodeExecutionCreateResult { is_file_update } => if *is_file_update {
-                "file updated"
-            } else {
-                "file created"
+            Self::TextEditorCodeExecutionCreateResult { is_file_update } => {
+                if *is_file_update { "file updated" } else { "file created" }.to_owned()
             }
-            .to_owned(),
             Self::TextEditorCodeExecutionStrReplaceResult { new_lines, .. } => {
                 format!("file edited ({} new line(s))", new_lines.unwrap_or(0))
             }
-            Self::TextEditorCodeExecutionToolResultError {
-                error_code,
-                error_message,
-            } => {
+            Self::TextEditorCodeExecutionToolResultError { error_code, error_message } => {
                 let detail = error_message.as_deref().unwrap_or_default();
-                return failed(
-                    "text_editor",
-                    format!("{error_code} {detail}").trim().to_owned(),
-                );
+                return failed("text_editor", format!("{error_code} {detail}").trim().to_owned());
             }
             Self::Other(value) => return failed("text_editor", format!("unknown result {value}")),
         };

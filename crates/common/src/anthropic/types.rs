@@ -93,10 +93,7 @@ pub struct CacheControl {
 impl CacheControl {
     /// `{"type":"ephemeral"}` (five-minute cache).
     pub fn ephemeral() -> Self {
-        Self {
-            kind: "ephemeral".to_owned(),
-            ttl: None,
-        }
+        Self { kind: "ephemeral".to_owned(), ttl: None }
     }
 }
 
@@ -120,10 +117,7 @@ pub struct Message {
 impl Message {
     /// A user message with one text block.
     pub fn user_text(text: impl Into<String>) -> Self {
-        Self {
-            role: Role::User,
-            content: vec![ContentBlock::text(text)],
-        }
+        Self { role: Role::User, content: vec![ContentBlock::text(text)] }
     }
 
     /// The text blocks joined with newlines.
@@ -231,17 +225,12 @@ impl ContentBlock {
 
     /// A text block.
     pub fn text(text: impl Into<String>) -> Self {
-        Self::Text {
-            text: text.into(),
-            cache_control: None,
-        }
+        Self::Text { text: text.into(), cache_control: None }
     }
 
     /// A `tool_result` with one text block; `is_error` is sent only when true.
     pub fn tool_result(
-        tool_use_id: impl Into<String>,
-        text: impl Into<String>,
-        is_error: bool,
+        tool_use_id: impl Into<String>, text: impl Into<String>, is_error: bool,
     ) -> Self {
         Self::ToolResult {
             tool_use_id: tool_use_id.into(),
@@ -337,10 +326,7 @@ pub struct MessagesResponse {
 impl MessagesResponse {
     /// The response as a message to append to the conversation.
     pub fn to_message(&self) -> Message {
-        Message {
-            role: self.role,
-            content: self.content.clone(),
-        }
+        Message { role: self.role, content: self.content.clone() }
     }
 
     /// The text blocks joined with newlines.

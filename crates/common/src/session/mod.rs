@@ -45,10 +45,7 @@ impl Default for SessionConfig {
 impl SessionConfig {
     /// The defaults with a session name.
     pub fn named(name: impl Into<String>) -> Self {
-        Self {
-            name: Some(name.into()),
-            ..Self::default()
-        }
+        Self { name: Some(name.into()), ..Self::default() }
     }
 }
 
@@ -137,9 +134,7 @@ impl CodeInterpreterSession {
     /// Invokes any of the nine tools (`InvokeCodeInterpreter`) and collects the
     /// event stream.
     pub async fn invoke(
-        &self,
-        name: ToolName,
-        arguments: ToolArguments,
+        &self, name: ToolName, arguments: ToolArguments,
     ) -> Result<ExecutionResult, Error> {
         tracing::debug!(session_id = %self.id, tool = name.as_str(), "invoking");
         let output = self
@@ -152,16 +147,12 @@ impl CodeInterpreterSession {
             .send()
             .await
             .map_err(|err| {
-                let not_found = err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception());
+                let not_found =
+                    err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception());
                 if not_found {
                     // We started this session on this interpreter, so "not found"
                     // means it has ended under us.
-                    Error::SessionExpired {
-                        session_id: self.id.clone(),
-                        source: err.into(),
-                    }
+                    Error::SessionExpired { session_id: self.id.clone(), source: err.into() }
                 } else {
                     Error::sdk("InvokeCodeInterpreter", err)
                 }
@@ -178,14 +169,9 @@ impl CodeInterpreterSession {
     /// Runs code (`executeCode`). A failing program is an `Ok` result with
     /// `is_error` set; `Err` means the call itself failed.
     pub async fn execute_code(
-        &self,
-        language: Language,
-        code: &str,
+        &self, language: Language, code: &str,
     ) -> Result<ExecutionResult, Error> {
-        let arguments = ToolArguments::builder()
-            .language(language.into())
-            .code(code)
-            .build();
+        let arguments = ToolArguments::builder().language(language.into()).code(code).build();
         self.invoke(ToolName::ExecuteCode, arguments).await
     }
 
@@ -202,8 +188,7 @@ impl CodeInterpreterSession {
 
     /// Writes files (`writeFiles`).
     pub async fn write_files(
-        &self,
-        files: impl IntoIterator<Item = FileContent>,
+        &self, files: impl IntoIterator<Item = FileContent>,
     ) -> Result<ExecutionResult, Error> {
         let content = files
             .into_iter()
@@ -212,13 +197,11 @@ impl CodeInterpreterSession {
                     FileContent::Text { path, text } => {
                         InputContentBlock::builder().path(path).text(text)
                     }
-                    FileContent::Bytes { path, bytes } => InputContentBlock::builder()
-                        .path(path)
-                        .blob(Blob::new(bytes)),
+                    FileContent::Bytes { path, bytes } => {
+                        InputContentBlock::builder().path(path).blob(Blob::new(bytes))
+                    }
                 };
-                block
-                    .build()
-                    .map_err(Error::build("a writeFiles content block"))
+                block.build().map_err(Error::build("a writeFiles content block"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let arguments = ToolArguments::builder().set_content(Some(content)).build();

@@ -82,9 +82,7 @@ impl ExecutionResult {
     /// `session_id`, a `resourceNotFoundException` in the stream (the session ended
     /// while the call ran) is [`Error::SessionExpired`].
     pub async fn from_stream_within(
-        mut output: Output,
-        read_timeout: Duration,
-        session_id: Option<&str>,
+        mut output: Output, read_timeout: Duration, session_id: Option<&str>,
     ) -> Result<Self, Error> {
         const OPERATION: &str = "InvokeCodeInterpreter (event stream)";
         let mut collected = Self::default();
@@ -92,22 +90,17 @@ impl ExecutionResult {
         loop {
             let next = tokio::time::timeout(read_timeout, output.stream.recv())
                 .await
-                .map_err(|_elapsed| Error::Timeout {
-                    operation: OPERATION,
-                    after: read_timeout,
-                })?;
+                .map_err(|_elapsed| Error::Timeout { operation: OPERATION, after: read_timeout })?;
             let event = match next {
                 Ok(Some(event)) => event,
                 Ok(None) => break,
                 Err(err) => {
-                    let not_found = err
-                        .as_service_error()
-                        .is_some_and(|e| e.is_resource_not_found_exception());
+                    let not_found =
+                        err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception());
                     return Err(match session_id {
-                        Some(id) if not_found => Error::SessionExpired {
-                            session_id: id.to_owned(),
-                            source: err.into(),
-                        },
+                        Some(id) if not_found => {
+                            Error::SessionExpired { session_id: id.to_owned(), source: err.into() }
+                        }
                         _ => Error::stream(OPERATION, err),
                     });
                 }
@@ -126,10 +119,8 @@ impl ExecutionResult {
     fn add(&mut self, result: CodeInterpreterResult, texts: &mut Vec<String>) {
         self.is_error |= result.is_error().unwrap_or(false);
         if let Some(structured) = result.structured_content() {
-            self.stdout
-                .push_str(structured.stdout().unwrap_or_default());
-            self.stderr
-                .push_str(structured.stderr().unwrap_or_default());
+            self.stdout.push_str(structured.stdout().unwrap_or_default());
+            self.stderr.push_str(structured.stderr().unwrap_or_default());
             if let Some(code) = structured.exit_code() {
                 self.exit_code = Some(code);
             }

@@ -1,13 +1,11 @@
 //! `with_session`: a scope that always awaits the session's stop.
 
-use std::panic::AssertUnwindSafe;
-
 use aws_sdk_bedrockagentcore::Client;
 use aws_smithy_types::error::display::DisplayErrorContext;
-use futures::FutureExt;
 
 use super::{CodeInterpreterSession, SessionConfig};
 use crate::error::Error;
+use crate::example::{Guarded, guarded};
 
 /// Starts a session, runs `body` with it, and stops it whatever happens:
 ///
@@ -34,31 +32,17 @@ where
     E: From<Error>,
 {
     let session = CodeInterpreterSession::start(client, config).await?;
-    let outcome = {
-        let run = AssertUnwindSafe(body(&session)).catch_unwind();
-        tokio::select! {
-            outcome = run => Some(outcome),
-            () = ctrl_c() => None,
-        }
-    };
+    let outcome = guarded(body(&session)).await;
     let id = session.id().to_owned();
     let stopped = session.stop().await;
     match outcome {
-        Some(Ok(Ok(value))) => {
+        Guarded::Done(Ok(value)) => {
             stopped?;
             Ok(value)
         }
-        Some(Ok(Err(err))) => {
+        other => {
             log_failed_stop(&id, stopped);
-            Err(err)
-        }
-        Some(Err(panic)) => {
-            log_failed_stop(&id, stopped);
-            std::panic::resume_unwind(panic)
-        }
-        None => {
-            log_failed_stop(&id, stopped);
-            Err(Error::Interrupted.into())
+            other.into_result()
         }
     }
 }

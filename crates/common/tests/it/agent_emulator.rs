@@ -46,19 +46,12 @@ async fn streams_the_answer_and_keeps_one_session() {
         assert!(answer.contains(number), "{answer}");
     }
     assert!(agent.session_id().is_some());
-    assert_eq!(
-        live_sessions(&clients),
-        1,
-        "the session outlives the tool call"
-    );
+    assert_eq!(live_sessions(&clients), 1, "the session outlives the tool call");
     assert_eq!(agent.messages().len(), 4);
 
     let events = log.lock().unwrap().clone();
     // Text came in several pieces, and the final message is what streamed last.
-    let streamed: String = events
-        .iter()
-        .filter_map(|e| e.strip_prefix("text:"))
-        .collect();
+    let streamed: String = events.iter().filter_map(|e| e.strip_prefix("text:")).collect();
     assert!(events.iter().filter(|e| e.starts_with("text:")).count() > 2);
     assert!(streamed.ends_with(&answer), "{streamed}");
     let calls: Vec<&String> = events.iter().filter(|e| !e.starts_with("text:")).collect();
@@ -66,10 +59,7 @@ async fn streams_the_answer_and_keeps_one_session() {
 
     let stats = agent.close().await.unwrap();
     assert_eq!(live_sessions(&clients), 0, "close stops the session");
-    assert_eq!(
-        (stats.round_trips, stats.tool_calls, stats.sessions_started),
-        (2, 1, 1)
-    );
+    assert_eq!((stats.round_trips, stats.tool_calls, stats.sessions_started), (2, 1, 1));
     assert!(stats.usage.input_tokens > 0 && stats.usage.output_tokens > 0);
 }
 
@@ -92,10 +82,7 @@ async fn scope_closes_the_agent_after_an_error() {
             Err::<(), _>(err)
         })
         .await;
-    assert!(
-        matches!(result, Err(Error::TurnLimit { max_turns: 1 })),
-        "{result:?}"
-    );
+    assert!(matches!(result, Err(Error::TurnLimit { max_turns: 1 })), "{result:?}");
     assert_eq!(live_sessions(&clients), 0);
 }
 
@@ -129,19 +116,8 @@ async fn a_failed_model_call_starts_no_session() {
         .tool(ExecutePython)
         .build()
         .unwrap();
-    let result = agent
-        .scope(async |agent| agent.ask("A question no transcript knows").await)
-        .await;
+    let result = agent.scope(async |agent| agent.ask("A question no transcript knows").await).await;
     let err = result.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Sdk {
-                operation: "ConverseStream",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Sdk { operation: "ConverseStream", .. }), "{err:?}");
     assert_eq!(live_sessions(&clients), 0);
 }

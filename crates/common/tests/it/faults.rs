@@ -34,10 +34,8 @@ fn count_errors(count: &mut usize) -> impl FnMut(LoopEvent<'_>) + '_ {
 /// tool results that were errors.
 async fn converse_run(clients: &Clients) -> (Result<String, Error>, usize) {
     let mut error_results = 0;
-    let outcome = with_session(
-        &clients.agentcore,
-        SessionConfig::named("faults"),
-        async |session| {
+    let outcome =
+        with_session(&clients.agentcore, SessionConfig::named("faults"), async |session| {
             ConverseLoop::new(common::DEFAULT_MODEL_ID)
                 .tools(tools::converse_tool_config()?)
                 .run(
@@ -47,18 +45,15 @@ async fn converse_run(clients: &Clients) -> (Result<String, Error>, usize) {
                     count_errors(&mut error_results),
                 )
                 .await
-        },
-    )
-    .await;
+        })
+        .await;
     (outcome.map(|report| report.answer), error_results)
 }
 
 async fn invoke_model_run(clients: &Clients) -> (Result<String, Error>, usize) {
     let mut error_results = 0;
-    let outcome = with_session(
-        &clients.agentcore,
-        SessionConfig::named("faults"),
-        async |session| {
+    let outcome =
+        with_session(&clients.agentcore, SessionConfig::named("faults"), async |session| {
             InvokeModelLoop::new(common::DEFAULT_MODEL_ID)
                 .tools(vec![tools::anthropic_tool()])
                 .run(
@@ -68,9 +63,8 @@ async fn invoke_model_run(clients: &Clients) -> (Result<String, Error>, usize) {
                     count_errors(&mut error_results),
                 )
                 .await
-        },
-    )
-    .await;
+        })
+        .await;
     (outcome.map(|report| report.answer), error_results)
 }
 
@@ -100,24 +94,13 @@ async fn exhausted_retries_name_the_operation_and_keep_the_sdk_error() {
     assert!(
         matches!(
             err,
-            Error::RetriesExhausted {
-                operation: "Converse",
-                attempts: 3,
-                reason: "throttled",
-                ..
-            }
+            Error::RetriesExhausted { operation: "Converse", attempts: 3, reason: "throttled", .. }
         ),
         "{err:?}"
     );
-    assert!(
-        shown.contains("Converse failed after 3 attempts"),
-        "{shown}"
-    );
+    assert!(shown.contains("Converse failed after 3 attempts"), "{shown}");
     assert!(shown.contains("retries exhausted"), "{shown}");
-    let chain = format!(
-        "{}",
-        aws_smithy_types::error::display::DisplayErrorContext(&err)
-    );
+    let chain = format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&err));
     assert!(chain.contains("ThrottlingException"), "{chain}");
     assert_eq!(emu.faults_fired_on("Converse"), 3);
     assert_eq!(emu.live_sessions(), 0);
@@ -138,27 +121,17 @@ async fn a_stream_that_breaks_is_an_error_and_the_session_is_stopped() {
     let clients = local().await;
     let emu = emulator(&clients);
     emu.inject(Fault::new("InvokeCodeInterpreter", FaultKind::MidStream));
-    let outcome = with_session(
-        &clients.agentcore,
-        SessionConfig::named("midstream"),
-        async |session| session.execute_python("print('hi')").await,
-    )
-    .await;
+    let outcome =
+        with_session(&clients.agentcore, SessionConfig::named("midstream"), async |session| {
+            session.execute_python("print('hi')").await
+        })
+        .await;
     let err = outcome.unwrap_err();
     assert!(
-        matches!(
-            err,
-            Error::Sdk {
-                operation: "InvokeCodeInterpreter (event stream)",
-                ..
-            }
-        ),
+        matches!(err, Error::Sdk { operation: "InvokeCodeInterpreter (event stream)", .. }),
         "{err:?}"
     );
-    let chain = format!(
-        "{}",
-        aws_smithy_types::error::display::DisplayErrorContext(&err)
-    );
+    let chain = format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&err));
     assert!(chain.contains("stream broke off"), "{chain}");
     assert_eq!(emu.live_sessions(), 0);
 }
@@ -188,15 +161,10 @@ async fn an_expired_session_stops_the_loop_with_session_expired() {
 async fn a_slow_answer_within_the_timeout_is_waited_for_and_past_it_times_out() {
     let clients = local().await;
     let emu = emulator(&clients);
-    emu.inject(Fault::new(
-        "InvokeCodeInterpreter",
-        FaultKind::Delay(Duration::from_millis(1500)),
-    ));
-    let out = with_session(
-        &clients.agentcore,
-        SessionConfig::named("slow"),
-        async |session| session.execute_python("print(6 * 7)").await,
-    )
+    emu.inject(Fault::new("InvokeCodeInterpreter", FaultKind::Delay(Duration::from_millis(1500))));
+    let out = with_session(&clients.agentcore, SessionConfig::named("slow"), async |session| {
+        session.execute_python("print(6 * 7)").await
+    })
     .await
     .unwrap();
     assert_eq!(out.text.trim(), "42");
@@ -206,32 +174,15 @@ async fn a_slow_answer_within_the_timeout_is_waited_for_and_past_it_times_out() 
     let impatient = clients.agentcore_with_read_timeout(Duration::from_millis(500));
     let fired = emu.faults_fired();
     emu.inject(
-        Fault::new(
-            "InvokeCodeInterpreter",
-            FaultKind::Delay(Duration::from_secs(3)),
-        )
-        .times(3),
+        Fault::new("InvokeCodeInterpreter", FaultKind::Delay(Duration::from_secs(3))).times(3),
     );
     let err = with_session(&impatient, SessionConfig::named("slow"), async |session| {
         session.execute_python("print(1)").await
     })
     .await
     .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Sdk {
-                operation: "InvokeCodeInterpreter",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(
-        emu.faults_fired() - fired,
-        1,
-        "InvokeCodeInterpreter was retried"
-    );
+    assert!(matches!(err, Error::Sdk { operation: "InvokeCodeInterpreter", .. }), "{err:?}");
+    assert_eq!(emu.faults_fired() - fired, 1, "InvokeCodeInterpreter was retried");
     assert_eq!(emu.live_sessions(), 0);
 }
 
@@ -241,16 +192,7 @@ async fn a_model_reply_that_does_not_parse_is_a_clear_error() {
     let emu = emulator(&clients);
     emu.inject(Fault::new("Converse", FaultKind::Malformed));
     let err = converse_run(&clients).await.0.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::Sdk {
-                operation: "Converse",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Sdk { operation: "Converse", .. }), "{err:?}");
     assert_eq!(emu.live_sessions(), 0);
     emu.inject(Fault::new("InvokeModel", FaultKind::Malformed));
     let err = invoke_model_run(&clients).await.0.unwrap_err();
@@ -279,10 +221,8 @@ async fn malformed_tool_input_goes_back_as_an_error_result_and_the_loop_goes_on(
 async fn the_turn_limit_and_a_panicking_tool_leave_no_session() {
     let clients = local().await;
     let emu = emulator(&clients);
-    let outcome = with_session(
-        &clients.agentcore,
-        SessionConfig::named("turns"),
-        async |session| {
+    let outcome =
+        with_session(&clients.agentcore, SessionConfig::named("turns"), async |session| {
             ConverseLoop::new(common::DEFAULT_MODEL_ID)
                 .tools(tools::converse_tool_config()?)
                 .max_turns(1)
@@ -293,13 +233,9 @@ async fn the_turn_limit_and_a_panicking_tool_leave_no_session() {
                     |_| {},
                 )
                 .await
-        },
-    )
-    .await;
-    assert!(
-        matches!(outcome, Err(Error::TurnLimit { max_turns: 1 })),
-        "{outcome:?}"
-    );
+        })
+        .await;
+    assert!(matches!(outcome, Err(Error::TurnLimit { max_turns: 1 })), "{outcome:?}");
     assert_eq!(emu.live_sessions(), 0);
 
     // A tool whose code panics (the name is never empty).
@@ -307,21 +243,17 @@ async fn the_turn_limit_and_a_panicking_tool_leave_no_session() {
         assert!(name.is_empty(), "tool {name} panicked");
         common::ToolOutput::ok("unreachable")
     };
-    let run = with_session(
-        &clients.agentcore,
-        SessionConfig::named("panic"),
-        async |_session| {
-            ConverseLoop::new(common::DEFAULT_MODEL_ID)
-                .tools(tools::converse_tool_config()?)
-                .run(
-                    &clients.bedrock,
-                    vec![converse::user_text(common::STATS_PROMPT)?],
-                    &panicking,
-                    |_| {},
-                )
-                .await
-        },
-    );
+    let run = with_session(&clients.agentcore, SessionConfig::named("panic"), async |_session| {
+        ConverseLoop::new(common::DEFAULT_MODEL_ID)
+            .tools(tools::converse_tool_config()?)
+            .run(
+                &clients.bedrock,
+                vec![converse::user_text(common::STATS_PROMPT)?],
+                &panicking,
+                |_| {},
+            )
+            .await
+    });
     let caught = futures::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(run)).await;
     assert!(caught.is_err(), "the panic resumes after the stop");
     assert_eq!(emu.live_sessions(), 0);
@@ -332,24 +264,13 @@ async fn invoke_code_interpreter_is_not_retried_after_a_server_error() {
     let clients = local().await;
     let emu = emulator(&clients);
     emu.inject(Fault::new("InvokeCodeInterpreter", FaultKind::Internal));
-    let err = with_session(
-        &clients.agentcore,
-        SessionConfig::named("once"),
-        async |session| session.execute_python("print('ran')").await,
-    )
+    let err = with_session(&clients.agentcore, SessionConfig::named("once"), async |session| {
+        session.execute_python("print('ran')").await
+    })
     .await
     .unwrap_err();
     // One attempt, reported as a plain failure of the call, not as exhausted retries.
-    assert!(
-        matches!(
-            err,
-            Error::Sdk {
-                operation: "InvokeCodeInterpreter",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Sdk { operation: "InvokeCodeInterpreter", .. }), "{err:?}");
     assert_eq!(emu.faults_fired(), 1);
     assert_eq!(emu.live_sessions(), 0);
 }

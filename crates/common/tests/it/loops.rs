@@ -28,10 +28,7 @@ async fn answer(State(script): State<Script>, Json(body): Json<Value>) -> Json<V
 }
 
 async fn fake_bedrock(responses: Vec<Value>) -> (aws_sdk_bedrockruntime::Client, Script) {
-    let script = Script {
-        responses: Arc::new(Mutex::new(responses.into())),
-        ..Script::default()
-    };
+    let script = Script { responses: Arc::new(Mutex::new(responses.into())), ..Script::default() };
     let app = axum::Router::new()
         .route("/model/{id}/converse", post(answer))
         .route("/model/{id}/invoke", post(answer))
@@ -134,14 +131,9 @@ async fn converse_loop_runs_tools_and_sums_usage() {
     let results = &requests[1]["messages"][2]["content"];
     assert_eq!(requests[1]["messages"][2]["role"], "user");
     assert_eq!(results[0]["toolResult"]["status"], "success");
-    assert_eq!(
-        results[0]["toolResult"]["content"][0]["text"],
-        "ran: print(5.5)"
-    );
+    assert_eq!(results[0]["toolResult"]["content"][0]["text"], "ran: print(5.5)");
     assert_eq!(results[1]["toolResult"]["status"], "error");
-    let error_text = results[1]["toolResult"]["content"][0]["text"]
-        .as_str()
-        .unwrap();
+    let error_text = results[1]["toolResult"]["content"][0]["text"].as_str().unwrap();
     assert!(error_text.contains("missing field `code`"), "{error_text}");
 }
 
@@ -157,19 +149,11 @@ async fn converse_loop_stops_at_the_turn_limit() {
     let (client, _script) = fake_bedrock(vec![tool_turn(), tool_turn(), tool_turn()]).await;
     let err = ConverseLoop::new("model-x")
         .max_turns(2)
-        .run(
-            &client,
-            vec![converse::user_text("loop forever").unwrap()],
-            &handler(),
-            |_| {},
-        )
+        .run(&client, vec![converse::user_text("loop forever").unwrap()], &handler(), |_| {})
         .await
         .unwrap_err();
     assert!(matches!(err, Error::TurnLimit { max_turns: 2 }), "{err:?}");
-    assert_eq!(
-        err.to_string(),
-        "no final answer after 2 model calls (the loop's turn limit)"
-    );
+    assert_eq!(err.to_string(), "no final answer after 2 model calls (the loop's turn limit)");
 }
 
 fn anthropic_turn(stop: &str, content: Value) -> Value {
@@ -193,12 +177,7 @@ async fn invoke_model_loop_sends_tool_results_back() {
     .await;
     let report = InvokeModelLoop::new("model-y")
         .tools(vec![tools::anthropic_tool()])
-        .run(
-            &client,
-            vec![anthropic::Message::user_text(common::STATS_PROMPT)],
-            &handler(),
-            |_| {},
-        )
+        .run(&client, vec![anthropic::Message::user_text(common::STATS_PROMPT)], &handler(), |_| {})
         .await
         .unwrap();
     assert_eq!(report.answer, "Std dev 2.8723.");

@@ -14,37 +14,26 @@ fn local_args() -> CommonArgs {
 async fn converse_loop_with_the_python_tool() {
     let clients = local_args().connect().await.unwrap();
     let mut tool_events = 0;
-    let report = with_session(
-        &clients.agentcore,
-        SessionConfig::named("loop"),
-        async |session| {
-            ConverseLoop::new(common::DEFAULT_MODEL_ID)
-                .tools(tools::converse_tool_config()?)
-                .run(
-                    &clients.bedrock,
-                    vec![converse::user_text(common::STATS_PROMPT)?],
-                    &PythonTool::new(session),
-                    |event| {
-                        if let LoopEvent::ToolResult { output, .. } = event {
-                            assert!(!output.is_error, "{}", output.text);
-                            tool_events += 1;
-                        }
-                    },
-                )
-                .await
-        },
-    )
+    let report = with_session(&clients.agentcore, SessionConfig::named("loop"), async |session| {
+        ConverseLoop::new(common::DEFAULT_MODEL_ID)
+            .tools(tools::converse_tool_config()?)
+            .run(
+                &clients.bedrock,
+                vec![converse::user_text(common::STATS_PROMPT)?],
+                &PythonTool::new(session),
+                |event| {
+                    if let LoopEvent::ToolResult { output, .. } = event {
+                        assert!(!output.is_error, "{}", output.text);
+                        tool_events += 1;
+                    }
+                },
+            )
+            .await
+    })
     .await
     .unwrap();
-    assert_eq!(
-        (report.round_trips, report.tool_calls, tool_events),
-        (2, 1, 1)
-    );
-    assert!(
-        report.answer.contains("5.5") && report.answer.contains("3.0277"),
-        "{}",
-        report.answer
-    );
+    assert_eq!((report.round_trips, report.tool_calls, tool_events), (2, 1, 1));
+    assert!(report.answer.contains("5.5") && report.answer.contains("3.0277"), "{}", report.answer);
     assert!(report.usage.input_tokens > 0 && report.usage.output_tokens > 0);
     assert_eq!(clients.emulator().unwrap().live_sessions(), 0);
 }
@@ -52,21 +41,17 @@ async fn converse_loop_with_the_python_tool() {
 #[tokio::test]
 async fn invoke_model_loop_with_the_python_tool() {
     let clients = local_args().connect().await.unwrap();
-    let report = with_session(
-        &clients.agentcore,
-        SessionConfig::named("loop"),
-        async |session| {
-            InvokeModelLoop::new(common::DEFAULT_MODEL_ID)
-                .tools(vec![tools::anthropic_tool()])
-                .run(
-                    &clients.bedrock,
-                    vec![anthropic::Message::user_text(common::STATS_PROMPT)],
-                    &PythonTool::new(session),
-                    |_| {},
-                )
-                .await
-        },
-    )
+    let report = with_session(&clients.agentcore, SessionConfig::named("loop"), async |session| {
+        InvokeModelLoop::new(common::DEFAULT_MODEL_ID)
+            .tools(vec![tools::anthropic_tool()])
+            .run(
+                &clients.bedrock,
+                vec![anthropic::Message::user_text(common::STATS_PROMPT)],
+                &PythonTool::new(session),
+                |_| {},
+            )
+            .await
+    })
     .await
     .unwrap();
     assert_eq!((report.round_trips, report.tool_calls), (2, 1));

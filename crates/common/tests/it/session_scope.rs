@@ -36,9 +36,7 @@ async fn stops_on_ok() {
     let (emulator, client) = setup().await;
     let result = with_session(&client, SessionConfig::named("ok"), async |session| {
         assert_eq!(emulator.live_sessions(), 1);
-        session
-            .execute_python("import time\ntime.sleep(0.2)\nprint(6 * 7)")
-            .await
+        session.execute_python("import time\ntime.sleep(0.2)\nprint(6 * 7)").await
     })
     .await
     .unwrap();
@@ -48,10 +46,7 @@ async fn stops_on_ok() {
     assert!(!result.is_error);
     // executionTime is seconds on the wire; the run took at least 0.2 s.
     let took = result.execution_time.unwrap();
-    assert!(
-        (0.15..10.0).contains(&took.as_secs_f64()),
-        "execution_time {took:?}"
-    );
+    assert!((0.15..10.0).contains(&took.as_secs_f64()), "execution_time {took:?}");
     assert_eq!(emulator.live_sessions(), 0);
 }
 
@@ -89,13 +84,9 @@ async fn stops_on_panic_and_resumes_it() {
 #[tokio::test]
 async fn failing_code_is_an_ok_result_with_is_error() {
     let (emulator, client) = setup().await;
-    let session = CodeInterpreterSession::start(&client, SessionConfig::default())
-        .await
-        .unwrap();
-    let result = session
-        .execute_python("import sys\nprint('partial')\nsys.exit('boom')")
-        .await
-        .unwrap();
+    let session = CodeInterpreterSession::start(&client, SessionConfig::default()).await.unwrap();
+    let result =
+        session.execute_python("import sys\nprint('partial')\nsys.exit('boom')").await.unwrap();
     assert!(result.is_error);
     assert_ne!(result.exit_code, Some(0));
     assert!(result.stderr.contains("boom"), "{result:?}");
@@ -107,27 +98,19 @@ async fn failing_code_is_an_ok_result_with_is_error() {
 #[tokio::test]
 async fn a_bad_interpreter_id_is_an_sdk_error_with_its_source() {
     let (_emulator, client) = setup().await;
-    let config = SessionConfig {
-        interpreter_id: "nope-0123456789".into(),
-        ..SessionConfig::default()
-    };
-    let err = CodeInterpreterSession::start(&client, config)
-        .await
-        .unwrap_err();
+    let config =
+        SessionConfig { interpreter_id: "nope-0123456789".into(), ..SessionConfig::default() };
+    let err = CodeInterpreterSession::start(&client, config).await.unwrap_err();
     assert_eq!(err.to_string(), "StartCodeInterpreterSession failed");
-    let chain = format!(
-        "{}",
-        aws_smithy_types::error::display::DisplayErrorContext(&err)
-    );
+    let chain = format!("{}", aws_smithy_types::error::display::DisplayErrorContext(&err));
     assert!(chain.contains("ResourceNotFound"), "{chain}");
 }
 
 #[tokio::test]
 async fn dropping_an_unstopped_session_stops_it_in_the_background() {
     let (emulator, client) = setup().await;
-    let session = CodeInterpreterSession::start(&client, SessionConfig::named("dropped"))
-        .await
-        .unwrap();
+    let session =
+        CodeInterpreterSession::start(&client, SessionConfig::named("dropped")).await.unwrap();
     assert_eq!(emulator.live_sessions(), 1);
     drop(session);
     for _ in 0..50 {
@@ -145,22 +128,14 @@ async fn files_round_trip() {
     with_session(&client, SessionConfig::named("files"), async |session| {
         session
             .write_files([
-                FileContent::Text {
-                    path: "data.txt".into(),
-                    text: "hello".into(),
-                },
-                FileContent::Bytes {
-                    path: "raw.bin".into(),
-                    bytes: vec![0, 1, 254, 255],
-                },
+                FileContent::Text { path: "data.txt".into(), text: "hello".into() },
+                FileContent::Bytes { path: "raw.bin".into(), bytes: vec![0, 1, 254, 255] },
             ])
             .await?;
         let read = session.read_files(&["data.txt"]).await?;
         assert_eq!(read.files[0].text.as_deref(), Some("hello"));
         assert!(read.files[0].uri.ends_with("data.txt"));
-        let bytes = session
-            .execute_python("print(list(open('raw.bin', 'rb').read()))")
-            .await?;
+        let bytes = session.execute_python("print(list(open('raw.bin', 'rb').read()))").await?;
         assert_eq!(bytes.text.trim(), "[0, 1, 254, 255]");
         session.execute_python("kept = 41").await?;
         let kept = session.execute_python("print(kept + 1)").await?;

@@ -74,8 +74,7 @@ impl InterpreterStore {
 
     /// True when sessions can start on the interpreter (it is READY).
     pub fn is_ready(&self, id: &str) -> bool {
-        self.get(id)
-            .is_some_and(|i| i.status(Instant::now()) == Some("READY"))
+        self.get(id).is_some_and(|i| i.status(Instant::now()) == Some("READY"))
     }
 
     /// Every interpreter that still exists, by id.
@@ -140,10 +139,7 @@ pub async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<R
     let name = request.name.unwrap_or_default();
     let network = request
         .network_configuration
-        .unwrap_or(NetworkConfiguration {
-            network_mode: None,
-            vpc_config: None,
-        });
+        .unwrap_or(NetworkConfiguration { network_mode: None, vpc_config: None });
     let mode = network.network_mode.clone().unwrap_or_default();
     if mode == "VPC" && network.vpc_config.is_none() {
         return Err(AwsError::validation(
@@ -235,8 +231,7 @@ fn system_interpreter() -> Interpreter {
 
 /// `GET /code-interpreters/{codeInterpreterId}`.
 pub async fn get(
-    State(state): State<Arc<AppState>>,
-    Path(identifier): Path<String>,
+    State(state): State<Arc<AppState>>, Path(identifier): Path<String>,
 ) -> Result<Json<serde_json::Value>, AwsError> {
     let id = interpreter_id_of(&identifier);
     let interpreter = if id == SYSTEM_INTERPRETER_ID {
@@ -288,13 +283,10 @@ struct ListResponse {
 
 /// Reads a page request: `maxResults` (1–100, default 100) and an opaque `nextToken`.
 pub fn page_bounds(
-    max_results: Option<&str>,
-    next_token: Option<&str>,
+    max_results: Option<&str>, next_token: Option<&str>,
 ) -> Result<(usize, usize), AwsError> {
     // The service model has checked the range (1 to 100).
-    let limit = max_results
-        .and_then(|raw| raw.parse::<usize>().ok())
-        .unwrap_or(100);
+    let limit = max_results.and_then(|raw| raw.parse::<usize>().ok()).unwrap_or(100);
     let offset = match next_token {
         None => 0,
         Some(token) => token
@@ -312,8 +304,7 @@ pub fn next_token(end: usize, total: usize) -> Option<String> {
 
 /// `POST /code-interpreters?maxResults&nextToken&type`.
 pub async fn list(
-    State(state): State<Arc<AppState>>,
-    Query(query): Query<HashMap<String, String>>,
+    State(state): State<Arc<AppState>>, Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, AwsError> {
     let (offset, limit) = page_bounds(
         query.get("maxResults").map(String::as_str),
@@ -344,23 +335,18 @@ pub async fn list(
             last_updated_at: timestamp(i.last_updated_at),
         })
         .collect();
-    let response = ListResponse {
-        code_interpreter_summaries: summaries,
-        next_token: next_token(end, total),
-    };
+    let response =
+        ListResponse { code_interpreter_summaries: summaries, next_token: next_token(end, total) };
     Ok(Json(serde_json::to_value(response).unwrap_or_default()))
 }
 
 /// `DELETE /code-interpreters/{codeInterpreterId}` → 202; its live sessions end.
 pub async fn delete(
-    State(state): State<Arc<AppState>>,
-    Path(identifier): Path<String>,
+    State(state): State<Arc<AppState>>, Path(identifier): Path<String>,
 ) -> Result<Response, AwsError> {
     let id = interpreter_id_of(&identifier).to_owned();
     if id == SYSTEM_INTERPRETER_ID {
-        return Err(AwsError::access_denied(
-            "The system code interpreter cannot be deleted",
-        ));
+        return Err(AwsError::access_denied("The system code interpreter cannot be deleted"));
     }
     // DELETING for `interpreter_transition`, then gone.
     let deleting = state.interpreters.get(&id).map(|_| {
@@ -373,9 +359,7 @@ pub async fn delete(
         }
     });
     if deleting.is_none() {
-        return Err(AwsError::not_found(format!(
-            "Code interpreter '{id}' not found"
-        )));
+        return Err(AwsError::not_found(format!("Code interpreter '{id}' not found")));
     }
     state.sessions.terminate_interpreter(&id).await;
     tracing::info!(%id, "code interpreter deleted");

@@ -111,11 +111,7 @@ struct StructuredContent {
 }
 
 fn text_block(text: impl Into<String>) -> ContentBlock {
-    ContentBlock {
-        kind: "text",
-        text: Some(text.into()),
-        ..ContentBlock::default()
-    }
+    ContentBlock { kind: "text", text: Some(text.into()), ..ContentBlock::default() }
 }
 
 /// `file:///<path>`: AgentCore writes session paths as absolute file URIs.
@@ -125,11 +121,7 @@ fn file_uri(path: &str) -> String {
 }
 
 fn message_result(text: impl Into<String>, is_error: bool) -> ToolResult {
-    ToolResult {
-        content: vec![text_block(text)],
-        structured_content: None,
-        is_error,
-    }
+    ToolResult { content: vec![text_block(text)], structured_content: None, is_error }
 }
 
 fn exec_result(output: ExecOutput) -> ToolResult {
@@ -180,11 +172,7 @@ fn require<'a>(value: &'a Option<String>, member: &str, tool: &str) -> Result<&'
 
 /// The checked form of one tool call.
 enum Call {
-    Code {
-        language: Language,
-        code: String,
-        clear: bool,
-    },
+    Code { language: Language, code: String, clear: bool },
     Command(String),
     Read(Vec<String>),
     List(String),
@@ -226,11 +214,9 @@ fn check_call(name: &str, args: Arguments) -> Result<Call, AwsError> {
         }
         "readFiles" => Call::Read(paths_of(&args, name)?),
         "removeFiles" => Call::Remove(paths_of(&args, name)?),
-        "listFiles" => Call::List(
-            args.directory_path
-                .or(args.path)
-                .unwrap_or_else(|| ".".to_owned()),
-        ),
+        "listFiles" => {
+            Call::List(args.directory_path.or(args.path).unwrap_or_else(|| ".".to_owned()))
+        }
         "writeFiles" => {
             let blocks = args.content.unwrap_or_default();
             if blocks.is_empty() {
@@ -268,20 +254,14 @@ fn check_call(name: &str, args: Arguments) -> Result<Call, AwsError> {
 
 async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxError> {
     Ok(match call {
-        Call::Code {
-            language,
-            code,
-            clear,
-        } => exec_result(sandbox.execute_code(language, &code, clear).await?),
+        Call::Code { language, code, clear } => {
+            exec_result(sandbox.execute_code(language, &code, clear).await?)
+        }
         Call::Command(command) => exec_result(sandbox.execute_command(&command).await?),
         Call::Write(files) => {
             let written = sandbox.write_files(files).await?;
             message_result(
-                format!(
-                    "Successfully wrote {} file(s): {}",
-                    written.len(),
-                    written.join(", ")
-                ),
+                format!("Successfully wrote {} file(s): {}", written.len(), written.join(", ")),
                 false,
             )
         }
@@ -291,11 +271,7 @@ async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxEr
                 .into_iter()
                 .map(|file| {
                     let (kind, text, blob) = if file.is_text {
-                        (
-                            "text",
-                            Some(String::from_utf8_lossy(&file.bytes).into_owned()),
-                            None,
-                        )
+                        ("text", Some(String::from_utf8_lossy(&file.bytes).into_owned()), None)
                     } else {
                         ("blob", None, Some(BASE64.encode(&file.bytes)))
                     };
@@ -312,11 +288,7 @@ async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxEr
                     }
                 })
                 .collect();
-            ToolResult {
-                content,
-                structured_content: None,
-                is_error: false,
-            }
+            ToolResult { content, structured_content: None, is_error: false }
         }
         Call::List(dir) => {
             let entries = sandbox.list_files(&dir).await?;
@@ -333,11 +305,7 @@ async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxEr
                     ..ContentBlock::default()
                 })
                 .collect();
-            ToolResult {
-                content,
-                structured_content: None,
-                is_error: false,
-            }
+            ToolResult { content, structured_content: None, is_error: false }
         }
         Call::Remove(paths) => {
             let removed = sandbox.remove_files(&paths).await?;
@@ -370,9 +338,7 @@ fn sandbox_failure(err: SandboxError) -> Result<ToolResult, AwsError> {
 
 /// `POST /code-interpreters/{id}/tools/invoke`.
 pub async fn invoke(
-    State(state): State<Arc<AppState>>,
-    Path(identifier): Path<String>,
-    headers: HeaderMap,
+    State(state): State<Arc<AppState>>, Path(identifier): Path<String>, headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AwsError> {
     let session_id = headers

@@ -87,10 +87,7 @@ impl Session {
     pub fn enqueue(&self) -> Turn {
         let (done, finished) = oneshot::channel();
         let previous = crate::sync::lock(&self.last_call).replace(finished);
-        Turn {
-            previous,
-            _done: done,
-        }
+        Turn { previous, _done: done }
     }
 
     /// The sandbox of a live session.
@@ -133,10 +130,7 @@ impl SessionStore {
 
     /// The number of READY sessions.
     pub fn live(&self) -> usize {
-        self.lock()
-            .values()
-            .filter(|s| s.status() == SessionStatus::Ready)
-            .count()
+        self.lock().values().filter(|s| s.status() == SessionStatus::Ready).count()
     }
 
     /// A session by id, after ending it if its timeout has passed.
@@ -168,12 +162,8 @@ impl SessionStore {
 
     /// Ends every live session of one interpreter (it is being deleted).
     pub async fn terminate_interpreter(&self, interpreter_id: &str) {
-        let live: Vec<_> = self
-            .lock()
-            .values()
-            .filter(|s| s.interpreter_id == interpreter_id)
-            .cloned()
-            .collect();
+        let live: Vec<_> =
+            self.lock().values().filter(|s| s.interpreter_id == interpreter_id).cloned().collect();
         for session in live {
             session.terminate("code interpreter deleted").await;
         }
@@ -237,26 +227,19 @@ pub const DEFAULT_SESSION_TIMEOUT_SECS: u64 = 900;
 
 /// `PUT /code-interpreters/{id}/sessions/start`.
 pub async fn start(
-    State(state): State<Arc<AppState>>,
-    Path(identifier): Path<String>,
-    body: Bytes,
+    State(state): State<Arc<AppState>>, Path(identifier): Path<String>, body: Bytes,
 ) -> Result<Json<serde_json::Value>, AwsError> {
     let request: StartRequest = parse_body(&body)?;
     let interpreter_id = resolve_interpreter(&state, &identifier)?;
     // The service model has checked the range (1 to 28,800) and the name's length.
-    let timeout = request
-        .session_timeout_seconds
-        .map_or(DEFAULT_SESSION_TIMEOUT_SECS, i64::unsigned_abs);
+    let timeout =
+        request.session_timeout_seconds.map_or(DEFAULT_SESSION_TIMEOUT_SECS, i64::unsigned_abs);
     // Only a PUBLIC custom interpreter gets network; SANDBOX, VPC and the system
     // interpreter do not (VPC has no local equivalent).
     let network = state.interpreters.network_mode(&interpreter_id).as_deref() == Some("PUBLIC");
-    let sandbox = Sandbox::start_with_network(&state.sandbox, network)
-        .await
-        .map_err(|err| {
-            AwsError::internal(format!(
-                "the sandbox for a new session could not start: {err}"
-            ))
-        })?;
+    let sandbox = Sandbox::start_with_network(&state.sandbox, network).await.map_err(|err| {
+        AwsError::internal(format!("the sandbox for a new session could not start: {err}"))
+    })?;
     let now = OffsetDateTime::now_utc();
     let session = Arc::new(Session {
         id: new_session_id(),
@@ -291,9 +274,7 @@ fn session_id_param(query: &HashMap<String, String>) -> Result<&str, AwsError> {
 }
 
 async fn find_session(
-    state: &AppState,
-    identifier: &str,
-    session_id: &str,
+    state: &AppState, identifier: &str, session_id: &str,
 ) -> Result<Arc<Session>, AwsError> {
     let interpreter_id = interpreter_id_of(identifier);
     match state.sessions.get(session_id).await {
@@ -306,8 +287,7 @@ async fn find_session(
 
 /// `PUT /code-interpreters/{id}/sessions/stop?sessionId=` (stopping twice is fine).
 pub async fn stop(
-    State(state): State<Arc<AppState>>,
-    Path(identifier): Path<String>,
+    State(state): State<Arc<AppState>>, Path(identifier): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, AwsError> {
     let session_id = session_id_param(&query)?;
@@ -323,8 +303,7 @@ pub async fn stop(
 
 /// `GET /code-interpreters/{id}/sessions/get?sessionId=`.
 pub async fn get(
-    State(state): State<Arc<AppState>>,
-    Path(identifier): Path<String>,
+    State(state): State<Arc<AppState>>, Path(identifier): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, AwsError> {
     let session_id = session_id_param(&query)?;
@@ -352,9 +331,7 @@ struct ListRequest {
 
 /// `POST /code-interpreters/{id}/sessions/list` (filters and paging in the body).
 pub async fn list(
-    State(state): State<Arc<AppState>>,
-    Path(identifier): Path<String>,
-    body: Bytes,
+    State(state): State<Arc<AppState>>, Path(identifier): Path<String>, body: Bytes,
 ) -> Result<Json<serde_json::Value>, AwsError> {
     let request: ListRequest = parse_body(&body)?;
     let interpreter_id = resolve_interpreter(&state, &identifier)?;

@@ -65,18 +65,10 @@ impl ContainerStore {
         let expires_at = OffsetDateTime::now_utc() + CONTAINER_IDLE_TTL;
         self.lock().insert(
             id.clone(),
-            Container {
-                sandbox: Arc::clone(&sandbox),
-                last_used: Instant::now(),
-                expires_at,
-            },
+            Container { sandbox: Arc::clone(&sandbox), last_used: Instant::now(), expires_at },
         );
         tracing::info!(container = %id, "code-execution container created");
-        Ok(Lease {
-            id,
-            sandbox,
-            expires_at,
-        })
+        Ok(Lease { id, sandbox, expires_at })
     }
 
     /// Ends the containers idle for longer than [`CONTAINER_IDLE_TTL`].
@@ -88,10 +80,7 @@ impl ContainerStore {
                 .filter(|(_, c)| c.last_used.elapsed() >= CONTAINER_IDLE_TTL)
                 .map(|(id, _)| id.clone())
                 .collect();
-            ids.iter()
-                .filter_map(|id| containers.remove(id))
-                .map(|c| c.sandbox)
-                .collect()
+            ids.iter().filter_map(|id| containers.remove(id)).map(|c| c.sandbox).collect()
         };
         for sandbox in expired {
             sandbox.shutdown().await;

@@ -18,11 +18,7 @@ pub struct AnthropicError {
 impl AnthropicError {
     /// An error of the given type; `kind` is Anthropic's `error.type`.
     pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            kind,
-            message: message.into(),
-        }
+        Self { status, kind, message: message.into() }
     }
 
     /// 400 `invalid_request_error`.
@@ -59,11 +55,7 @@ impl std::fmt::Display for AnthropicError {
 impl IntoResponse for AnthropicError {
     fn into_response(self) -> Response {
         let request_id = format!("req_{}", new_request_id().replace('-', ""));
-        (
-            self.status,
-            [("request-id", request_id.clone())],
-            axum::Json(self.body(&request_id)),
-        )
+        (self.status, [("request-id", request_id.clone())], axum::Json(self.body(&request_id)))
             .into_response()
     }
 }

@@ -118,9 +118,7 @@ fn split_rounds(messages: Vec<MessageParam>) -> Vec<MessageParam> {
 }
 
 async fn container_for(
-    state: &AppState,
-    requested: Option<&str>,
-    current: &mut Option<Lease>,
+    state: &AppState, requested: Option<&str>, current: &mut Option<Lease>,
 ) -> Result<(), AnthropicError> {
     if current.is_some() {
         return Ok(());
@@ -142,8 +140,7 @@ async fn container_for(
 
 /// Plays the model until its turn ends, executing server tool calls in between.
 async fn complete(
-    state: &AppState,
-    request: MessagesRequest,
+    state: &AppState, request: MessagesRequest,
 ) -> Result<MessageResponse, AnthropicError> {
     let model = request
         .model
@@ -171,9 +168,7 @@ async fn complete(
     let mut stop_reason = "pause_turn";
     let mut lease: Option<Lease> = None;
     for _ in 0..state.config.anthropic_max_server_rounds {
-        let conversation = working
-            .to_conversation(Api::Anthropic, &model)
-            .map_err(model_error)?;
+        let conversation = working.to_conversation(Api::Anthropic, &model).map_err(model_error)?;
         let reply = state.model.respond(&conversation).map_err(model_error)?;
         usage += AnthropicUsage::from(&reply.usage);
         let reply_message = MessageResponse::from_reply(&reply, &model, String::new());
@@ -246,18 +241,15 @@ fn sse(message: &MessageResponse) -> Response {
         body.push_str(&format!("event: {}\ndata: {data}\n\n", event.name()));
     }
     let mut response = Response::new(Body::from(body));
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/event-stream"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/event-stream"));
     response
 }
 
 /// `POST /v1/messages`.
 pub async fn create_message(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Bytes,
+    State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes,
 ) -> Response {
     let started = Instant::now();
     let outcome = async {
@@ -270,16 +262,10 @@ pub async fn create_message(
     .await;
     match outcome {
         Ok((stream, message)) => {
-            tracing::debug!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "messages"
-            );
+            tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "messages");
             let request_id = format!("req_emu_{}", crate::config::random_token(20));
-            let mut response = if stream {
-                sse(&message)
-            } else {
-                axum::Json(message).into_response()
-            };
+            let mut response =
+                if stream { sse(&message) } else { axum::Json(message).into_response() };
             if let Ok(value) = header::HeaderValue::from_str(&request_id) {
                 response.headers_mut().insert("request-id", value);
             }

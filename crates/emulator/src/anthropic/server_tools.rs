@@ -9,17 +9,11 @@ use crate::model::{ResponseBlock, ServerToolResultContent};
 use crate::sandbox::{ExecOutput, Language, Sandbox, SandboxError};
 
 /// The server tool names the emulator executes.
-pub const SERVER_TOOL_NAMES: [&str; 3] = [
-    "bash_code_execution",
-    "text_editor_code_execution",
-    "code_execution",
-];
+pub const SERVER_TOOL_NAMES: [&str; 3] =
+    ["bash_code_execution", "text_editor_code_execution", "code_execution"];
 
 fn content(kind: &str) -> ServerToolResultContent {
-    ServerToolResultContent {
-        kind: kind.to_owned(),
-        ..ServerToolResultContent::default()
-    }
+    ServerToolResultContent { kind: kind.to_owned(), ..ServerToolResultContent::default() }
 }
 
 fn error(kind: &str, code: &str, message: Option<String>) -> ServerToolResultContent {
@@ -88,67 +82,48 @@ pub async fn run(sandbox: &Sandbox, id: &str, name: &str, input: &Value) -> Resp
                     Err(err) => sandbox_error(BASH_ERROR, &err),
                 },
             };
-            ResponseBlock::BashCodeExecutionToolResult {
-                tool_use_id,
-                content,
-            }
+            ResponseBlock::BashCodeExecutionToolResult { tool_use_id, content }
         }
         "code_execution" => {
             let content = match serde_json::from_value::<CodeInput>(input.clone()) {
                 Err(_) => error(CODE_ERROR, "invalid_tool_input", None),
-                Ok(input) => match sandbox
-                    .execute_code(Language::Python, &input.code, false)
-                    .await
+                Ok(input) => match sandbox.execute_code(Language::Python, &input.code, false).await
                 {
                     Ok(output) => exec_content("code_execution_result", CODE_ERROR, output),
                     Err(err) => sandbox_error(CODE_ERROR, &err),
                 },
             };
-            ResponseBlock::CodeExecutionToolResult {
-                tool_use_id,
-                content,
-            }
+            ResponseBlock::CodeExecutionToolResult { tool_use_id, content }
         }
         _ => {
             let content = match serde_json::from_value::<EditorInput>(input.clone()) {
                 Err(_) => error(EDITOR_ERROR, "invalid_tool_input", None),
                 Ok(input) => text_editor(sandbox, input).await,
             };
-            ResponseBlock::TextEditorCodeExecutionToolResult {
-                tool_use_id,
-                content,
-            }
+            ResponseBlock::TextEditorCodeExecutionToolResult { tool_use_id, content }
         }
     }
 }
 
 async fn read_text(sandbox: &Sandbox, path: &str) -> Result<String, SandboxError> {
     let mut files = sandbox.read_files(&[path.to_owned()]).await?;
-    let file = files.pop().ok_or_else(|| SandboxError::NotFound {
-        path: path.to_owned(),
-    })?;
+    let file = files.pop().ok_or_else(|| SandboxError::NotFound { path: path.to_owned() })?;
     Ok(String::from_utf8_lossy(&file.bytes).into_owned())
 }
 
 async fn text_editor(sandbox: &Sandbox, input: EditorInput) -> ServerToolResultContent {
     let outcome = match input.command.as_str() {
         "create" => {
-            let existed = sandbox
-                .read_files(std::slice::from_ref(&input.path))
-                .await
-                .is_ok();
+            let existed = sandbox.read_files(std::slice::from_ref(&input.path)).await.is_ok();
             let text = input.file_text.unwrap_or_default();
-            sandbox
-                .write_files(vec![(input.path, text.into_bytes())])
-                .await
-                .map(|_| {
-                    let mut extra = Map::new();
-                    extra.insert("is_file_update".into(), json!(existed));
-                    ServerToolResultContent {
-                        extra,
-                        ..content("text_editor_code_execution_create_result")
-                    }
-                })
+            sandbox.write_files(vec![(input.path, text.into_bytes())]).await.map(|_| {
+                let mut extra = Map::new();
+                extra.insert("is_file_update".into(), json!(existed));
+                ServerToolResultContent {
+                    extra,
+                    ..content("text_editor_code_execution_create_result")
+                }
+            })
         }
         "view" => read_text(sandbox, &input.path).await.map(|text| {
             let total = text.lines().count();
@@ -178,10 +153,8 @@ async fn text_editor(sandbox: &Sandbox, input: EditorInput) -> ServerToolResultC
                         let start =
                             text[..text.find(old.as_str()).unwrap_or(0)].lines().count() + 1;
                         let replaced = text.replacen(old.as_str(), &new, 1);
-                        sandbox
-                            .write_files(vec![(input.path, replaced.into_bytes())])
-                            .await
-                            .map(|_| {
+                        sandbox.write_files(vec![(input.path, replaced.into_bytes())]).await.map(
+                            |_| {
                                 let mut extra = Map::new();
                                 extra.insert("old_start".into(), json!(start));
                                 extra.insert("old_lines".into(), json!(old.lines().count()));
@@ -193,7 +166,8 @@ async fn text_editor(sandbox: &Sandbox, input: EditorInput) -> ServerToolResultC
                                     extra,
                                     ..content("text_editor_code_execution_str_replace_result")
                                 }
-                            })
+                            },
+                        )
                     }
                     n => {
                         return error(
@@ -212,9 +186,7 @@ async fn text_editor(sandbox: &Sandbox, input: EditorInput) -> ServerToolResultC
             return error(
                 EDITOR_ERROR,
                 "invalid_tool_input",
-                Some(format!(
-                    "unknown command '{other}'; use view, create or str_replace"
-                )),
+                Some(format!("unknown command '{other}'; use view, create or str_replace")),
             );
         }
     };

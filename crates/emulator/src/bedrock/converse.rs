@@ -22,17 +22,13 @@ use crate::state::AppState;
 fn reply_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<Reply, AwsError> {
     check_model(model_id)?;
     let request = ConverseRequest::parse(body).map_err(|e| validation(e.to_string()))?;
-    let conversation = request
-        .to_conversation(model_id)
-        .map_err(|e| validation(e.to_string()))?;
+    let conversation = request.to_conversation(model_id).map_err(|e| validation(e.to_string()))?;
     state.model.respond(&conversation).map_err(model_error)
 }
 
 /// Converse: the whole reply as one JSON document.
 pub async fn converse(
-    State(state): State<Arc<AppState>>,
-    Path(model_id): Path<String>,
-    headers: HeaderMap,
+    State(state): State<Arc<AppState>>, Path(model_id): Path<String>, headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AwsError> {
     if let Some(recorder) = &state.recorder {
@@ -78,22 +74,14 @@ fn stream_frames(reply: &Reply, start: Instant) -> Vec<Bytes> {
                 }
             }
         }
-        frames.push(event_frame(
-            "contentBlockStop",
-            &json!({"contentBlockIndex": index}),
-        ));
+        frames.push(event_frame("contentBlockStop", &json!({"contentBlockIndex": index})));
     }
-    frames.push(event_frame(
-        "messageStop",
-        &json!({"stopReason": reply.stop_reason.as_str()}),
-    ));
+    frames.push(event_frame("messageStop", &json!({"stopReason": reply.stop_reason.as_str()})));
     frames.push(event_frame(
         "metadata",
         &Metadata {
             usage: TokenUsage::from(&reply.usage),
-            metrics: Metrics {
-                latency_ms: elapsed_ms(start),
-            },
+            metrics: Metrics { latency_ms: elapsed_ms(start) },
         },
     ));
     frames
@@ -102,9 +90,7 @@ fn stream_frames(reply: &Reply, start: Instant) -> Vec<Bytes> {
 /// ConverseStream: the same reply as an event stream. Errors found before the stream starts
 /// are plain HTTP errors, as with the real service.
 pub async fn converse_stream(
-    State(state): State<Arc<AppState>>,
-    Path(model_id): Path<String>,
-    headers: HeaderMap,
+    State(state): State<Arc<AppState>>, Path(model_id): Path<String>, headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AwsError> {
     if let Some(recorder) = &state.recorder {

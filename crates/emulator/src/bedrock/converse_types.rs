@@ -37,10 +37,7 @@ fn check_blank(text: &str, object: &'static str, at: String) -> Result<(), Conve
 }
 
 fn field(path: impl Into<String>, reason: impl Into<String>) -> ConverseError {
-    ConverseError::Field {
-        path: path.into(),
-        reason: reason.into(),
-    }
+    ConverseError::Field { path: path.into(), reason: reason.into() }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,10 +163,7 @@ fn ttl(cp: &CachePoint, path: &str) -> Result<CacheTtl, ConverseError> {
     match cp.ttl.as_deref() {
         None => Ok(CacheTtl::FiveMinutes),
         Some(t) => CacheTtl::parse(t).ok_or_else(|| {
-            field(
-                format!("{path}.cachePoint.ttl"),
-                format!("expected \"5m\" or \"1h\", got {t:?}"),
-            )
+            field(format!("{path}.cachePoint.ttl"), format!("expected \"5m\" or \"1h\", got {t:?}"))
         }),
     }
 }
@@ -190,12 +184,7 @@ impl ConverseRequest {
         }
         let mut prompt = PromptBuilder::new();
         let mut tools = Vec::new();
-        for (i, entry) in self
-            .tool_config
-            .iter()
-            .flat_map(|c| c.tools.iter())
-            .enumerate()
-        {
+        for (i, entry) in self.tool_config.iter().flat_map(|c| c.tools.iter()).enumerate() {
             let path = format!("toolConfig.tools[{i}]");
             match (&entry.tool_spec, &entry.system_tool, &entry.cache_point) {
                 (Some(spec), None, None) => {
@@ -304,9 +293,7 @@ fn check_blanks(b: &ContentBlock, at: &str) -> Result<(), ConverseError> {
 }
 
 fn convert_block(
-    b: &ContentBlock,
-    path: &str,
-    prompt: &mut PromptBuilder,
+    b: &ContentBlock, path: &str, prompt: &mut PromptBuilder,
 ) -> Result<Option<Block>, ConverseError> {
     let members = usize::from(b.text.is_some())
         + usize::from(b.tool_use.is_some())
@@ -346,11 +333,7 @@ fn convert_block(
                 ));
             }
         };
-        return Ok(Some(Block::ToolResult {
-            tool_use_id: tr.tool_use_id.clone(),
-            text,
-            is_error,
-        }));
+        return Ok(Some(Block::ToolResult { tool_use_id: tr.tool_use_id.clone(), text, is_error }));
     }
     if let Some(cp) = &b.cache_point {
         prompt.cache_point(ttl(cp, path)?);
@@ -452,10 +435,7 @@ impl ConverseResponse {
     pub fn new(reply: &Reply, latency_ms: u64) -> Self {
         Self {
             output: ConverseOutput {
-                message: OutMessage {
-                    role: "assistant",
-                    content: out_blocks(reply),
-                },
+                message: OutMessage { role: "assistant", content: out_blocks(reply) },
             },
             stop_reason: reply.stop_reason.as_str(),
             usage: TokenUsage::from(&reply.usage),

@@ -37,24 +37,17 @@ fn check_bedrock_body(body: &[u8]) -> Result<(), AwsError> {
         ))
     };
     if !fields.contains_key("anthropic_version") {
-        return Err(malformed(
-            "#: required key [anthropic_version] not found".into(),
-        ));
+        return Err(malformed("#: required key [anthropic_version] not found".into()));
     }
     for key in ["model", "stream", "container"] {
         if fields.contains_key(key) {
-            return Err(malformed(format!(
-                "#: extraneous key [{key}] is not permitted"
-            )));
+            return Err(malformed(format!("#: extraneous key [{key}] is not permitted")));
         }
     }
     let tools = fields.get("tools").and_then(Value::as_array);
     for (i, tool) in tools.into_iter().flatten().enumerate() {
         let kind = tool.get("type").and_then(Value::as_str).unwrap_or("custom");
-        if SERVER_TOOL_PREFIXES
-            .iter()
-            .any(|prefix| kind.starts_with(prefix))
-        {
+        if SERVER_TOOL_PREFIXES.iter().any(|prefix| kind.starts_with(prefix)) {
             return Err(malformed(format!(
                 "#/tools/{i}: tool type {kind} is not supported on Amazon Bedrock"
             )));
@@ -64,33 +57,22 @@ fn check_bedrock_body(body: &[u8]) -> Result<(), AwsError> {
 }
 
 /// Types of Anthropic's server-side tools, which only its own API runs.
-const SERVER_TOOL_PREFIXES: [&str; 4] = [
-    "code_execution_",
-    "web_fetch_",
-    "web_search_",
-    "tool_search_tool_",
-];
+const SERVER_TOOL_PREFIXES: [&str; 4] =
+    ["code_execution_", "web_fetch_", "web_search_", "tool_search_tool_"];
 
 fn message_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<MessageResponse, AwsError> {
     check_model(model_id)?;
     check_bedrock_body(body)?;
     let request = MessagesRequest::from_json(body).map_err(model_error)?;
-    let conversation = request
-        .to_conversation(Api::InvokeModel, model_id)
-        .map_err(model_error)?;
+    let conversation = request.to_conversation(Api::InvokeModel, model_id).map_err(model_error)?;
     let reply = state.model.respond(&conversation).map_err(model_error)?;
-    let id = format!(
-        "msg_bdrk_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..24]
-    );
+    let id = format!("msg_bdrk_{}", &uuid::Uuid::new_v4().simple().to_string()[..24]);
     Ok(MessageResponse::from_reply(&reply, model_id, id))
 }
 
 /// InvokeModel: the response Message as JSON.
 pub async fn invoke_model(
-    State(state): State<Arc<AppState>>,
-    Path(model_id): Path<String>,
-    headers: HeaderMap,
+    State(state): State<Arc<AppState>>, Path(model_id): Path<String>, headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AwsError> {
     if let Some(recorder) = &state.recorder {
@@ -102,14 +84,8 @@ pub async fn invoke_model(
     let mut response = Json(message).into_response();
     let headers = response.headers_mut();
     for (name, value) in [
-        (
-            "x-amzn-bedrock-input-token-count",
-            u64::from(usage.input_tokens),
-        ),
-        (
-            "x-amzn-bedrock-output-token-count",
-            u64::from(usage.output_tokens),
-        ),
+        ("x-amzn-bedrock-input-token-count", u64::from(usage.input_tokens)),
+        ("x-amzn-bedrock-output-token-count", u64::from(usage.output_tokens)),
         ("x-amzn-bedrock-invocation-latency", elapsed_ms(start)),
     ] {
         headers.insert(name, HeaderValue::from(value));
@@ -120,9 +96,7 @@ pub async fn invoke_model(
 /// InvokeModelWithResponseStream: one `chunk` event per Anthropic stream event, its JSON in
 /// base64 under `bytes`; the last one carries Bedrock's invocation metrics.
 pub async fn invoke_model_with_response_stream(
-    State(state): State<Arc<AppState>>,
-    Path(model_id): Path<String>,
-    headers: HeaderMap,
+    State(state): State<Arc<AppState>>, Path(model_id): Path<String>, headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AwsError> {
     if let Some(recorder) = &state.recorder {

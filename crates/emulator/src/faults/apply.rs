@@ -56,11 +56,8 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
     let (operation, protocol, request) =
         match rest_operation(request.method(), request.uri().path()) {
             Some(op) => {
-                let protocol = if op == "CreateMessage" {
-                    Protocol::Anthropic
-                } else {
-                    Protocol::RestJson
-                };
+                let protocol =
+                    if op == "CreateMessage" { Protocol::Anthropic } else { Protocol::RestJson };
                 (op.to_owned(), protocol, request)
             }
             None if request.method() == Method::POST && request.uri().path() == "/" => {
@@ -72,11 +69,7 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
                         .into_response();
                 };
                 let action = url_form_action(&bytes).unwrap_or_default();
-                (
-                    action,
-                    Protocol::Query,
-                    Request::from_parts(parts, Body::from(bytes)),
-                )
+                (action, Protocol::Query, Request::from_parts(parts, Body::from(bytes)))
             }
             None => return next.run(request).await,
         };
@@ -101,11 +94,7 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
         FaultKind::Unavailable => error(
             protocol,
             StatusCode::SERVICE_UNAVAILABLE,
-            [
-                "ServiceUnavailableException",
-                "ServiceUnavailable",
-                "overloaded_error",
-            ],
+            ["ServiceUnavailableException", "ServiceUnavailable", "overloaded_error"],
             &format!("{operation} is temporarily unavailable {injected}"),
         ),
         FaultKind::Delay(delay) => {
@@ -118,10 +107,7 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
                     session.terminate("expired by an injected fault").await;
                 }
             } else {
-                tracing::warn!(
-                    operation,
-                    "an expire fault needs a request that names a session"
-                );
+                tracing::warn!(operation, "an expire fault needs a request that names a session");
             }
             next.run(request).await
         }
@@ -166,20 +152,13 @@ fn session_id_of(request: &Request) -> Option<String> {
     request.uri().query().and_then(|query| {
         query.split('&').find_map(|pair| {
             let value = pair.strip_prefix("sessionId=")?;
-            percent_encoding::percent_decode_str(value)
-                .decode_utf8()
-                .ok()
-                .map(|v| v.into_owned())
+            percent_encoding::percent_decode_str(value).decode_utf8().ok().map(|v| v.into_owned())
         })
     })
 }
 
 fn content_type(response: &Response) -> &str {
-    response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+    response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default()
 }
 
 /// Lets the first event of a stream through, then sends an exception and ends it.
@@ -200,9 +179,8 @@ fn break_stream(response: Response) -> Response {
     };
     let (parts, body) = response.into_parts();
     let first = body.into_data_stream().take(1);
-    let broken = first.chain(futures::stream::once(async move {
-        Ok::<Bytes, axum::Error>(failure)
-    }));
+    let broken =
+        first.chain(futures::stream::once(async move { Ok::<Bytes, axum::Error>(failure) }));
     Response::from_parts(parts, Body::from_stream(broken))
 }
 
@@ -250,9 +228,7 @@ async fn corrupt_model_reply(response: Response, kind: FaultKind) -> Response {
 /// Replaces the input of every tool call in a Converse (`toolUse`) or Anthropic
 /// (`tool_use`) reply.
 pub(super) fn rewrite_tool_inputs(reply: &mut Value, input: &Value) {
-    let converse = reply
-        .pointer_mut("/output/message/content")
-        .and_then(Value::as_array_mut);
+    let converse = reply.pointer_mut("/output/message/content").and_then(Value::as_array_mut);
     if let Some(blocks) = converse {
         for block in blocks {
             if let Some(tool_use) = block.get_mut("toolUse") {

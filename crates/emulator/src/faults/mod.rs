@@ -93,21 +93,13 @@ pub struct FaultParseError {
 }
 
 fn normalize(operation: &str) -> String {
-    operation
-        .chars()
-        .filter(|c| !matches!(c, '-' | '_'))
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    operation.chars().filter(|c| !matches!(c, '-' | '_')).map(|c| c.to_ascii_lowercase()).collect()
 }
 
 impl Fault {
     /// A fault on `operation` (AWS name, any case; `*` for any) that fires once.
     pub fn new(operation: &str, kind: FaultKind) -> Self {
-        Self {
-            operation: normalize(operation),
-            kind,
-            trigger: Trigger::Count(1),
-        }
+        Self { operation: normalize(operation), kind, trigger: Trigger::Count(1) }
     }
 
     /// Fires on the next `n` matching requests.
@@ -135,10 +127,8 @@ impl Fault {
 
     /// Reads `OPERATION:KIND[:WHEN]` (see [`SYNTAX`]).
     pub fn parse(spec: &str) -> Result<Self, FaultParseError> {
-        let fail = |reason: &str| FaultParseError {
-            spec: spec.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let fail =
+            |reason: &str| FaultParseError { spec: spec.to_owned(), reason: reason.to_owned() };
         let mut parts = spec.trim().split(':');
         let operation = parts.next().unwrap_or_default();
         if operation.is_empty() {
@@ -260,10 +250,7 @@ impl FaultPlan {
 
     /// How many faults fired on `operation`.
     pub fn fired_on(&self, operation: &str) -> usize {
-        lock(&self.fired)
-            .get(&normalize(operation))
-            .copied()
-            .unwrap_or(0)
+        lock(&self.fired).get(&normalize(operation)).copied().unwrap_or(0)
     }
 
     fn is_empty(&self) -> bool {

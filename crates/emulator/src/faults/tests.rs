@@ -16,22 +16,10 @@ fn parses_the_documented_forms() {
     assert_eq!(fault.kind, FaultKind::Delay(Duration::from_millis(250)));
     assert_eq!(fault.trigger, Trigger::Always);
     assert!(fault.matches("InvokeCodeInterpreter"));
-    assert_eq!(
-        Fault::parse("*:503:25%").unwrap().trigger,
-        Trigger::Rate(0.25)
-    );
-    assert_eq!(
-        Fault::parse("InvokeModel:malformed").unwrap().trigger,
-        Trigger::Count(1)
-    );
-    for bad in [
-        "",
-        "converse",
-        "converse:boom",
-        "converse:throttle:x",
-        "a:delay=3:1",
-        "a:500:1:2",
-    ] {
+    assert_eq!(Fault::parse("*:503:25%").unwrap().trigger, Trigger::Rate(0.25));
+    assert_eq!(Fault::parse("InvokeModel:malformed").unwrap().trigger, Trigger::Count(1));
+    for bad in ["", "converse", "converse:boom", "converse:throttle:x", "a:delay=3:1", "a:500:1:2"]
+    {
         let err = Fault::parse(bad).unwrap_err().to_string();
         assert!(err.contains("OPERATION:KIND"), "{err}");
     }
@@ -60,10 +48,7 @@ fn names_operations_like_aws() {
     let op = |m: Method, p: &str| rest_operation(&m, p);
     assert_eq!(op(Method::POST, "/model/x/converse"), Some("Converse"));
     assert_eq!(
-        op(
-            Method::POST,
-            "/code-interpreters/aws.codeinterpreter.v1/tools/invoke"
-        ),
+        op(Method::POST, "/code-interpreters/aws.codeinterpreter.v1/tools/invoke"),
         Some("InvokeCodeInterpreter")
     );
     assert_eq!(
@@ -71,10 +56,7 @@ fn names_operations_like_aws() {
         Some("StartCodeInterpreterSession")
     );
     assert_eq!(op(Method::POST, "/"), None);
-    assert_eq!(
-        url_form_action(b"Version=1&Action=GetRole&RoleName=r"),
-        Some("GetRole".into())
-    );
+    assert_eq!(url_form_action(b"Version=1&Action=GetRole&RoleName=r"), Some("GetRole".into()));
 }
 
 #[test]
@@ -82,10 +64,7 @@ fn tool_inputs_are_rewritten_in_both_formats() {
     let mut converse = json!({"output": {"message": {"content": [
         {"text": "hi"}, {"toolUse": {"toolUseId": "t", "name": "execute_python", "input": {"code": "1"}}}]}}});
     rewrite_tool_inputs(&mut converse, &json!({"code": 42}));
-    assert_eq!(
-        converse["output"]["message"]["content"][1]["toolUse"]["input"]["code"],
-        42
-    );
+    assert_eq!(converse["output"]["message"]["content"][1]["toolUse"]["input"]["code"], 42);
     let mut anthropic =
         json!({"content": [{"type": "tool_use", "id": "t", "name": "n", "input": {"code": "1"}}]});
     rewrite_tool_inputs(&mut anthropic, &json!({}));

@@ -13,9 +13,7 @@ use super::types::{Api, Block, CacheTtl, Conversation, Message, Reply, Role, Too
 pub const SERVER_TOOL_USE_PREFIX: &str = "srvtoolu_";
 
 fn invalid(reason: impl Into<String>) -> ModelError {
-    ModelError::InvalidRequest {
-        reason: reason.into(),
-    }
+    ModelError::InvalidRequest { reason: reason.into() }
 }
 
 fn ttl(cc: &CacheControl, at: &str) -> Result<CacheTtl, ModelError> {
@@ -28,9 +26,7 @@ fn ttl(cc: &CacheControl, at: &str) -> Result<CacheTtl, ModelError> {
     match cc.ttl.as_deref() {
         None => Ok(CacheTtl::FiveMinutes),
         Some(t) => CacheTtl::parse(t).ok_or_else(|| {
-            invalid(format!(
-                "{at}.cache_control.ttl: expected \"5m\" or \"1h\", got {t:?}"
-            ))
+            invalid(format!("{at}.cache_control.ttl: expected \"5m\" or \"1h\", got {t:?}"))
         }),
     }
 }
@@ -70,9 +66,7 @@ fn check_text(text: &str) -> Result<(), ModelError> {
     } else {
         return Ok(());
     };
-    Err(ModelError::Rejected {
-        message: message.to_owned(),
-    })
+    Err(ModelError::Rejected { message: message.to_owned() })
 }
 
 fn check_tool_result_text(content: Option<&ToolResultContent>) -> Result<(), ModelError> {
@@ -109,10 +103,7 @@ impl MessagesRequest {
         let Some(object) = value.as_object() else {
             return Err(invalid("the body must be a JSON object"));
         };
-        if !object
-            .get("max_tokens")
-            .is_some_and(serde_json::Value::is_u64)
-        {
+        if !object.get("max_tokens").is_some_and(serde_json::Value::is_u64) {
             return Err(invalid("max_tokens: a positive integer is required"));
         }
         let Some(messages) = object.get("messages").and_then(|m| m.as_array()) else {
@@ -191,32 +182,21 @@ impl MessagesRequest {
                 ContentParam::Blocks(blocks) => {
                     for (bi, b) in blocks.iter().enumerate() {
                         let (block, cc) = match b {
-                            ContentBlockParam::Text {
-                                text,
-                                cache_control,
-                            } => {
+                            ContentBlockParam::Text { text, cache_control } => {
                                 check_text(text)?;
                                 (Block::Text(text.clone()), cache_control)
                             }
-                            ContentBlockParam::ToolUse {
-                                id,
-                                name,
-                                input,
-                                cache_control,
+                            ContentBlockParam::ToolUse { id, name, input, cache_control }
+                            | ContentBlockParam::ServerToolUse { id, name, input, cache_control } => {
+                                (
+                                    Block::ToolUse {
+                                        id: id.clone(),
+                                        name: name.clone(),
+                                        input: input.clone(),
+                                    },
+                                    cache_control,
+                                )
                             }
-                            | ContentBlockParam::ServerToolUse {
-                                id,
-                                name,
-                                input,
-                                cache_control,
-                            } => (
-                                Block::ToolUse {
-                                    id: id.clone(),
-                                    name: name.clone(),
-                                    input: input.clone(),
-                                },
-                                cache_control,
-                            ),
                             ContentBlockParam::ToolResult {
                                 tool_use_id,
                                 content,
@@ -360,9 +340,7 @@ pub fn stream_events(msg: &MessageResponse) -> Vec<StreamEvent> {
     for (index, block) in msg.content.iter().enumerate() {
         let (first, deltas) = match block {
             ResponseBlock::Text { text } => (
-                ResponseBlock::Text {
-                    text: String::new(),
-                },
+                ResponseBlock::Text { text: String::new() },
                 split_for_streaming(text)
                     .into_iter()
                     .map(|text| BlockDelta::TextDelta { text })
@@ -372,11 +350,7 @@ pub fn stream_events(msg: &MessageResponse) -> Vec<StreamEvent> {
             | ResponseBlock::ServerToolUse { id, name, input } => {
                 let empty = serde_json::Value::Object(serde_json::Map::new());
                 let first = if matches!(block, ResponseBlock::ToolUse { .. }) {
-                    ResponseBlock::ToolUse {
-                        id: id.clone(),
-                        name: name.clone(),
-                        input: empty,
-                    }
+                    ResponseBlock::ToolUse { id: id.clone(), name: name.clone(), input: empty }
                 } else {
                     ResponseBlock::ServerToolUse {
                         id: id.clone(),
@@ -392,22 +366,14 @@ pub fn stream_events(msg: &MessageResponse) -> Vec<StreamEvent> {
             }
             other => (other.clone(), Vec::new()),
         };
-        events.push(StreamEvent::ContentBlockStart {
-            index,
-            content_block: first,
-        });
+        events.push(StreamEvent::ContentBlockStart { index, content_block: first });
         events.extend(
-            deltas
-                .into_iter()
-                .map(|delta| StreamEvent::ContentBlockDelta { index, delta }),
+            deltas.into_iter().map(|delta| StreamEvent::ContentBlockDelta { index, delta }),
         );
         events.push(StreamEvent::ContentBlockStop { index });
     }
     events.push(StreamEvent::MessageDelta {
-        delta: MessageDeltaBody {
-            stop_reason: msg.stop_reason.clone(),
-            stop_sequence: None,
-        },
+        delta: MessageDeltaBody { stop_reason: msg.stop_reason.clone(), stop_sequence: None },
         usage: DeltaUsage {
             output_tokens: msg.usage.output_tokens,
             input_tokens: Some(msg.usage.input_tokens),
@@ -415,9 +381,7 @@ pub fn stream_events(msg: &MessageResponse) -> Vec<StreamEvent> {
             cache_read_input_tokens: Some(msg.usage.cache_read_input_tokens),
         },
     });
-    events.push(StreamEvent::MessageStop {
-        invocation_metrics: None,
-    });
+    events.push(StreamEvent::MessageStop { invocation_metrics: None });
     events
 }
 
@@ -425,46 +389,34 @@ impl From<ResponseBlock> for ContentBlockParam {
     /// A response block sent back as part of the conversation.
     fn from(block: ResponseBlock) -> Self {
         match block {
-            ResponseBlock::Text { text } => ContentBlockParam::Text {
-                text,
-                cache_control: None,
-            },
-            ResponseBlock::ToolUse { id, name, input } => ContentBlockParam::ToolUse {
-                id,
-                name,
-                input,
-                cache_control: None,
-            },
-            ResponseBlock::ServerToolUse { id, name, input } => ContentBlockParam::ServerToolUse {
-                id,
-                name,
-                input,
-                cache_control: None,
-            },
-            ResponseBlock::CodeExecutionToolResult {
-                tool_use_id,
-                content,
-            } => ContentBlockParam::CodeExecutionToolResult {
-                tool_use_id,
-                content,
-                cache_control: None,
-            },
-            ResponseBlock::BashCodeExecutionToolResult {
-                tool_use_id,
-                content,
-            } => ContentBlockParam::BashCodeExecutionToolResult {
-                tool_use_id,
-                content,
-                cache_control: None,
-            },
-            ResponseBlock::TextEditorCodeExecutionToolResult {
-                tool_use_id,
-                content,
-            } => ContentBlockParam::TextEditorCodeExecutionToolResult {
-                tool_use_id,
-                content,
-                cache_control: None,
-            },
+            ResponseBlock::Text { text } => ContentBlockParam::Text { text, cache_control: None },
+            ResponseBlock::ToolUse { id, name, input } => {
+                ContentBlockParam::ToolUse { id, name, input, cache_control: None }
+            }
+            ResponseBlock::ServerToolUse { id, name, input } => {
+                ContentBlockParam::ServerToolUse { id, name, input, cache_control: None }
+            }
+            ResponseBlock::CodeExecutionToolResult { tool_use_id, content } => {
+                ContentBlockParam::CodeExecutionToolResult {
+                    tool_use_id,
+                    content,
+                    cache_control: None,
+                }
+            }
+            ResponseBlock::BashCodeExecutionToolResult { tool_use_id, content } => {
+                ContentBlockParam::BashCodeExecutionToolResult {
+                    tool_use_id,
+                    content,
+                    cache_control: None,
+                }
+            }
+            ResponseBlock::TextEditorCodeExecutionToolResult { tool_use_id, content } => {
+                ContentBlockParam::TextEditorCodeExecutionToolResult {
+                    tool_use_id,
+                    content,
+                    cache_control: None,
+                }
+            }
         }
     }
 }

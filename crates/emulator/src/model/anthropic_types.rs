@@ -213,31 +213,12 @@ pub struct ContainerInfo {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ResponseBlock {
-    Text {
-        text: String,
-    },
-    ToolUse {
-        id: String,
-        name: String,
-        input: Value,
-    },
-    ServerToolUse {
-        id: String,
-        name: String,
-        input: Value,
-    },
-    CodeExecutionToolResult {
-        tool_use_id: String,
-        content: ServerToolResultContent,
-    },
-    BashCodeExecutionToolResult {
-        tool_use_id: String,
-        content: ServerToolResultContent,
-    },
-    TextEditorCodeExecutionToolResult {
-        tool_use_id: String,
-        content: ServerToolResultContent,
-    },
+    Text { text: String },
+    ToolUse { id: String, name: String, input: Value },
+    ServerToolUse { id: String, name: String, input: Value },
+    CodeExecutionToolResult { tool_use_id: String, content: ServerToolResultContent },
+    BashCodeExecutionToolResult { tool_use_id: String, content: ServerToolResultContent },
+    TextEditorCodeExecutionToolResult { tool_use_id: String, content: ServerToolResultContent },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]

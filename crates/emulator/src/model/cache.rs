@@ -38,9 +38,7 @@ pub struct ManualClock {
 
 impl Default for ManualClock {
     fn default() -> Self {
-        Self {
-            now: Arc::new(Mutex::new(Instant::now())),
-        }
+        Self { now: Arc::new(Mutex::new(Instant::now())) }
     }
 }
 
@@ -99,10 +97,7 @@ pub struct CacheOutcome {
 
 impl PromptCache {
     pub fn new(clock: Arc<dyn Clock>) -> Self {
-        Self {
-            clock,
-            entries: Mutex::new(HashMap::new()),
-        }
+        Self { clock, entries: Mutex::new(HashMap::new()) }
     }
 
     /// Applies the request's cache points and returns what was read and written.
@@ -136,14 +131,7 @@ impl PromptCache {
                     CacheTtl::FiveMinutes => outcome.write_5m = write,
                     CacheTtl::OneHour => outcome.write_1h = write,
                 }
-                entries.insert(
-                    key,
-                    Entry {
-                        tokens,
-                        ttl,
-                        expires: now + ttl.duration(),
-                    },
-                );
+                entries.insert(key, Entry { tokens, ttl, expires: now + ttl.duration() });
             }
         }
         outcome
@@ -181,10 +169,7 @@ mod tests {
         if let Some(ttl) = ttl {
             b.cache_point(ttl);
         }
-        b.block(
-            crate::model::Role::User,
-            &crate::model::Block::Text(question.into()),
-        );
+        b.block(crate::model::Role::User, &crate::model::Block::Text(question.into()));
         b.finish()
     }
 
@@ -196,10 +181,7 @@ mod tests {
     #[test]
     fn minimums_by_family() {
         assert_eq!(min_cacheable_tokens(SONNET), 1024);
-        assert_eq!(
-            min_cacheable_tokens("anthropic.claude-3-5-haiku-20241022-v1:0"),
-            2048
-        );
+        assert_eq!(min_cacheable_tokens("anthropic.claude-3-5-haiku-20241022-v1:0"), 2048);
         assert_eq!(min_cacheable_tokens("claude-haiku-4-5-20251001"), 4096);
         assert_eq!(min_cacheable_tokens("claude-opus-4-5"), 4096);
         assert_eq!(min_cacheable_tokens("claude-opus-4-1"), 1024);
@@ -218,13 +200,7 @@ mod tests {
 
         let p2 = prompt(1500, "question two, longer", Some(CacheTtl::FiveMinutes));
         let second = cache.apply(SONNET, &p2);
-        assert_eq!(
-            second,
-            CacheOutcome {
-                read: 1500,
-                ..Default::default()
-            }
-        );
+        assert_eq!(second, CacheOutcome { read: 1500, ..Default::default() });
 
         // A read refreshes the TTL: 4 min + 4 min after the write is still cached.
         clock.advance(Duration::from_secs(240));
@@ -269,8 +245,7 @@ mod tests {
     fn longer_prefix_writes_only_the_new_part() {
         let (cache, _) = cache();
         let mut b = PromptBuilder::new();
-        b.system(&long(1200, 'a'))
-            .cache_point(CacheTtl::FiveMinutes);
+        b.system(&long(1200, 'a')).cache_point(CacheTtl::FiveMinutes);
         let short = b.clone().finish();
         b.system(&long(300, 'b')).cache_point(CacheTtl::FiveMinutes);
         let longer = b.finish();

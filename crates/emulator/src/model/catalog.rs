@@ -108,14 +108,9 @@ pub fn check_bedrock(model_id: &str) -> Result<(), Refusal> {
         }
         None => (model_id, None),
     };
-    let profile = PROFILE_PREFIXES
-        .iter()
-        .find_map(|prefix| id.strip_prefix(prefix));
+    let profile = PROFILE_PREFIXES.iter().find_map(|prefix| id.strip_prefix(prefix));
     let base = profile.unwrap_or(id);
-    let model = MODELS
-        .iter()
-        .find(|model| model.bedrock == base)
-        .ok_or_else(invalid)?;
+    let model = MODELS.iter().find(|model| model.bedrock == base).ok_or_else(invalid)?;
     if model.retired {
         return Err(Refusal::NotFound(
             "This model version has reached the end of its life. Please refer to the AWS \
@@ -144,9 +139,7 @@ mod tests {
         assert_eq!(check_anthropic("claude-haiku-4-5"), Ok(()));
         assert_eq!(
             check_anthropic("claude-sonnet-4-5-20250929"),
-            Err(Refusal::NotFound(
-                "model: claude-sonnet-4-5-20250929".into()
-            ))
+            Err(Refusal::NotFound("model: claude-sonnet-4-5-20250929".into()))
         );
         assert!(check_anthropic("claude-nonsense").is_err());
     }

@@ -95,15 +95,11 @@ impl ModelService {
 
     /// As [`ModelService::new`], with the clock the prompt cache uses for expiry.
     pub fn with_clock(
-        user_transcripts_dir: Option<&Path>,
-        clock: Arc<dyn Clock>,
+        user_transcripts_dir: Option<&Path>, clock: Arc<dyn Clock>,
     ) -> Result<Self, ModelError> {
         let transcripts = transcript::load_all(user_transcripts_dir)?;
         tracing::debug!(count = transcripts.len(), "transcripts loaded");
-        Ok(Self {
-            transcripts,
-            cache: PromptCache::new(clock),
-        })
+        Ok(Self { transcripts, cache: PromptCache::new(clock) })
     }
 
     /// Names of the loaded transcripts, in load order.
@@ -129,10 +125,7 @@ impl ModelService {
                 for (i, call) in turn.tool_calls.iter().enumerate() {
                     // A call to anything but a custom tool, when server tools are offered.
                     let server = conv.tools.iter().any(|t| t.kind.is_some())
-                        && !conv
-                            .tools
-                            .iter()
-                            .any(|t| t.kind.is_none() && t.name == call.name);
+                        && !conv.tools.iter().any(|t| t.kind.is_none() && t.name == call.name);
                     content.push(Block::ToolUse {
                         id: tool_use_id(conv, transcript, turn_index, i, server),
                         name: call.name.clone(),
@@ -181,11 +174,7 @@ impl ModelService {
             cache_write = usage.cache_write_input_tokens,
             "scripted model replied"
         );
-        Ok(Reply {
-            content,
-            stop_reason,
-            usage,
-        })
+        Ok(Reply { content, stop_reason, usage })
     }
 
     fn select(&self, conv: &Conversation) -> Result<&Transcript, ModelError> {
@@ -231,11 +220,7 @@ fn truncate(content: Vec<Block>, max: u32) -> Vec<Block> {
 }
 
 fn tool_use_id(
-    conv: &Conversation,
-    transcript: &Transcript,
-    turn: usize,
-    call: usize,
-    server: bool,
+    conv: &Conversation, transcript: &Transcript, turn: usize, call: usize, server: bool,
 ) -> String {
     let mut h = Sha256::new();
     h.update(transcript.name.as_bytes());

@@ -31,11 +31,8 @@ impl PromptBuilder {
 
     /// Adds a tool definition.
     pub fn tool(&mut self, tool: &ToolDef) -> &mut Self {
-        let schema = if tool.input_schema.is_null() {
-            String::new()
-        } else {
-            tool.input_schema.to_string()
-        };
+        let schema =
+            if tool.input_schema.is_null() { String::new() } else { tool.input_schema.to_string() };
         let kind = tool.kind.as_deref().unwrap_or("custom");
         let text = format!("{}\n{}\n{}", tool.name, tool.description, schema);
         self.push("tool", kind, &text)
@@ -57,15 +54,9 @@ impl PromptBuilder {
             Block::ToolUse { id, name, input } => {
                 self.push(role, "tool_use", &format!("{id}\n{name}\n{input}"))
             }
-            Block::ToolResult {
-                tool_use_id,
-                text,
-                is_error,
-            } => self.push(
-                role,
-                "tool_result",
-                &format!("{tool_use_id}\n{is_error}\n{text}"),
-            ),
+            Block::ToolResult { tool_use_id, text, is_error } => {
+                self.push(role, "tool_result", &format!("{tool_use_id}\n{is_error}\n{text}"))
+            }
         }
     }
 

@@ -84,11 +84,7 @@ fn results(conv: &Conversation) -> Vec<ResultView<'_>> {
         .rev()
         .flat_map(|m| m.content.iter().rev())
         .filter_map(|b| match b {
-            Block::ToolResult {
-                tool_use_id,
-                text,
-                is_error,
-            } => {
+            Block::ToolResult { tool_use_id, text, is_error } => {
                 let call = calls.get(tool_use_id.as_str());
                 Some(ResultView {
                     text,
@@ -132,11 +128,7 @@ fn capture_value(c: &Capture, results: &[ResultView<'_>]) -> String {
     if let Some(i) = &c.input {
         scope.push_str(&format!(" called with `{i}`"));
     }
-    let why = if results.is_empty() {
-        "; the conversation has no tool results"
-    } else {
-        ""
-    };
+    let why = if results.is_empty() { "; the conversation has no tool results" } else { "" };
     format!(
         "[could not find `{}` in the tool output{scope} (pattern `{}`){why}]",
         c.name, c.pattern
@@ -149,11 +141,8 @@ fn capture_value(c: &Capture, results: &[ResultView<'_>]) -> String {
 pub(crate) fn render_text(turn: &Turn, conv: &Conversation) -> Option<String> {
     let template = turn.text.as_deref().filter(|t| !t.is_empty())?;
     let results = results(conv);
-    let values: HashMap<&str, String> = turn
-        .captures
-        .iter()
-        .map(|c| (c.name.as_str(), capture_value(c, &results)))
-        .collect();
+    let values: HashMap<&str, String> =
+        turn.captures.iter().map(|c| (c.name.as_str(), capture_value(c, &results))).collect();
     let last = results.first();
     let mut quoted_last = false;
     let mut out = String::new();
@@ -230,10 +219,7 @@ mod tests {
 
     #[test]
     fn splits_placeholders_and_escapes() {
-        assert_eq!(
-            placeholders("a {x} {{y}} {not one} {z_1}"),
-            vec!["x", "z_1"]
-        );
+        assert_eq!(placeholders("a {x} {{y}} {not one} {z_1}"), vec!["x", "z_1"]);
     }
 
     #[test]
@@ -261,49 +247,22 @@ mod tests {
              den = { pattern = '\"temp_f\": (\\d+)', tool = \"get_weather\", input = \"Denver\" }\n",
         );
         let c = conv(&[
-            (
-                "a",
-                "get_weather",
-                json!({"city": "Los Angeles"}),
-                "{\"temp_f\": 78}",
-                false,
-            ),
-            (
-                "b",
-                "get_weather",
-                json!({"city": "Seattle"}),
-                "{\"temp_f\": 58}",
-                false,
-            ),
+            ("a", "get_weather", json!({"city": "Los Angeles"}), "{\"temp_f\": 78}", false),
+            ("b", "get_weather", json!({"city": "Seattle"}), "{\"temp_f\": 58}", false),
         ]);
         let out = render_text(&t, &c).unwrap_or_default();
-        assert!(
-            out.starts_with("LA 78, Denver [could not find `den`"),
-            "{out}"
-        );
-        assert!(
-            out.contains("of `get_weather` called with `Denver`"),
-            "{out}"
-        );
+        assert!(out.starts_with("LA 78, Denver [could not find `den`"), "{out}");
+        assert!(out.contains("of `get_weather` called with `Denver`"), "{out}");
     }
 
     #[test]
     fn errors_show_up() {
         let t =
             turn("[[turns]]\ntext = \"Mean {mean}\"\n[turns.captures]\nmean = 'Mean: (\\S+)'\n");
-        let c = conv(&[(
-            "a",
-            "execute_python",
-            json!({}),
-            "ModuleNotFoundError: numpy",
-            true,
-        )]);
+        let c = conv(&[("a", "execute_python", json!({}), "ModuleNotFoundError: numpy", true)]);
         let out = render_text(&t, &c).unwrap_or_default();
         assert!(out.contains("could not find `mean`"), "{out}");
-        assert!(
-            out.contains("failed with: ModuleNotFoundError: numpy"),
-            "{out}"
-        );
+        assert!(out.contains("failed with: ModuleNotFoundError: numpy"), "{out}");
 
         let t = turn("[[turns]]\ntext = \"Output: {last_result}\"\n");
         let out = render_text(&t, &c).unwrap_or_default();

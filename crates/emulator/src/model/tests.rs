@@ -105,14 +105,9 @@ fn mean_std_round_trip_quotes_the_real_output() {
         assert_eq!(name, "execute_python");
         assert!(id.starts_with(api.tool_use_prefix()), "{id}");
         let code = input["code"].as_str().unwrap_or_default();
-        assert!(
-            code.contains("import numpy") && code.contains(":.4f"),
-            "{code}"
-        );
+        assert!(code.contains("import numpy") && code.contains(":.4f"), "{code}");
 
-        play(&mut c, &first, |_, _| {
-            STATS_OUTPUT.replace("5.5", "5.50001")
-        });
+        play(&mut c, &first, |_, _| STATS_OUTPUT.replace("5.5", "5.50001"));
         let second = respond(&svc, &c);
         assert_eq!(second.stop_reason, StopReason::EndTurn);
         let text = text_of(&second);
@@ -123,8 +118,7 @@ fn mean_std_round_trip_quotes_the_real_output() {
 
         // Past the end of the transcript.
         play(&mut c, &second, |_, _| String::new());
-        c.messages
-            .push(Message::user(vec![Block::Text("And?".into())]));
+        c.messages.push(Message::user(vec![Block::Text("And?".into())]));
         let third = respond(&svc, &c);
         assert!(text_of(&third).contains("have all been played"));
     }
@@ -143,10 +137,7 @@ fn broken_sandbox_shows_in_the_answer() {
         is_error: true,
     }]));
     let text = text_of(&respond(&svc, &c));
-    assert!(
-        text.contains("[could not find `mean` in the tool output"),
-        "{text}"
-    );
+    assert!(text.contains("[could not find `mean` in the tool output"), "{text}");
     assert!(text.contains("No module named 'numpy'"), "{text}");
     assert!(!text.contains("5.5"), "{text}");
 }
@@ -193,11 +184,7 @@ fn anthropic_server_tools_pick_their_version() {
 fn caching_questions_each_call_once() {
     let svc = service();
     for (q, out, want) in [
-        (
-            "Calculate the mean of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]",
-            "Mean: 5.5",
-            "5.5",
-        ),
+        ("Calculate the mean of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", "Mean: 5.5", "5.5"),
         (
             "Calculate the standard deviation of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]",
             "Population Std Dev: 2.8723\nSample Std Dev: 3.0277",
@@ -259,14 +246,8 @@ fn cities_traditional_takes_four_round_trips() {
     let last = respond(&svc, &c);
     let text = text_of(&last);
     assert!(!text.contains("could not find"), "{text}");
-    assert!(
-        text.contains("| Los Angeles | 78°F | 13200998 | $2400 |"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Denver**: warm (72°F) with low rent ($1700)"),
-        "{text}"
-    );
+    assert!(text.contains("| Los Angeles | 78°F | 13200998 | $2400 |"), "{text}");
+    assert!(text.contains("Denver**: warm (72°F) with low rent ($1700)"), "{text}");
 }
 
 #[test]
@@ -274,10 +255,7 @@ fn cities_programmatic_quotes_the_ranking() {
     let svc = service();
     let mut c = conv(Api::Converse, CITIES, vec![python_tool()]);
     let r = respond(&svc, &c);
-    let code = tool_calls(&r)[0].2["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let code = tool_calls(&r)[0].2["code"].as_str().unwrap_or_default().to_owned();
     assert!(code.contains("get_cost_of_living(city)"), "{code}");
     play(&mut c, &r, |_, _| {
         "City             Temp  Condition        Metro pop  Rent 1BR  Score\n\
@@ -304,10 +282,7 @@ fn unknown_conversation_explains_how_to_add_a_transcript() {
         other => panic!("{other:?}"),
     };
     assert!(msg.contains("\"What is 2+2?\""), "{msg}");
-    assert!(
-        msg.contains("--transcripts DIR") && msg.contains(TRANSCRIPTS_ENV),
-        "{msg}"
-    );
+    assert!(msg.contains("--transcripts DIR") && msg.contains(TRANSCRIPTS_ENV), "{msg}");
     // P without the tool matches nothing either (the transcripts require it).
     assert!(svc.respond(&conv(Api::Converse, P, vec![])).is_err());
 }
@@ -442,11 +417,7 @@ fn anthropic_stream_events_rebuild_the_message() {
             },
         ],
         stop_reason: StopReason::ToolUse,
-        usage: Usage {
-            input_tokens: 10,
-            output_tokens: 7,
-            ..Usage::default()
-        },
+        usage: Usage { input_tokens: 10, output_tokens: 7, ..Usage::default() },
     };
     let msg = MessageResponse::from_reply(&reply, SONNET, "msg_1".into());
     let events = stream_events(&msg);

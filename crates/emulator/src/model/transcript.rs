@@ -14,14 +14,8 @@ use super::types::{Api, Conversation};
 
 /// The transcripts compiled into the emulator, in load order.
 const EMBEDDED: &[(&str, &str)] = &[
-    (
-        "mean_std.toml",
-        include_str!("../../transcripts/mean_std.toml"),
-    ),
-    (
-        "mean_std_agent.toml",
-        include_str!("../../transcripts/mean_std_agent.toml"),
-    ),
+    ("mean_std.toml", include_str!("../../transcripts/mean_std.toml")),
+    ("mean_std_agent.toml", include_str!("../../transcripts/mean_std_agent.toml")),
     (
         "anthropic_code_execution_20250825.toml",
         include_str!("../../transcripts/anthropic_code_execution_20250825.toml"),
@@ -30,26 +24,11 @@ const EMBEDDED: &[(&str, &str)] = &[
         "anthropic_code_execution_20250522.toml",
         include_str!("../../transcripts/anthropic_code_execution_20250522.toml"),
     ),
-    (
-        "caching_mean.toml",
-        include_str!("../../transcripts/caching_mean.toml"),
-    ),
-    (
-        "caching_std.toml",
-        include_str!("../../transcripts/caching_std.toml"),
-    ),
-    (
-        "caching_median_mode.toml",
-        include_str!("../../transcripts/caching_median_mode.toml"),
-    ),
-    (
-        "cities_programmatic.toml",
-        include_str!("../../transcripts/cities_programmatic.toml"),
-    ),
-    (
-        "cities_traditional.toml",
-        include_str!("../../transcripts/cities_traditional.toml"),
-    ),
+    ("caching_mean.toml", include_str!("../../transcripts/caching_mean.toml")),
+    ("caching_std.toml", include_str!("../../transcripts/caching_std.toml")),
+    ("caching_median_mode.toml", include_str!("../../transcripts/caching_median_mode.toml")),
+    ("cities_programmatic.toml", include_str!("../../transcripts/cities_programmatic.toml")),
+    ("cities_traditional.toml", include_str!("../../transcripts/cities_traditional.toml")),
 ];
 
 /// Placeholders every turn may use besides its captures.
@@ -116,11 +95,7 @@ struct ToolCallSpec {
 #[serde(untagged)]
 enum CaptureSpec {
     Pattern(String),
-    Scoped {
-        pattern: String,
-        tool: Option<String>,
-        input: Option<String>,
-    },
+    Scoped { pattern: String, tool: Option<String>, input: Option<String> },
 }
 
 /// Where a transcript came from; user files win ties over embedded ones.
@@ -176,10 +151,7 @@ pub(crate) struct Transcript {
 }
 
 fn invalid(file: &str, reason: impl Into<String>) -> ModelError {
-    ModelError::Invalid {
-        file: file.to_owned(),
-        reason: reason.into(),
-    }
+    ModelError::Invalid { file: file.to_owned(), reason: reason.into() }
 }
 
 fn parse_api(file: &str, s: &str) -> Result<Api, ModelError> {
@@ -201,10 +173,7 @@ impl Transcript {
             file: file.to_owned(),
             source: Box::new(source),
         })?;
-        let first_user = match (
-            spec.rules.first_user_message,
-            spec.rules.first_user_contains,
-        ) {
+        let first_user = match (spec.rules.first_user_message, spec.rules.first_user_contains) {
             (Some(m), None) => UserMatch::Exact(m.trim().to_owned()),
             (None, Some(c)) => UserMatch::Contains(c),
             _ => {
@@ -241,12 +210,7 @@ impl Transcript {
             name: spec.name,
             file: file.to_owned(),
             origin,
-            rules: Rules {
-                first_user,
-                api,
-                tools: spec.rules.tools,
-                system_contains,
-            },
+            rules: Rules { first_user, api, tools: spec.rules.tools, system_contains },
             turns,
         })
     }
@@ -279,11 +243,7 @@ impl Transcript {
         }
         if !r.system_contains.is_empty() {
             let system = conv.system.join("\n").to_lowercase();
-            if !r
-                .system_contains
-                .iter()
-                .any(|s| system.contains(s.as_str()))
-            {
+            if !r.system_contains.iter().any(|s| system.contains(s.as_str())) {
                 return None;
             }
             score += 1;
@@ -294,39 +254,23 @@ impl Transcript {
 
 fn compile_turn(file: &str, number: usize, t: TurnSpec) -> Result<Turn, ModelError> {
     if t.text.as_deref().is_none_or(str::is_empty) && t.tool_calls.is_empty() {
-        return Err(invalid(
-            file,
-            format!("turn {number} has neither text nor tool_calls"),
-        ));
+        return Err(invalid(file, format!("turn {number} has neither text nor tool_calls")));
     }
     let mut captures = Vec::with_capacity(t.captures.len());
     for (name, spec) in t.captures {
         if BUILTIN_PLACEHOLDERS.contains(&name.as_str()) {
-            return Err(invalid(
-                file,
-                format!("turn {number}: capture name `{name}` is reserved"),
-            ));
+            return Err(invalid(file, format!("turn {number}: capture name `{name}` is reserved")));
         }
         let (pattern, tool, input) = match spec {
             CaptureSpec::Pattern(p) => (p, None, None),
-            CaptureSpec::Scoped {
-                pattern,
-                tool,
-                input,
-            } => (pattern, tool, input),
+            CaptureSpec::Scoped { pattern, tool, input } => (pattern, tool, input),
         };
         let regex = Regex::new(&pattern).map_err(|source| ModelError::Regex {
             file: file.to_owned(),
             capture: name.clone(),
             source: Box::new(source),
         })?;
-        captures.push(Capture {
-            name,
-            pattern,
-            regex,
-            tool,
-            input,
-        });
+        captures.push(Capture { name, pattern, regex, tool, input });
     }
     if let Some(text) = &t.text {
         for p in placeholders(text) {
@@ -347,16 +291,10 @@ fn compile_turn(file: &str, number: usize, t: TurnSpec) -> Result<Turn, ModelErr
         .into_iter()
         .map(|c| ToolCall {
             name: c.name,
-            input: c
-                .input
-                .unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new())),
+            input: c.input.unwrap_or_else(|| serde_json::Value::Object(serde_json::Map::new())),
         })
         .collect();
-    Ok(Turn {
-        text: t.text,
-        tool_calls,
-        captures,
-    })
+    Ok(Turn { text: t.text, tool_calls, captures })
 }
 
 /// The embedded transcripts followed by the `*.toml` files of `dir` (sorted by file name). A user
@@ -369,10 +307,7 @@ pub(crate) fn load_all(dir: Option<&Path>) -> Result<Vec<Transcript>, ModelError
     let Some(dir) = dir else {
         return Ok(all);
     };
-    let read_dir = |source| ModelError::ReadDir {
-        path: dir.to_owned(),
-        source,
-    };
+    let read_dir = |source| ModelError::ReadDir { path: dir.to_owned(), source };
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(read_dir)? {
         let path = entry.map_err(read_dir)?.path();
@@ -382,10 +317,8 @@ pub(crate) fn load_all(dir: Option<&Path>) -> Result<Vec<Transcript>, ModelError
     }
     paths.sort();
     for path in paths {
-        let text = std::fs::read_to_string(&path).map_err(|source| ModelError::ReadFile {
-            path: path.clone(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| ModelError::ReadFile { path: path.clone(), source })?;
         let t = Transcript::parse(&path.display().to_string(), &text, Origin::User)?;
         all.retain(|e| !(e.origin == Origin::Embedded && e.name == t.name));
         tracing::debug!(name = %t.name, file = %t.file, "loaded user transcript");

@@ -55,16 +55,9 @@ pub struct ToolDef {
 impl ToolDef {
     /// A custom (client-side) tool.
     pub fn custom(
-        name: impl Into<String>,
-        description: impl Into<String>,
-        input_schema: serde_json::Value,
+        name: impl Into<String>, description: impl Into<String>, input_schema: serde_json::Value,
     ) -> Self {
-        Self {
-            name: name.into(),
-            description: description.into(),
-            input_schema,
-            kind: None,
-        }
+        Self { name: name.into(), description: description.into(), input_schema, kind: None }
     }
 }
 
@@ -80,16 +73,8 @@ pub enum Role {
 #[serde(rename_all = "snake_case")]
 pub enum Block {
     Text(String),
-    ToolUse {
-        id: String,
-        name: String,
-        input: serde_json::Value,
-    },
-    ToolResult {
-        tool_use_id: String,
-        text: String,
-        is_error: bool,
-    },
+    ToolUse { id: String, name: String, input: serde_json::Value },
+    ToolResult { tool_use_id: String, text: String, is_error: bool },
 }
 
 /// One message of the conversation.
@@ -101,17 +86,11 @@ pub struct Message {
 
 impl Message {
     pub fn user(content: Vec<Block>) -> Self {
-        Self {
-            role: Role::User,
-            content,
-        }
+        Self { role: Role::User, content }
     }
 
     pub fn assistant(content: Vec<Block>) -> Self {
-        Self {
-            role: Role::Assistant,
-            content,
-        }
+        Self { role: Role::Assistant, content }
     }
 }
 
@@ -171,27 +150,21 @@ pub struct Conversation {
 impl Conversation {
     /// The text of the first user message (its text blocks joined with newlines).
     pub fn first_user_text(&self) -> Option<String> {
-        self.messages
-            .iter()
-            .find(|m| m.role == Role::User)
-            .map(|m| {
-                m.content
-                    .iter()
-                    .filter_map(|b| match b {
-                        Block::Text(t) => Some(t.as_str()),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
+        self.messages.iter().find(|m| m.role == Role::User).map(|m| {
+            m.content
+                .iter()
+                .filter_map(|b| match b {
+                    Block::Text(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
     }
 
     /// How many replies the model has already given in this conversation.
     pub fn assistant_turns(&self) -> usize {
-        self.messages
-            .iter()
-            .filter(|m| m.role == Role::Assistant)
-            .count()
+        self.messages.iter().filter(|m| m.role == Role::Assistant).count()
     }
 }
 

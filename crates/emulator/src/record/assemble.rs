@@ -74,14 +74,10 @@ fn frames(body: &[u8]) -> Result<Vec<Message>, String> {
 }
 
 fn header<'a>(message: &'a Message, name: &str) -> Option<&'a str> {
-    message
-        .headers()
-        .iter()
-        .find(|h| h.name().as_str() == name)
-        .and_then(|h| match h.value() {
-            HeaderValue::String(s) => Some(s.as_str()),
-            _ => None,
-        })
+    message.headers().iter().find(|h| h.name().as_str() == name).and_then(|h| match h.value() {
+        HeaderValue::String(s) => Some(s.as_str()),
+        _ => None,
+    })
 }
 
 /// A block being assembled from deltas.
@@ -123,16 +119,10 @@ pub fn converse_stream(body: &[u8]) -> Result<Vec<ReplyBlock>, String> {
         }
         let event = header(&message, ":event-type").unwrap_or_default();
         let payload: Value = serde_json::from_slice(message.payload()).unwrap_or(Value::Null);
-        let index = payload
-            .get("contentBlockIndex")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
+        let index = payload.get("contentBlockIndex").and_then(Value::as_u64).unwrap_or(0);
         match event {
             "contentBlockStart" => {
-                if let Some(name) = payload
-                    .pointer("/start/toolUse/name")
-                    .and_then(Value::as_str)
-                {
+                if let Some(name) = payload.pointer("/start/toolUse/name").and_then(Value::as_str) {
                     blocks.entry(index).or_default().tool = Some(name.to_owned());
                 }
             }
@@ -140,9 +130,8 @@ pub fn converse_stream(body: &[u8]) -> Result<Vec<ReplyBlock>, String> {
                 let partial = blocks.entry(index).or_default();
                 if let Some(text) = payload.pointer("/delta/text").and_then(Value::as_str) {
                     partial.text.push_str(text);
-                } else if let Some(json) = payload
-                    .pointer("/delta/toolUse/input")
-                    .and_then(Value::as_str)
+                } else if let Some(json) =
+                    payload.pointer("/delta/toolUse/input").and_then(Value::as_str)
                 {
                     partial.text.push_str(json);
                 }
@@ -190,9 +179,8 @@ pub fn invoke_stream(body: &[u8]) -> Result<Vec<ReplyBlock>, String> {
                 let delta = event.get("delta");
                 if let Some(text) = delta.and_then(|d| d.get("text")).and_then(Value::as_str) {
                     partial.text.push_str(text);
-                } else if let Some(json) = delta
-                    .and_then(|d| d.get("partial_json"))
-                    .and_then(Value::as_str)
+                } else if let Some(json) =
+                    delta.and_then(|d| d.get("partial_json")).and_then(Value::as_str)
                 {
                     partial.text.push_str(json);
                 }

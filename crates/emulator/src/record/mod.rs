@@ -81,19 +81,12 @@ pub enum RecordError {
 impl Recorder {
     /// Resolves the credentials and prepares the record directory.
     pub async fn new(config: &RecordConfig) -> Result<Self, RecordError> {
-        std::fs::create_dir_all(&config.dir).map_err(|source| RecordError::Dir {
-            path: config.dir.clone(),
-            source,
-        })?;
+        std::fs::create_dir_all(&config.dir)
+            .map_err(|source| RecordError::Dir { path: config.dir.clone(), source })?;
         let auth = config.auth.resolve(&config.region).await?;
         let bedrock = Upstream::new(&config.upstream, "bedrock", &config.region, auth.clone())?;
         let agentcore = match &config.agentcore_upstream {
-            Some(url) => Some(Upstream::new(
-                url,
-                "bedrock-agentcore",
-                &config.region,
-                auth,
-            )?),
+            Some(url) => Some(Upstream::new(url, "bedrock-agentcore", &config.region, auth)?),
             None => None,
         };
         Ok(Self {

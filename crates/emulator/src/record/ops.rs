@@ -21,11 +21,7 @@ use crate::model::{Api, Conversation, MessagesRequest};
 use crate::state::AppState;
 
 /// What the SDKs leave unescaped in a path label.
-const LABEL: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const LABEL: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Request headers passed on to Bedrock Runtime.
 const BEDROCK_HEADERS: &[&str] = &[
@@ -90,18 +86,10 @@ fn respond(upstream: UpstreamResponse) -> Response {
 
 /// Forwards one model call and records its reply when it succeeded.
 async fn forward_model_call(
-    recorder: &Recorder,
-    model_id: &str,
-    operation: &str,
-    headers: &HeaderMap,
-    body: Bytes,
-    conversation: Option<Conversation>,
-    read_reply: fn(&[u8]) -> Result<Vec<ReplyBlock>, String>,
+    recorder: &Recorder, model_id: &str, operation: &str, headers: &HeaderMap, body: Bytes,
+    conversation: Option<Conversation>, read_reply: fn(&[u8]) -> Result<Vec<ReplyBlock>, String>,
 ) -> Result<Response, AwsError> {
-    let path = format!(
-        "/model/{}/{operation}",
-        utf8_percent_encode(model_id, LABEL)
-    );
+    let path = format!("/model/{}/{operation}", utf8_percent_encode(model_id, LABEL));
     let upstream = recorder
         .bedrock
         .send_buffered(Method::POST, &path, &pick(headers, BEDROCK_HEADERS), body)
@@ -133,45 +121,25 @@ async fn forward_model_call(
 }
 
 fn converse_conversation(model_id: &str, body: &[u8]) -> Option<Conversation> {
-    ConverseRequest::parse(body)
-        .ok()?
-        .to_conversation(model_id)
-        .ok()
+    ConverseRequest::parse(body).ok()?.to_conversation(model_id).ok()
 }
 
 fn messages_conversation(model_id: &str, body: &[u8]) -> Option<Conversation> {
-    MessagesRequest::from_json(body)
-        .ok()?
-        .to_conversation(Api::InvokeModel, model_id)
-        .ok()
+    MessagesRequest::from_json(body).ok()?.to_conversation(Api::InvokeModel, model_id).ok()
 }
 
 /// Converse, through the upstream.
 pub async fn converse(
-    recorder: &Recorder,
-    model_id: &str,
-    headers: &HeaderMap,
-    body: Bytes,
+    recorder: &Recorder, model_id: &str, headers: &HeaderMap, body: Bytes,
 ) -> Result<Response, AwsError> {
     let conv = converse_conversation(model_id, &body);
-    forward_model_call(
-        recorder,
-        model_id,
-        "converse",
-        headers,
-        body,
-        conv,
-        assemble::converse,
-    )
-    .await
+    forward_model_call(recorder, model_id, "converse", headers, body, conv, assemble::converse)
+        .await
 }
 
 /// ConverseStream, through the upstream; the final message is assembled from the events.
 pub async fn converse_stream(
-    recorder: &Recorder,
-    model_id: &str,
-    headers: &HeaderMap,
-    body: Bytes,
+    recorder: &Recorder, model_id: &str, headers: &HeaderMap, body: Bytes,
 ) -> Result<Response, AwsError> {
     let conv = converse_conversation(model_id, &body);
     forward_model_call(
@@ -188,10 +156,7 @@ pub async fn converse_stream(
 
 /// InvokeModel with an Anthropic Messages body, through the upstream.
 pub async fn invoke_model(
-    recorder: &Recorder,
-    model_id: &str,
-    headers: &HeaderMap,
-    body: Bytes,
+    recorder: &Recorder, model_id: &str, headers: &HeaderMap, body: Bytes,
 ) -> Result<Response, AwsError> {
     let conv = messages_conversation(model_id, &body);
     forward_model_call(
@@ -209,10 +174,7 @@ pub async fn invoke_model(
 /// InvokeModelWithResponseStream, through the upstream; the final message is assembled from
 /// the chunks.
 pub async fn invoke_model_with_response_stream(
-    recorder: &Recorder,
-    model_id: &str,
-    headers: &HeaderMap,
-    body: Bytes,
+    recorder: &Recorder, model_id: &str, headers: &HeaderMap, body: Bytes,
 ) -> Result<Response, AwsError> {
     let conv = messages_conversation(model_id, &body);
     forward_model_call(
@@ -231,9 +193,7 @@ pub async fn invoke_model_with_response_stream(
 /// (signed with the upstream credentials) instead of the local sandbox. Everything else, and
 /// everything when there is no such upstream, goes on to the local handlers.
 pub async fn agentcore_proxy(
-    State(state): State<Arc<AppState>>,
-    request: Request,
-    next: Next,
+    State(state): State<Arc<AppState>>, request: Request, next: Next,
 ) -> Response {
     let Some(upstream) = state.recorder.as_ref().and_then(|r| r.agentcore.as_ref()) else {
         return next.run(request).await;
@@ -244,11 +204,8 @@ pub async fn agentcore_proxy(
     if !data_plane {
         return next.run(request).await;
     }
-    let path_and_query = request
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
+    let path_and_query =
+        request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
     let method = request.method().clone();
     let headers = pick(request.headers(), AGENTCORE_HEADERS);
     let body = match axum::body::to_bytes(request.into_body(), crate::auth::MAX_BODY_BYTES).await {

@@ -48,10 +48,7 @@ impl UpstreamAuth {
                     .into(),
             ));
         }
-        Ok(ResolvedAuth {
-            credentials,
-            bearer_token: self.bearer_token.clone(),
-        })
+        Ok(ResolvedAuth { credentials, bearer_token: self.bearer_token.clone() })
     }
 }
 
@@ -75,10 +72,7 @@ pub struct UpstreamResponse {
 
 impl Upstream {
     pub(crate) fn new(
-        url: &str,
-        service: &'static str,
-        region: &str,
-        auth: ResolvedAuth,
+        url: &str, service: &'static str, region: &str, auth: ResolvedAuth,
     ) -> Result<Self, RecordError> {
         let base = reqwest::Url::parse(url.trim_end_matches('/')).map_err(|err| {
             RecordError::Credentials(format!("the upstream URL {url:?} is not valid: {err}"))
@@ -86,17 +80,8 @@ impl Upstream {
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(900))
             .build()
-            .map_err(|source| RecordError::Url {
-                url: url.to_owned(),
-                source,
-            })?;
-        Ok(Self {
-            base,
-            service,
-            region: region.to_owned(),
-            auth,
-            client,
-        })
+            .map_err(|source| RecordError::Url { url: url.to_owned(), source })?;
+        Ok(Self { base, service, region: region.to_owned(), auth, client })
     }
 
     /// `host[:port]` as the Host header carries it.
@@ -111,29 +96,13 @@ impl Upstream {
     /// Sends `method path_and_query` with the given headers and body, signed, and
     /// returns the whole response. `path_and_query` is already percent-encoded.
     pub async fn send(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        headers: &[(&str, String)],
-        body: Bytes,
+        &self, method: Method, path_and_query: &str, headers: &[(&str, String)], body: Bytes,
     ) -> Result<reqwest::Response, String> {
-        let url = format!(
-            "{}{}",
-            self.base.as_str().trim_end_matches('/'),
-            path_and_query
-        );
+        let url = format!("{}{}", self.base.as_str().trim_end_matches('/'), path_and_query);
         let host = self.host();
         let mut all: Vec<(String, String)> = vec![("host".into(), host)];
-        all.extend(
-            headers
-                .iter()
-                .map(|(name, value)| (name.to_ascii_lowercase(), value.clone())),
-        );
-        let bearer = self
-            .auth
-            .bearer_token
-            .as_ref()
-            .filter(|_| self.service == "bedrock");
+        all.extend(headers.iter().map(|(name, value)| (name.to_ascii_lowercase(), value.clone())));
+        let bearer = self.auth.bearer_token.as_ref().filter(|_| self.service == "bedrock");
         if let Some(token) = bearer {
             all.push(("authorization".into(), format!("Bearer {token}")));
         } else {
@@ -153,11 +122,7 @@ impl Upstream {
 
     /// Sends and reads the whole body.
     pub async fn send_buffered(
-        &self,
-        method: Method,
-        path_and_query: &str,
-        headers: &[(&str, String)],
-        body: Bytes,
+        &self, method: Method, path_and_query: &str, headers: &[(&str, String)], body: Bytes,
     ) -> Result<UpstreamResponse, String> {
         let response = self.send(method, path_and_query, headers, body).await?;
         let status = response.status();
@@ -166,19 +131,11 @@ impl Upstream {
             .bytes()
             .await
             .map_err(|err| format!("reading the upstream response failed: {err}"))?;
-        Ok(UpstreamResponse {
-            status,
-            headers,
-            body,
-        })
+        Ok(UpstreamResponse { status, headers, body })
     }
 
     async fn sign(
-        &self,
-        method: &Method,
-        url: &str,
-        headers: &mut Vec<(String, String)>,
-        body: &[u8],
+        &self, method: &Method, url: &str, headers: &mut Vec<(String, String)>, body: &[u8],
     ) -> Result<(), String> {
         let Some(provider) = &self.auth.credentials else {
             return Err("no upstream credentials to sign with".into());
@@ -204,9 +161,8 @@ impl Upstream {
             SignableBody::Bytes(body),
         )
         .map_err(|err| format!("signing failed: {err}"))?;
-        let (instructions, _signature) = sign(signable, &params)
-            .map_err(|err| format!("signing failed: {err}"))?
-            .into_parts();
+        let (instructions, _signature) =
+            sign(signable, &params).map_err(|err| format!("signing failed: {err}"))?.into_parts();
         for (name, value) in instructions.headers() {
             headers.push((name.to_owned(), value.to_owned()));
         }

@@ -73,11 +73,7 @@ const SYSTEM_SNIPPET_CHARS: usize = 80;
 
 impl Recordings {
     pub fn new(dir: PathBuf, captures: bool) -> Self {
-        Self {
-            dir,
-            captures,
-            by_key: Mutex::new(HashMap::new()),
-        }
+        Self { dir, captures, by_key: Mutex::new(HashMap::new()) }
     }
 
     /// The directory the files go to.
@@ -88,9 +84,7 @@ impl Recordings {
     /// Records `reply` as the next turn of `conv`'s conversation and rewrites its file.
     /// Returns the file written.
     pub fn record(
-        &self,
-        conv: &Conversation,
-        reply: &[ReplyBlock],
+        &self, conv: &Conversation, reply: &[ReplyBlock],
     ) -> Result<PathBuf, RecordError> {
         let first_user = conv.first_user_text().unwrap_or_default().trim().to_owned();
         let mut tools: Vec<String> = conv.tools.iter().map(|t| t.name.clone()).collect();
@@ -173,11 +167,7 @@ impl Recordings {
         } else {
             (!text.is_empty()).then_some(text)
         };
-        TurnOut {
-            text,
-            tool_calls,
-            captures,
-        }
+        TurnOut { text, tool_calls, captures }
     }
 }
 
@@ -210,17 +200,10 @@ fn write(recording: &Recording) -> Result<(), RecordError> {
     })?;
     let text = format!(
         "# Recorded by the emulator (record mode): replay it with `--transcripts {}`.\n{body}",
-        recording
-            .file
-            .parent()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default()
+        recording.file.parent().map(|p| p.display().to_string()).unwrap_or_default()
     );
     let tmp = recording.file.with_extension("toml.tmp");
-    let io = |source| RecordError::Write {
-        path: recording.file.clone(),
-        source,
-    };
+    let io = |source| RecordError::Write { path: recording.file.clone(), source };
     std::fs::write(&tmp, text).map_err(io)?;
     std::fs::rename(&tmp, &recording.file).map_err(io)
 }
@@ -228,10 +211,7 @@ fn write(recording: &Recording) -> Result<(), RecordError> {
 /// Lowercase words of `text` joined by `-`, at most 40 characters.
 fn slug(text: &str) -> String {
     let mut out = String::new();
-    for word in text
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
+    for word in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
         if out.len() + word.len() + 1 > 40 {
             break;
         }
@@ -272,9 +252,7 @@ fn json_to_toml(value: &Value) -> Option<toml::Value> {
         Value::String(s) => toml::Value::String(s.clone()),
         Value::Array(items) => toml::Value::Array(items.iter().filter_map(json_to_toml).collect()),
         Value::Object(map) => toml::Value::Table(
-            map.iter()
-                .filter_map(|(k, v)| Some((k.clone(), json_to_toml(v)?)))
-                .collect(),
+            map.iter().filter_map(|(k, v)| Some((k.clone(), json_to_toml(v)?))).collect(),
         ),
     })
 }
@@ -393,11 +371,7 @@ fn capture_name(label: &str) -> String {
         .filter(|w| !w.is_empty() && w.chars().any(|c| c.is_ascii_alphabetic()))
         .map(str::to_ascii_lowercase)
         .collect();
-    if words.is_empty() {
-        "value".to_owned()
-    } else {
-        words.join("_")
-    }
+    if words.is_empty() { "value".to_owned() } else { words.join("_") }
 }
 
 #[cfg(test)]

@@ -43,26 +43,20 @@ impl Runtimes {
 
     /// Program and arguments that run a JavaScript file, with an optional V8 heap cap.
     pub(crate) fn javascript(
-        &self,
-        file: &Path,
-        heap_mb: Option<u64>,
+        &self, file: &Path, heap_mb: Option<u64>,
     ) -> Result<(PathBuf, Vec<String>), SandboxError> {
         let node = self.node.clone().ok_or_else(|| SandboxError::Unsupported {
             what: "JavaScript needs Node.js (`node`) on PATH; it was not found".into(),
         })?;
-        let mut args: Vec<String> = heap_mb
-            .map(|mb| format!("--max-old-space-size={mb}"))
-            .into_iter()
-            .collect();
+        let mut args: Vec<String> =
+            heap_mb.map(|mb| format!("--max-old-space-size={mb}")).into_iter().collect();
         args.push(file.to_string_lossy().into_owned());
         Ok((node, args))
     }
 
     /// Program and arguments that run a TypeScript file: deno, else node >= 22.6.
     pub(crate) fn typescript(
-        &self,
-        file: &Path,
-        heap_mb: Option<u64>,
+        &self, file: &Path, heap_mb: Option<u64>,
     ) -> Result<(PathBuf, Vec<String>), SandboxError> {
         let file = file.to_string_lossy().into_owned();
         let heap = heap_mb.map(|mb| format!("--max-old-space-size={mb}"));
@@ -75,10 +69,7 @@ impl Runtimes {
         if let Some(node) = &self.node
             && node_strips_types(node)
         {
-            let mut args = vec![
-                "--experimental-strip-types".to_owned(),
-                "--no-warnings".into(),
-            ];
+            let mut args = vec!["--experimental-strip-types".to_owned(), "--no-warnings".into()];
             args.extend(heap);
             args.push(file);
             return Ok((node.clone(), args));
@@ -126,8 +117,7 @@ pub(crate) struct RunContext<'a> {
 
 /// Runs `program args` to completion or timeout and collects capped output.
 pub(crate) async fn run(
-    wrapped: super::isolation::Wrapped,
-    ctx: RunContext<'_>,
+    wrapped: super::isolation::Wrapped, ctx: RunContext<'_>,
 ) -> Result<ExecOutput, SandboxError> {
     let out_path = ctx.capture_stem.with_extension("out");
     let err_path = ctx.capture_stem.with_extension("err");
@@ -147,10 +137,7 @@ pub(crate) async fn run(
     let started = Instant::now();
     let mut child = limits::spawn(command)
         .await
-        .map_err(|source| SandboxError::Spawn {
-            program: program.display().to_string(),
-            source,
-        })?;
+        .map_err(|source| SandboxError::Spawn { program: program.display().to_string(), source })?;
     let pgid = child.id();
     (ctx.on_spawn)(pgid);
     super::watchdog::watch(pgid, ctx.limits.max_processes);
@@ -190,10 +177,7 @@ pub(crate) async fn run(
     if timed_out {
         append_note(
             &mut stderr.text,
-            &format!(
-                "Execution timed out after {}",
-                super::format_secs(ctx.timeout)
-            ),
+            &format!("Execution timed out after {}", super::format_secs(ctx.timeout)),
         );
     }
     Ok(ExecOutput {

@@ -60,16 +60,10 @@ pub enum SandboxError {
 
 impl SandboxError {
     pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
-        SandboxError::Io {
-            context: context.into(),
-            source,
-        }
+        SandboxError::Io { context: context.into(), source }
     }
 
     pub(crate) fn protocol(message: impl Into<String>) -> Self {
-        SandboxError::Protocol {
-            message: message.into(),
-            source: None,
-        }
+        SandboxError::Protocol { message: message.into(), source: None }
     }
 }

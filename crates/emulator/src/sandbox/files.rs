@@ -20,9 +20,7 @@ pub(crate) struct SessionRoot {
 impl SessionRoot {
     /// Resolves a client path to an absolute path inside the session directory.
     pub(crate) fn resolve(&self, input: &str) -> Result<PathBuf, SandboxError> {
-        let outside = || SandboxError::PathOutsideSession {
-            path: input.to_owned(),
-        };
+        let outside = || SandboxError::PathOutsideSession { path: input.to_owned() };
         let raw = Path::new(input);
         let relative = if raw.is_absolute() {
             let normalized = normalize(raw).ok_or_else(outside)?;
@@ -54,10 +52,7 @@ impl SessionRoot {
 
     /// The path relative to the session directory, for listings.
     fn relative(&self, path: &Path) -> String {
-        path.strip_prefix(&self.canonical)
-            .unwrap_or(path)
-            .to_string_lossy()
-            .into_owned()
+        path.strip_prefix(&self.canonical).unwrap_or(path).to_string_lossy().into_owned()
     }
 }
 
@@ -88,27 +83,21 @@ fn normalize(path: &Path) -> Option<PathBuf> {
 
 fn not_found_or(path: &str, context: &str, err: io::Error) -> SandboxError {
     if err.kind() == io::ErrorKind::NotFound {
-        SandboxError::NotFound {
-            path: path.to_owned(),
-        }
+        SandboxError::NotFound { path: path.to_owned() }
     } else {
         SandboxError::io(format!("{context} {path}"), err)
     }
 }
 
 pub(crate) fn write_files(
-    root: &SessionRoot,
-    files: Vec<(String, Vec<u8>)>,
+    root: &SessionRoot, files: Vec<(String, Vec<u8>)>,
 ) -> Result<Vec<String>, SandboxError> {
     // Validate everything first so a bad path does not leave a half-done write.
     let mut resolved = Vec::with_capacity(files.len());
     for (path, bytes) in files {
         let target = root.resolve(&path)?;
         if target == root.canonical || path.ends_with('/') {
-            return Err(SandboxError::InvalidPath {
-                path,
-                reason: "is a directory".into(),
-            });
+            return Err(SandboxError::InvalidPath { path, reason: "is a directory".into() });
         }
         resolved.push((path, target, bytes));
     }
@@ -126,8 +115,7 @@ pub(crate) fn write_files(
 }
 
 pub(crate) fn read_files(
-    root: &SessionRoot,
-    paths: &[String],
+    root: &SessionRoot, paths: &[String],
 ) -> Result<Vec<FileData>, SandboxError> {
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
@@ -176,10 +164,7 @@ pub(crate) fn list_files(root: &SessionRoot, dir: &str) -> Result<Vec<FileEntry>
 fn entry(root: &SessionRoot, path: &Path, meta: &fs::Metadata) -> FileEntry {
     let is_dir = meta.is_dir();
     FileEntry {
-        name: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
         path: root.relative(path),
         is_dir,
         size: if is_dir { 0 } else { meta.len() },
@@ -188,8 +173,7 @@ fn entry(root: &SessionRoot, path: &Path, meta: &fs::Metadata) -> FileEntry {
 }
 
 pub(crate) fn remove_files(
-    root: &SessionRoot,
-    paths: &[String],
+    root: &SessionRoot, paths: &[String],
 ) -> Result<Vec<String>, SandboxError> {
     let mut resolved = Vec::with_capacity(paths.len());
     for path in paths {
@@ -206,11 +190,7 @@ pub(crate) fn remove_files(
     }
     let mut removed = Vec::with_capacity(resolved.len());
     for (path, target, is_dir) in resolved {
-        let result = if is_dir {
-            fs::remove_dir_all(&target)
-        } else {
-            fs::remove_file(&target)
-        };
+        let result = if is_dir { fs::remove_dir_all(&target) } else { fs::remove_file(&target) };
         result.map_err(|err| not_found_or(path, "removing", err))?;
         removed.push(path.clone());
     }
@@ -245,11 +225,7 @@ fn known_mime(path: &Path) -> Option<&'static str> {
 
 /// MIME type by extension; unknown extensions fall back on the content.
 pub(crate) fn mime_type(path: &Path, is_text: bool) -> &'static str {
-    known_mime(path).unwrap_or(if is_text {
-        "text/plain"
-    } else {
-        "application/octet-stream"
-    })
+    known_mime(path).unwrap_or(if is_text { "text/plain" } else { "application/octet-stream" })
 }
 
 /// Listings do not read file contents, so unknown extensions are octet-stream.

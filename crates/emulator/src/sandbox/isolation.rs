@@ -148,10 +148,7 @@ fn bubblewrap() -> Option<Isolation> {
     [true, false]
         .into_iter()
         .find(|&pid_namespace| probe(&bwrap, pid_namespace))
-        .map(|pid_namespace| Isolation::Bubblewrap {
-            bwrap,
-            pid_namespace,
-        })
+        .map(|pid_namespace| Isolation::Bubblewrap { bwrap, pid_namespace })
 }
 
 #[cfg(target_os = "linux")]
@@ -179,19 +176,11 @@ fn probe(bwrap: &Path, pid_namespace: bool) -> bool {
 }
 
 fn base_args(pid_namespace: bool, network: bool) -> Vec<OsString> {
-    let mut args: Vec<OsString> = [
-        "--ro-bind",
-        "/",
-        "/",
-        "--dev",
-        "/dev",
-        "--tmpfs",
-        "/tmp",
-        "--die-with-parent",
-    ]
-    .iter()
-    .map(OsString::from)
-    .collect();
+    let mut args: Vec<OsString> =
+        ["--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/tmp", "--die-with-parent"]
+            .iter()
+            .map(OsString::from)
+            .collect();
     if pid_namespace {
         args.extend(["--unshare-pid", "--proc", "/proc"].map(OsString::from));
     }
@@ -239,11 +228,7 @@ impl Wrapped {
     /// one (see [`limits::supervised`]).
     pub(crate) fn supervised(self) -> Wrapped {
         let (program, args) = limits::supervised(&self.program, &self.args);
-        Wrapped {
-            program,
-            args,
-            ..self
-        }
+        Wrapped { program, args, ..self }
     }
 
     /// The `Command` that starts it, confinement hook installed.
@@ -261,17 +246,10 @@ impl Wrapped {
 impl Isolation {
     /// `program args` confined to `mounts`, starting in `chdir`.
     pub(crate) fn wrap(
-        &self,
-        program: &Path,
-        args: &[OsString],
-        mounts: &Mounts,
-        chdir: &Path,
+        &self, program: &Path, args: &[OsString], mounts: &Mounts, chdir: &Path,
     ) -> Result<Wrapped, SandboxError> {
         match self {
-            Isolation::Bubblewrap {
-                bwrap,
-                pid_namespace,
-            } => Ok(Wrapped::plain(
+            Isolation::Bubblewrap { bwrap, pid_namespace } => Ok(Wrapped::plain(
                 bwrap,
                 &bubblewrap_args(*pid_namespace, program, args, mounts, chdir),
             )),
@@ -280,31 +258,21 @@ impl Isolation {
                 let confinement = kernel
                     .confinement(mounts)
                     .map_err(|source| SandboxError::io("building the Landlock ruleset", source))?;
-                Ok(Wrapped {
-                    confinement: Some(confinement),
-                    ..Wrapped::plain(program, args)
-                })
+                Ok(Wrapped { confinement: Some(confinement), ..Wrapped::plain(program, args) })
             }
         }
     }
 }
 
 fn bubblewrap_args(
-    pid_namespace: bool,
-    program: &Path,
-    args: &[OsString],
-    mounts: &Mounts,
-    chdir: &Path,
+    pid_namespace: bool, program: &Path, args: &[OsString], mounts: &Mounts, chdir: &Path,
 ) -> Vec<OsString> {
     let mut out = base_args(pid_namespace, mounts.network);
     // Hide the host's home directories: credentials, SSH keys, shell history.
     for home in hidden_homes() {
         out.extend([OsString::from("--tmpfs"), home.into_os_string()]);
     }
-    for (flag, dirs) in [
-        ("--ro-bind", &mounts.read_only),
-        ("--bind", &mounts.writable),
-    ] {
+    for (flag, dirs) in [("--ro-bind", &mounts.read_only), ("--bind", &mounts.writable)] {
         for dir in dirs.iter().filter(|dir| dir.exists()) {
             out.extend([
                 OsString::from(flag),
@@ -359,11 +327,7 @@ pub(crate) fn prefixes_of(program: &Path) -> Vec<PathBuf> {
 /// `prefixes_of` for every program, deduplicated.
 pub(crate) fn read_only_for(programs: &[&Path], extra: &[PathBuf]) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
-    for dir in programs
-        .iter()
-        .flat_map(|p| prefixes_of(p))
-        .chain(extra.iter().cloned())
-    {
+    for dir in programs.iter().flat_map(|p| prefixes_of(p)).chain(extra.iter().cloned()) {
         if !out.contains(&dir) {
             out.push(dir);
         }

@@ -71,11 +71,7 @@ impl Kernel {
             NetNamespace::InUserNamespace
         };
         for net_namespace in [Some(plain), None] {
-            let kernel = Kernel {
-                abi,
-                net_namespace,
-                visible: visible.clone(),
-            };
+            let kernel = Kernel { abi, net_namespace, visible: visible.clone() };
             if kernel.runs_true() {
                 return Some(kernel);
             }
@@ -89,10 +85,7 @@ impl Kernel {
             return false;
         };
         let mut command = Command::new("/bin/true");
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
         confinement.install(&mut command);
         command.status().is_ok_and(|status| status.success())
     }
@@ -117,10 +110,9 @@ impl Kernel {
         let (unshare, id_maps) = match (mounts.network, self.net_namespace) {
             (true, _) | (false, None) => (0, None),
             (false, Some(NetNamespace::Plain)) => (libc::CLONE_NEWNET, None),
-            (false, Some(NetNamespace::InUserNamespace)) => (
-                libc::CLONE_NEWUSER | libc::CLONE_NEWNET,
-                Some(IdMaps::identity()),
-            ),
+            (false, Some(NetNamespace::InUserNamespace)) => {
+                (libc::CLONE_NEWUSER | libc::CLONE_NEWNET, Some(IdMaps::identity()))
+            }
         };
         Ok(Confinement {
             ruleset,
@@ -133,9 +125,7 @@ impl Kernel {
     fn ruleset(&self, mounts: &Mounts) -> Result<OwnedFd, landlock::RulesetError> {
         let read = AccessFs::from_read(TARGET);
         let all = AccessFs::from_all(TARGET);
-        let mut ruleset = Ruleset::default()
-            .handle_access(all)?
-            .scope(Scope::from_all(TARGET))?;
+        let mut ruleset = Ruleset::default().handle_access(all)?.scope(Scope::from_all(TARGET))?;
         if !mounts.network {
             ruleset = ruleset.handle_access(AccessNet::from_all(TARGET))?;
         }
@@ -256,10 +246,7 @@ impl Confinement {
                 libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
             );
             if own >= 0 {
-                let rule = PathBeneathAttr {
-                    allowed_access: self.own_proc,
-                    parent_fd: own,
-                };
+                let rule = PathBeneathAttr { allowed_access: self.own_proc, parent_fd: own };
                 let added = libc::syscall(
                     libc::SYS_landlock_add_rule,
                     self.ruleset.as_raw_fd(),
@@ -275,11 +262,7 @@ impl Confinement {
             if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
                 return Err(io::Error::last_os_error());
             }
-            if libc::syscall(
-                libc::SYS_landlock_restrict_self,
-                self.ruleset.as_raw_fd(),
-                0u32,
-            ) != 0
+            if libc::syscall(libc::SYS_landlock_restrict_self, self.ruleset.as_raw_fd(), 0u32) != 0
             {
                 return Err(io::Error::last_os_error());
             }
@@ -308,11 +291,8 @@ fn write_proc(path: &CStr, data: &[u8]) -> io::Result<()> {
             return Err(io::Error::last_os_error());
         }
         let written = libc::write(fd, data.as_ptr().cast(), data.len());
-        let result = if written == data.len() as isize {
-            Ok(())
-        } else {
-            Err(io::Error::last_os_error())
-        };
+        let result =
+            if written == data.len() as isize { Ok(()) } else { Err(io::Error::last_os_error()) };
         libc::close(fd);
         result
     }

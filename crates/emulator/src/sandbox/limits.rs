@@ -35,13 +35,11 @@ type SpawnJob = (Command, oneshot::Sender<io::Result<Child>>);
 
 static SPAWNER: LazyLock<Option<mpsc::Sender<SpawnJob>>> = LazyLock::new(|| {
     let (tx, rx) = mpsc::channel::<SpawnJob>();
-    let started = std::thread::Builder::new()
-        .name("sandbox-spawner".into())
-        .spawn(move || {
-            for (mut command, reply) in rx {
-                let _ = reply.send(command.spawn());
-            }
-        });
+    let started = std::thread::Builder::new().name("sandbox-spawner".into()).spawn(move || {
+        for (mut command, reply) in rx {
+            let _ = reply.send(command.spawn());
+        }
+    });
     match started {
         Ok(_) => Some(tx),
         Err(err) => {
@@ -72,9 +70,7 @@ fn send_job(command: Command) -> Result<oneshot::Receiver<io::Result<Child>>, Bo
         return Err(Box::new(command));
     };
     let (tx, rx) = oneshot::channel();
-    sender
-        .send((command, tx))
-        .map_err(|err| Box::new(err.0.0))?;
+    sender.send((command, tx)).map_err(|err| Box::new(err.0.0))?;
     Ok(rx)
 }
 
@@ -104,14 +100,7 @@ pub(crate) fn apply_limits(command: &mut Command, limits: Limits) {
                 let _ = set_limit(libc::RLIMIT_NPROC, count);
             }
             #[cfg(target_os = "linux")]
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) != 0
-            {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong, 0, 0, 0) != 0 {
                 return Err(io::Error::last_os_error());
             }
             // The emulator may have died between fork and prctl.
@@ -159,10 +148,7 @@ type Resource = libc::c_int;
 
 /// Called only from the `pre_exec` hook above.
 fn set_limit(resource: Resource, value: u64) -> io::Result<()> {
-    let limit = libc::rlimit {
-        rlim_cur: value as libc::rlim_t,
-        rlim_max: value as libc::rlim_t,
-    };
+    let limit = libc::rlimit { rlim_cur: value as libc::rlim_t, rlim_max: value as libc::rlim_t };
     // SAFETY: setrlimit reads a valid, initialised rlimit struct; it is async-signal-safe.
     if unsafe { libc::setrlimit(resource, &limit) } != 0 {
         return Err(io::Error::last_os_error());
@@ -197,9 +183,8 @@ pub(crate) fn group_alive(pgid: u32) -> bool {
 /// Kills the group and reaps the leader on a background thread so no zombie is left.
 pub(crate) fn kill_and_reap_later(mut child: Child) {
     kill_group(child.id());
-    if let Err(err) = std::thread::Builder::new()
-        .name("sandbox-reaper".into())
-        .spawn(move || child.wait())
+    if let Err(err) =
+        std::thread::Builder::new().name("sandbox-reaper".into()).spawn(move || child.wait())
     {
         tracing::debug!(error = %err, "could not start a reaper thread");
     }
@@ -207,10 +192,7 @@ pub(crate) fn kill_and_reap_later(mut child: Child) {
 
 /// Shell-style exit code: the code, or 128 + signal number.
 pub(crate) fn exit_code(status: ExitStatus) -> i32 {
-    status
-        .code()
-        .or_else(|| status.signal().map(|signal| 128 + signal))
-        .unwrap_or(1)
+    status.code().or_else(|| status.signal().map(|signal| 128 + signal)).unwrap_or(1)
 }
 
 /// Kills a process group when dropped unless disarmed; protects against cancelled futures.
@@ -281,9 +263,7 @@ impl SandboxEnv {
 }
 
 fn blas_threads() -> String {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get().min(4))
-        .to_string()
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4)).to_string()
 }
 
 /// Searches the host PATH for an executable named `name`.

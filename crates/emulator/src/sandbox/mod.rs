@@ -120,12 +120,10 @@ async fn resolve_python(python: &Path) -> Result<PathBuf, SandboxError> {
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, SandboxError> + Send + 'static,
 ) -> Result<T, SandboxError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|join| SandboxError::Protocol {
-            message: "a blocking sandbox task failed".into(),
-            source: Some(Box::new(join)),
-        })?
+    tokio::task::spawn_blocking(f).await.map_err(|join| SandboxError::Protocol {
+        message: "a blocking sandbox task failed".into(),
+        source: Some(Box::new(join)),
+    })?
 }
 
 /// 16 random hex characters.

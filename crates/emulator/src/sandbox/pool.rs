@@ -46,10 +46,7 @@ impl SessionDirs {
             .map_err(io(&tmp))
             .and_then(|()| std::fs::canonicalize(&given).map_err(io(&given)));
         match made {
-            Ok(canonical) => Ok(SessionDirs {
-                root: SessionRoot { given, canonical },
-                private,
-            }),
+            Ok(canonical) => Ok(SessionDirs { root: SessionRoot { given, canonical }, private }),
             Err(err) => {
                 remove_dirs([&given, &private]);
                 Err(err)
@@ -90,11 +87,7 @@ struct Idle(Option<Ready>);
 
 impl Drop for Idle {
     fn drop(&mut self) {
-        if let Some(Ready {
-            interp,
-            dirs: Some(dirs),
-        }) = self.0.take()
-        {
+        if let Some(Ready { interp, dirs: Some(dirs) }) = self.0.take() {
             // Kill first: the interpreter may be writing there.
             drop(interp);
             dirs.remove();
@@ -119,14 +112,8 @@ struct PoolInner {
     retired: AtomicBool,
 }
 
-type PoolKey = (
-    PathBuf,
-    Limits,
-    Option<super::isolation::Isolation>,
-    bool,
-    Vec<String>,
-    Option<PathBuf>,
-);
+type PoolKey =
+    (PathBuf, Limits, Option<super::isolation::Isolation>, bool, Vec<String>, Option<PathBuf>);
 
 static SHARED: LazyLock<Mutex<HashMap<PoolKey, InterpreterPool>>> = LazyLock::new(Default::default);
 
@@ -149,10 +136,7 @@ impl InterpreterPool {
     /// The process-wide pool for this interpreter and these limits; under isolation,
     /// one per `sessions_root` as well.
     pub(crate) fn shared(spec: &InterpSpec, sessions_root: &Path) -> Self {
-        let sessions_root = spec
-            .isolation
-            .is_some()
-            .then(|| sessions_root.to_path_buf());
+        let sessions_root = spec.isolation.is_some().then(|| sessions_root.to_path_buf());
         let key = (
             spec.python.clone(),
             spec.limits,
@@ -176,8 +160,7 @@ impl InterpreterPool {
     /// directories: an idle interpreter if one is ready (under isolation, started for
     /// directories made ahead of time), else a fresh one. The pool refills after.
     pub(crate) async fn take_for_session(
-        &self,
-        sessions_root: &Path,
+        &self, sessions_root: &Path,
     ) -> Result<(Interpreter, SessionDirs), SandboxError> {
         let Ready { interp, dirs } = self.take().await?;
         let dirs = match dirs {
@@ -194,8 +177,7 @@ impl InterpreterPool {
     /// A fresh interpreter for a running session (after its old one died), allowed to
     /// write the session's directories under isolation.
     pub(crate) async fn replacement(
-        &self,
-        dirs: [PathBuf; 2],
+        &self, dirs: [PathBuf; 2],
     ) -> Result<Interpreter, SandboxError> {
         if self.inner.spec.isolation.is_some() {
             let spec = self.inner.spec.clone();
@@ -238,9 +220,8 @@ impl InterpreterPool {
             }
             inner.starting.fetch_add(1, Ordering::SeqCst);
             let worker = Arc::clone(inner);
-            let started = std::thread::Builder::new()
-                .name("sandbox-pool".into())
-                .spawn(move || {
+            let started =
+                std::thread::Builder::new().name("sandbox-pool".into()).spawn(move || {
                     // Nobody waits for a pooled interpreter, so it can import the
                     // preloaded modules now rather than in a session's first call.
                     match worker.start_one(true) {
@@ -296,10 +277,8 @@ impl PoolInner {
             Some(root) => Some(SessionDirs::create(root, &self.spec.private_root)?),
             None => None,
         };
-        let writable: Vec<PathBuf> = dirs
-            .as_ref()
-            .map(|dirs| dirs.writable().to_vec())
-            .unwrap_or_default();
+        let writable: Vec<PathBuf> =
+            dirs.as_ref().map(|dirs| dirs.writable().to_vec()).unwrap_or_default();
         let started = Interpreter::spawn(&self.spec, &writable).and_then(|mut interp| {
             let preload = &self.spec.preload;
             if !warm || preload.is_empty() || interp.warm(preload) {
@@ -326,11 +305,8 @@ impl PoolInner {
 pub fn release_root(sessions_root: &Path) {
     let released: Vec<InterpreterPool> = {
         let mut pools = crate::sync::lock(&SHARED);
-        let keys: Vec<PoolKey> = pools
-            .keys()
-            .filter(|key| key.5.as_deref() == Some(sessions_root))
-            .cloned()
-            .collect();
+        let keys: Vec<PoolKey> =
+            pools.keys().filter(|key| key.5.as_deref() == Some(sessions_root)).cloned().collect();
         keys.iter().filter_map(|key| pools.remove(key)).collect()
     };
     for pool in released {

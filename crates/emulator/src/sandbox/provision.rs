@@ -17,11 +17,8 @@ const MARKER: &str = ".complete";
 /// `$AGENTCORE_EMULATOR_CACHE`, else `$XDG_CACHE_HOME/agentcore-emulator`, else
 /// `~/.cache/agentcore-emulator` (the system temp dir if there is no home either).
 pub fn default_cache_dir() -> PathBuf {
-    let non_empty = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
+    let non_empty =
+        |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
     if let Some(dir) = non_empty("AGENTCORE_EMULATOR_CACHE") {
         return dir;
     }
@@ -71,15 +68,7 @@ pub fn provision_python(cache_dir: &Path, progress: bool) -> Result<PathBuf, San
     create.arg("-m").arg("venv").arg(&venv);
     run_step(create, "python3 -m venv")?;
     let mut install = Command::new(&python);
-    install
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .args(PACKAGES);
+    install.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(PACKAGES);
     run_step(install, "pip install")?;
     fs::write(venv.join(MARKER), PACKAGES.join("\n"))
         .map_err(|source| provision_io("writing the completion marker", source))?;
@@ -110,20 +99,13 @@ fn run_step(mut command: Command, what: &str) -> Result<(), SandboxError> {
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     Err(SandboxError::Provision {
-        message: format!(
-            "{what} failed ({}): {}",
-            output.status,
-            super::tail_lines(&stderr, 15)
-        ),
+        message: format!("{what} failed ({}): {}", output.status, super::tail_lines(&stderr, 15)),
         source: None,
     })
 }
 
 fn provision_io(what: &str, source: io::Error) -> SandboxError {
-    SandboxError::Provision {
-        message: what.to_owned(),
-        source: Some(source),
-    }
+    SandboxError::Provision { message: what.to_owned(), source: Some(source) }
 }
 
 /// An exclusive `flock` held until dropped (the kernel also drops it if we die).

@@ -85,12 +85,9 @@ impl Interpreter {
     /// Starts a driver in its private directory and waits for its ready line. Blocking.
     /// Under bubblewrap, `writable` are the session's directories it may write.
     pub(crate) fn spawn(
-        spec: &InterpSpec,
-        writable: &[PathBuf],
+        spec: &InterpSpec, writable: &[PathBuf],
     ) -> Result<Interpreter, SandboxError> {
-        let private_dir = spec
-            .private_root
-            .join(format!("interp-{}", super::random_id()));
+        let private_dir = spec.private_root.join(format!("interp-{}", super::random_id()));
         std::fs::create_dir_all(&private_dir).map_err(|source| {
             SandboxError::io(format!("creating {}", private_dir.display()), source)
         })?;
@@ -110,11 +107,7 @@ impl Interpreter {
             None => Wrapped::plain(&spec.python, &args).supervised(),
         };
         let mut command = wrapped.command();
-        command
-            .current_dir(&private_dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(log);
+        command.current_dir(&private_dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(log);
         env.apply(&mut command);
         limits::apply_limits(&mut command, spec.limits);
         let mut child = limits::spawn_blocking(command).map_err(|source| SandboxError::Spawn {
@@ -124,16 +117,11 @@ impl Interpreter {
         super::watchdog::watch(child.id(), spec.limits.max_processes);
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             limits::kill_and_reap_later(child);
-            return Err(SandboxError::protocol(
-                "the interpreter's pipes are missing",
-            ));
+            return Err(SandboxError::protocol("the interpreter's pipes are missing"));
         };
         let mut interp = Interpreter {
             child,
-            io: Some(DriverIo {
-                stdin,
-                stdout: BufReader::new(stdout),
-            }),
+            io: Some(DriverIo { stdin, stdout: BufReader::new(stdout) }),
             private_dir,
             seq: 0,
         };
@@ -191,15 +179,10 @@ impl Interpreter {
 
     /// Moves the interpreter into the session directory and sets the session's variables.
     pub(crate) async fn init(
-        &mut self,
-        cwd: &Path,
-        env: &[(&str, &Path)],
-        timeout: Duration,
+        &mut self, cwd: &Path, env: &[(&str, &Path)], timeout: Duration,
     ) -> Result<(), SandboxError> {
-        let env: serde_json::Map<String, serde_json::Value> = env
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), json!(v.to_string_lossy())))
-            .collect();
+        let env: serde_json::Map<String, serde_json::Value> =
+            env.iter().map(|(k, v)| ((*k).to_owned(), json!(v.to_string_lossy()))).collect();
         let request = json!({"op": "init", "cwd": cwd.to_string_lossy(), "env": env});
         match self.request(&request, timeout).await? {
             Ok(Reply { ok: Some(true), .. }) => Ok(()),
@@ -222,11 +205,7 @@ impl Interpreter {
 
     /// Runs `code`; output goes to `capture`. A timeout or death kills the process group.
     pub(crate) async fn exec(
-        &mut self,
-        code: &str,
-        clear: bool,
-        capture: &CapturePaths,
-        timeout: Duration,
+        &mut self, code: &str, clear: bool, capture: &CapturePaths, timeout: Duration,
     ) -> Result<Outcome, SandboxError> {
         let request = json!({
             "op": "exec",
@@ -236,11 +215,7 @@ impl Interpreter {
             "stderr": capture.stderr.to_string_lossy(),
         });
         match self.request(&request, timeout).await? {
-            Ok(Reply {
-                exit_code: Some(exit_code),
-                duration_ms,
-                ..
-            }) => Ok(Outcome::Finished {
+            Ok(Reply { exit_code: Some(exit_code), duration_ms, .. }) => Ok(Outcome::Finished {
                 exit_code,
                 duration: Duration::from_secs_f64(duration_ms.unwrap_or(0.0).max(0.0) / 1000.0),
             }),
@@ -255,9 +230,7 @@ impl Interpreter {
     /// Sends one request and waits for its reply line. `Err(outcome)` when the process
     /// timed out or died; in both cases it has been killed and is no longer usable.
     async fn request(
-        &mut self,
-        request: &serde_json::Value,
-        timeout: Duration,
+        &mut self, request: &serde_json::Value, timeout: Duration,
     ) -> Result<Result<Reply, Outcome>, SandboxError> {
         let mut line = serde_json::to_vec(request).map_err(|source| SandboxError::Protocol {
             message: "encoding a request".into(),
@@ -279,12 +252,12 @@ impl Interpreter {
             Ok(Ok((io, Ok(reply_line)))) => {
                 guard.disarm();
                 self.io = Some(io);
-                serde_json::from_str::<Reply>(&reply_line)
-                    .map(Ok)
-                    .map_err(|source| SandboxError::Protocol {
+                serde_json::from_str::<Reply>(&reply_line).map(Ok).map_err(|source| {
+                    SandboxError::Protocol {
                         message: format!("bad reply {:?}", truncate(&reply_line, 200)),
                         source: Some(Box::new(source)),
-                    })
+                    }
+                })
             }
             Ok(Ok((_io, Err(err)))) => {
                 tracing::debug!(pid = self.pid(), error = %err, "interpreter died during a call");
@@ -297,10 +270,7 @@ impl Interpreter {
                 source: Some(Box::new(join)),
             }),
             Err(_elapsed) => {
-                tracing::debug!(
-                    pid = self.pid(),
-                    "interpreter call timed out; killing its group"
-                );
+                tracing::debug!(pid = self.pid(), "interpreter call timed out; killing its group");
                 drop(guard);
                 self.reap(true).await;
                 Ok(Err(Outcome::TimedOut))
@@ -354,13 +324,13 @@ impl Drop for Interpreter {
                 // Reap in the background so Drop never blocks.
                 let pid = self.child.id();
                 if let Ok(pid) = libc::pid_t::try_from(pid) {
-                    let _ = std::thread::Builder::new()
-                        .name("sandbox-reaper".into())
-                        .spawn(move || {
+                    let _ = std::thread::Builder::new().name("sandbox-reaper".into()).spawn(
+                        move || {
                             let mut status = 0;
                             // SAFETY: waitpid on our own child with a valid out-pointer.
                             unsafe { libc::waitpid(pid, &mut status, 0) };
-                        });
+                        },
+                    );
                 }
             }
         }

@@ -54,8 +54,7 @@ impl Sandbox {
     /// access (a `PUBLIC` code interpreter). Under bubblewrap a session without it
     /// has no network at all; without bubblewrap the flag cannot be enforced.
     pub async fn start_with_network(
-        config: &SandboxConfig,
-        network: bool,
+        config: &SandboxConfig, network: bool,
     ) -> Result<Sandbox, SandboxError> {
         let python = resolve_python(&config.python).await?;
         let mut bin_dirs: Vec<PathBuf> =
@@ -78,10 +77,7 @@ impl Sandbox {
                 network,
             }
         } else {
-            isolation::Mounts {
-                network,
-                ..isolation::Mounts::default()
-            }
+            isolation::Mounts { network, ..isolation::Mounts::default() }
         };
         let spec = InterpSpec {
             python,
@@ -136,20 +132,14 @@ impl Sandbox {
 
     /// Runs code; Python keeps state between calls unless `clear_context` is set.
     pub async fn execute_code(
-        &self,
-        language: Language,
-        code: &str,
-        clear_context: bool,
+        &self, language: Language, code: &str, clear_context: bool,
     ) -> Result<ExecOutput, SandboxError> {
         match language {
             Language::Python => self.execute_python(code, clear_context).await,
             Language::Javascript | Language::Typescript => {
                 let runtimes = Runtimes::detect();
-                let file = self.private_file(if language == Language::Javascript {
-                    "js"
-                } else {
-                    "ts"
-                });
+                let file =
+                    self.private_file(if language == Language::Javascript { "js" } else { "ts" });
                 // V8 reserves far more address space than it uses, so RLIMIT_AS
                 // would stop it from starting; its heap limit bounds memory instead.
                 let heap_mb = self.config.memory_limit_bytes.map(|bytes| bytes >> 20);
@@ -158,10 +148,7 @@ impl Sandbox {
                 } else {
                     runtimes.typescript(&file, heap_mb)?
                 };
-                let limits = Limits {
-                    memory_bytes: None,
-                    ..self.limits()
-                };
+                let limits = Limits { memory_bytes: None, ..self.limits() };
                 let _serial = self.interp.lock().await;
                 self.ensure_open()?;
                 std::fs::write(&file, code)
@@ -178,14 +165,12 @@ impl Sandbox {
         let _serial = self.interp.lock().await;
         self.ensure_open()?;
         let args = ["-c".to_owned(), command.to_owned()];
-        self.run_one_shot(Path::new("/bin/sh"), &args, self.limits())
-            .await
+        self.run_one_shot(Path::new("/bin/sh"), &args, self.limits()).await
     }
 
     /// Writes files (creating parent directories); returns the paths written.
     pub async fn write_files(
-        &self,
-        files: Vec<(String, Vec<u8>)>,
+        &self, files: Vec<(String, Vec<u8>)>,
     ) -> Result<Vec<String>, SandboxError> {
         self.ensure_open()?;
         let root = self.root.clone();
@@ -241,14 +226,10 @@ impl Sandbox {
         limits::apply_limits(&mut cmd, self.limits());
         let child = limits::spawn(cmd)
             .await
-            .map_err(|source| SandboxError::Spawn {
-                program: "/bin/sh".into(),
-                source,
-            })?;
+            .map_err(|source| SandboxError::Spawn { program: "/bin/sh".into(), source })?;
         tracing::debug!(task = %id, pid = child.id(), "task started");
         watchdog::watch(child.id(), self.limits().max_processes);
-        self.tasks
-            .insert(id.clone(), Task::new(child, stdout, stderr));
+        self.tasks.insert(id.clone(), Task::new(child, stdout, stderr));
         Ok(TaskInfo {
             task_id: id,
             status: TaskStatus::Working,
@@ -282,10 +263,7 @@ impl Sandbox {
         }
         self.tasks.clear();
         self.kill_command_groups();
-        let dirs = SessionDirs {
-            root: self.root.clone(),
-            private: self.private.clone(),
-        };
+        let dirs = SessionDirs { root: self.root.clone(), private: self.private.clone() };
         let _ = tokio::task::spawn_blocking(move || dirs.remove()).await;
         tracing::debug!(dir = %self.dir().display(), "sandbox shut down");
     }
@@ -368,19 +346,14 @@ impl Sandbox {
         };
         let interp = slot.insert(interp);
         let capture = interp.next_capture();
-        let outcome = interp
-            .exec(code, clear, &capture, self.config.call_timeout)
-            .await?;
+        let outcome = interp.exec(code, clear, &capture, self.config.call_timeout).await?;
         let limit = self.config.output_limit_bytes;
         let stdout = capture::read_capped(&capture.stdout, limit);
         let mut stderr = capture::read_capped(&capture.stderr, limit);
         let _ = std::fs::remove_file(&capture.stdout);
         let _ = std::fs::remove_file(&capture.stderr);
         let (exit_code, execution_time, timed_out) = match outcome {
-            Outcome::Finished {
-                exit_code,
-                duration,
-            } => (exit_code, duration, false),
+            Outcome::Finished { exit_code, duration } => (exit_code, duration, false),
             Outcome::TimedOut => {
                 notes.push(format!(
                     "Execution timed out after {}; the interpreter was restarted and its state cleared",
@@ -428,10 +401,7 @@ impl Sandbox {
     }
 
     async fn run_one_shot(
-        &self,
-        program: &Path,
-        args: &[String],
-        limits: Limits,
+        &self, program: &Path, args: &[String], limits: Limits,
     ) -> Result<ExecOutput, SandboxError> {
         let record = |pgid: u32| {
             let mut groups = self.lock_groups();

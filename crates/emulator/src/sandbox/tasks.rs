@@ -20,13 +20,7 @@ pub(crate) struct Task {
 
 impl Task {
     pub(crate) fn new(child: Child, stdout: PathBuf, stderr: PathBuf) -> Self {
-        Task {
-            child,
-            stdout,
-            stderr,
-            status: TaskStatus::Working,
-            exit_code: None,
-        }
+        Task { child, stdout, stderr, status: TaskStatus::Working, exit_code: None }
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -42,11 +36,7 @@ impl Task {
             Ok(Some(status)) => {
                 let code = limits::exit_code(status);
                 self.exit_code = Some(code);
-                self.status = if code == 0 {
-                    TaskStatus::Completed
-                } else {
-                    TaskStatus::Failed
-                };
+                self.status = if code == 0 { TaskStatus::Completed } else { TaskStatus::Failed };
             }
             Ok(None) => {}
             Err(err) => {
@@ -107,18 +97,16 @@ impl Tasks {
 
     pub(crate) fn get(&self, id: &str, limit: usize) -> Result<TaskInfo, SandboxError> {
         let mut tasks = self.lock();
-        let task = tasks
-            .get_mut(id)
-            .ok_or_else(|| SandboxError::TaskNotFound { id: id.to_owned() })?;
+        let task =
+            tasks.get_mut(id).ok_or_else(|| SandboxError::TaskNotFound { id: id.to_owned() })?;
         task.poll();
         Ok(task.info(id, limit))
     }
 
     pub(crate) fn stop(&self, id: &str, limit: usize) -> Result<TaskInfo, SandboxError> {
         let mut tasks = self.lock();
-        let task = tasks
-            .get_mut(id)
-            .ok_or_else(|| SandboxError::TaskNotFound { id: id.to_owned() })?;
+        let task =
+            tasks.get_mut(id).ok_or_else(|| SandboxError::TaskNotFound { id: id.to_owned() })?;
         task.stop();
         Ok(task.info(id, limit))
     }

@@ -25,10 +25,7 @@ fn group_alive(pgid: u32) -> bool {
 }
 
 pub(super) fn config(root: &Path) -> SandboxConfig {
-    SandboxConfig {
-        root_dir: root.to_path_buf(),
-        ..SandboxConfig::default()
-    }
+    SandboxConfig { root_dir: root.to_path_buf(), ..SandboxConfig::default() }
 }
 
 pub(super) async fn sandbox(root: &Path) -> Sandbox {
@@ -36,9 +33,7 @@ pub(super) async fn sandbox(root: &Path) -> Sandbox {
 }
 
 async fn py(sb: &Sandbox, code: &str) -> ExecOutput {
-    sb.execute_code(Language::Python, code, false)
-        .await
-        .unwrap()
+    sb.execute_code(Language::Python, code, false).await.unwrap()
 }
 
 fn process_alive(pid: u32) -> bool {
@@ -50,11 +45,7 @@ fn process_alive(pid: u32) -> bool {
 async fn state_persists_and_clear_context_resets() {
     let tmp = tempfile::tempdir().unwrap();
     let sb = sandbox(tmp.path()).await;
-    let out = py(
-        &sb,
-        "def twice(x):\n    return 2 * x\nvalue = 21\nprint('defined')",
-    )
-    .await;
+    let out = py(&sb, "def twice(x):\n    return 2 * x\nvalue = 21\nprint('defined')").await;
     assert_eq!(out.stdout, "defined\n");
     assert_eq!(out.exit_code, 0);
     assert!(!out.is_error());
@@ -62,10 +53,7 @@ async fn state_persists_and_clear_context_resets() {
     assert_eq!(out.stdout, "42\n", "stderr: {}", out.stderr);
     // A trailing expression is shown, as in a notebook.
     assert_eq!(py(&sb, "value + 1").await.stdout, "22\n");
-    let out = sb
-        .execute_code(Language::Python, "print('value' in globals())", true)
-        .await
-        .unwrap();
+    let out = sb.execute_code(Language::Python, "print('value' in globals())", true).await.unwrap();
     assert_eq!(out.stdout, "False\n");
     sb.shutdown().await;
 }
@@ -78,17 +66,9 @@ async fn exception_gives_traceback_and_exit_code_one() {
     assert_eq!(out.stdout, "before\n");
     assert_eq!(out.exit_code, 1);
     assert!(out.is_error());
-    assert!(
-        out.stderr.starts_with("Traceback (most recent call last):"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.starts_with("Traceback (most recent call last):"), "{}", out.stderr);
     assert!(out.stderr.contains("ValueError: boom"), "{}", out.stderr);
-    assert!(
-        !out.stderr.contains("driver"),
-        "driver frames leak: {}",
-        out.stderr
-    );
+    assert!(!out.stderr.contains("driver"), "driver frames leak: {}", out.stderr);
     let out = py(&sb, "import sys\nsys.stderr.write('warn\\n')\nsys.exit(3)").await;
     assert_eq!((out.exit_code, out.stderr.as_str()), (3, "warn\n"));
     let out = py(&sb, "print(undefined_name)").await;
@@ -115,10 +95,7 @@ async fn subprocess_output_is_captured_in_session_dir() {
         out.stderr
     );
     assert_eq!(out.stderr, "err-sub\n");
-    let out = sb
-        .execute_command("pwd; echo oops >&2; exit 7")
-        .await
-        .unwrap();
+    let out = sb.execute_command("pwd; echo oops >&2; exit 7").await.unwrap();
     assert_eq!(out.stdout, format!("{}\n", sb.dir().display()));
     assert_eq!((out.stderr.as_str(), out.exit_code), ("oops\n", 7));
     sb.shutdown().await;
@@ -127,10 +104,7 @@ async fn subprocess_output_is_captured_in_session_dir() {
 #[tokio::test]
 async fn timeout_restarts_interpreter_and_session_stays_usable() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = SandboxConfig {
-        call_timeout: Duration::from_millis(700),
-        ..config(tmp.path())
-    };
+    let cfg = SandboxConfig { call_timeout: Duration::from_millis(700), ..config(tmp.path()) };
     let sb = Sandbox::start(&cfg).await.unwrap();
     py(&sb, "x = 1").await;
     let old_pid = sb.interpreter_pid();
@@ -143,16 +117,9 @@ async fn timeout_restarts_interpreter_and_session_stays_usable() {
     assert!(out.timed_out);
     assert_eq!(out.exit_code, 124);
     assert_eq!(out.stdout, "started\n");
-    assert!(
-        out.stderr.contains("timed out after 0.7s"),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("timed out after 0.7s"), "{}", out.stderr);
     assert!(out.stderr.contains("state cleared"), "{}", out.stderr);
-    assert!(
-        !group_alive(old_pid),
-        "the old interpreter's group survived"
-    );
+    assert!(!group_alive(old_pid), "the old interpreter's group survived");
     let out = py(&sb, "print('x' in globals())").await;
     assert_eq!(out.stdout, "False\n");
     assert_ne!(sb.interpreter_pid(), old_pid);
@@ -175,10 +142,7 @@ async fn interpreter_death_is_reported_and_recovered() {
 #[tokio::test]
 async fn memory_limit_gives_memory_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = SandboxConfig {
-        memory_limit_bytes: Some(512 << 20),
-        ..config(tmp.path())
-    };
+    let cfg = SandboxConfig { memory_limit_bytes: Some(512 << 20), ..config(tmp.path()) };
     let sb = Sandbox::start(&cfg).await.unwrap();
     let out = py(&sb, "x = bytearray(1 << 30)").await;
     assert_eq!(out.exit_code, 1);
@@ -190,28 +154,15 @@ async fn memory_limit_gives_memory_error() {
 #[tokio::test]
 async fn output_is_capped_with_marker() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = SandboxConfig {
-        output_limit_bytes: 64 << 10,
-        ..config(tmp.path())
-    };
+    let cfg = SandboxConfig { output_limit_bytes: 64 << 10, ..config(tmp.path()) };
     let sb = Sandbox::start(&cfg).await.unwrap();
     let out = py(&sb, "import sys\n_ = sys.stdout.write('a' * (5 << 20))").await;
     assert!(out.truncated);
-    let marker = format!(
-        "\n[output truncated: {} bytes total, showing first {}]",
-        5 << 20,
-        64 << 10
-    );
-    assert!(
-        out.stdout.ends_with(&marker),
-        "{}",
-        &out.stdout[out.stdout.len() - 100..]
-    );
+    let marker =
+        format!("\n[output truncated: {} bytes total, showing first {}]", 5 << 20, 64 << 10);
+    assert!(out.stdout.ends_with(&marker), "{}", &out.stdout[out.stdout.len() - 100..]);
     assert_eq!(out.stdout.len(), (64 << 10) + marker.len());
-    let out = sb
-        .execute_command("head -c 200000 /dev/zero | tr '\\0' b >&2")
-        .await
-        .unwrap();
+    let out = sb.execute_command("head -c 200000 /dev/zero | tr '\\0' b >&2").await.unwrap();
     assert!(out.truncated && out.stderr.contains("200000 bytes total"));
     assert!(!py(&sb, "print('small')").await.truncated);
     sb.shutdown().await;
@@ -269,14 +220,8 @@ async fn background_task_lifecycle() {
     );
     let failing = sb.start_task("exit 2").await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        sb.get_task(&failing.task_id).await.unwrap().status,
-        TaskStatus::Failed
-    );
-    assert!(matches!(
-        sb.get_task("nope").await,
-        Err(SandboxError::TaskNotFound { .. })
-    ));
+    assert_eq!(sb.get_task(&failing.task_id).await.unwrap().status, TaskStatus::Failed);
+    assert!(matches!(sb.get_task("nope").await, Err(SandboxError::TaskNotFound { .. })));
     sb.shutdown().await;
 }
 
@@ -288,9 +233,7 @@ async fn shutdown_leaves_no_process_and_is_idempotent() {
     let interp = sb.interpreter_pid();
     sb.start_task("sleep 60").await.unwrap();
     let tasks = sb.task_pids();
-    sb.execute_command("sleep 60 > /dev/null 2>&1 &")
-        .await
-        .unwrap();
+    sb.execute_command("sleep 60 > /dev/null 2>&1 &").await.unwrap();
     let commands: Vec<u32> = sb.lock_groups().iter().copied().collect();
     assert!(process_alive(interp) && group_alive(interp));
     let dir = sb.dir().to_path_buf();
@@ -331,21 +274,12 @@ async fn drop_kills_the_interpreter() {
 async fn javascript_and_typescript() {
     let tmp = tempfile::tempdir().unwrap();
     let sb = sandbox(tmp.path()).await;
-    match sb
-        .execute_code(Language::Javascript, "console.log(6 * 7)", false)
-        .await
-    {
+    match sb.execute_code(Language::Javascript, "console.log(6 * 7)", false).await {
         Ok(out) => assert_eq!(out.stdout, "42\n", "{out:?}"),
         Err(SandboxError::Unsupported { what }) => assert!(what.contains("node"), "{what}"),
         Err(other) => panic!("{other}"),
     }
-    match sb
-        .execute_code(
-            Language::Typescript,
-            "const n: number = 7;\nconsole.log(n)",
-            false,
-        )
-        .await
+    match sb.execute_code(Language::Typescript, "const n: number = 7;\nconsole.log(n)", false).await
     {
         Ok(out) => assert_eq!(out.stdout, "7\n", "{out:?}"),
         Err(SandboxError::Unsupported { what }) => assert!(what.contains("deno"), "{what}"),
@@ -409,14 +343,8 @@ async fn concurrent_sessions_and_serialized_calls() {
 #[tokio::test]
 async fn start_fails_cleanly_for_a_missing_python() {
     let tmp = tempfile::tempdir().unwrap();
-    let cfg = SandboxConfig {
-        python: "/nonexistent/python3".into(),
-        ..config(tmp.path())
-    };
-    assert!(matches!(
-        Sandbox::start(&cfg).await,
-        Err(SandboxError::Spawn { .. })
-    ));
+    let cfg = SandboxConfig { python: "/nonexistent/python3".into(), ..config(tmp.path()) };
+    assert!(matches!(Sandbox::start(&cfg).await, Err(SandboxError::Spawn { .. })));
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
 }
 
@@ -463,11 +391,8 @@ async fn sandbox_latency() {
 
 /// Names in `dir`, sorted.
 fn entries(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|entry| entry.path())
-        .collect();
+    let mut out: Vec<PathBuf> =
+        std::fs::read_dir(dir).unwrap().flatten().map(|entry| entry.path()).collect();
     out.sort();
     out
 }
@@ -482,10 +407,7 @@ async fn isolated_pool_prepares_sessions_and_release_root_cleans_up() {
         // The pool prepares the next sessions' directories, with an interpreter each.
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         while first.pool_idle() < pool::DEFAULT_POOL_SIZE {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the pool did not refill"
-            );
+            assert!(std::time::Instant::now() < deadline, "the pool did not refill");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         let prepared = entries(tmp.path());
@@ -496,19 +418,13 @@ async fn isolated_pool_prepares_sessions_and_release_root_cleans_up() {
             second.dir()
         );
         // It runs in that directory and can write there, and nowhere else in the root.
-        let out = py(
-            &second,
-            "import os\nopen('mine.txt', 'w').write('x')\nprint(os.getcwd())",
-        )
-        .await;
+        let out =
+            py(&second, "import os\nopen('mine.txt', 'w').write('x')\nprint(os.getcwd())").await;
         assert_eq!(out.stdout.trim(), second.dir().to_str().unwrap());
         assert!(second.dir().join("mine.txt").exists());
         let other = prepared.iter().find(|dir| *dir != second.dir()).unwrap();
-        let out = py(
-            &second,
-            &format!("open({:?} + '/theirs.txt', 'w')", other.to_str().unwrap()),
-        )
-        .await;
+        let out =
+            py(&second, &format!("open({:?} + '/theirs.txt', 'w')", other.to_str().unwrap())).await;
         assert_ne!(out.exit_code, 0, "{out:?}");
         second.shutdown().await;
     }
@@ -516,11 +432,7 @@ async fn isolated_pool_prepares_sessions_and_release_root_cleans_up() {
     release_root(tmp.path());
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while !entries(tmp.path()).is_empty() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "left behind: {:?}",
-            entries(tmp.path())
-        );
+        assert!(std::time::Instant::now() < deadline, "left behind: {:?}", entries(tmp.path()));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

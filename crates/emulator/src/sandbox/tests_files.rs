@@ -22,10 +22,7 @@ async fn binary_round_trip_of_all_byte_values() {
         .await
         .unwrap();
     assert_eq!(written, ["data/all.bin", "notes.txt"]);
-    let read = sb
-        .read_files(&["data/all.bin".into(), "notes.txt".into()])
-        .await
-        .unwrap();
+    let read = sb.read_files(&["data/all.bin".into(), "notes.txt".into()]).await.unwrap();
     assert_eq!(read[0].bytes, bytes);
     assert!(!read[0].is_text);
     assert_eq!(read[0].mime_type, "application/octet-stream");
@@ -52,18 +49,14 @@ async fn binary_round_trip_of_all_byte_values() {
 async fn path_traversal_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let sb = sandbox(tmp.path()).await;
-    assert!(outside(
-        sb.write_files(vec![("../x".into(), b"x".to_vec())]).await
-    ));
+    assert!(outside(sb.write_files(vec![("../x".into(), b"x".to_vec())]).await));
     assert!(!tmp.path().join("x").exists());
     assert!(outside(sb.read_files(&["/etc/passwd".into()]).await));
     assert!(outside(sb.read_files(&["a/../../etc/passwd".into()]).await));
     assert!(outside(sb.list_files("..").await));
     assert!(outside(sb.remove_files(&["../".into()]).await));
     // `a/../b` stays inside and is fine.
-    sb.write_files(vec![("a/../b.txt".into(), b"b".to_vec())])
-        .await
-        .unwrap();
+    sb.write_files(vec![("a/../b.txt".into(), b"b".to_vec())]).await.unwrap();
     assert!(sb.dir().join("b.txt").exists());
     // Symlinks created by sandbox code cannot be used to escape.
     let out = sb
@@ -74,20 +67,11 @@ async fn path_traversal_is_refused() {
         .unwrap();
     assert_eq!(out.exit_code, 0, "{}", out.stderr);
     assert!(outside(sb.read_files(&["etc-link/passwd".into()]).await));
-    assert!(outside(
-        sb.write_files(vec![("etc-link/evil".into(), b"x".to_vec())])
-            .await
-    ));
-    assert!(outside(
-        sb.write_files(vec![("dangling/evil".into(), b"x".to_vec())])
-            .await
-    ));
+    assert!(outside(sb.write_files(vec![("etc-link/evil".into(), b"x".to_vec())]).await));
+    assert!(outside(sb.write_files(vec![("dangling/evil".into(), b"x".to_vec())]).await));
     assert!(outside(sb.list_files("etc-link").await));
     // A symlink that stays inside is followed.
-    assert_eq!(
-        sb.read_files(&["inner".into()]).await.unwrap()[0].bytes,
-        b"b"
-    );
+    assert_eq!(sb.read_files(&["inner".into()]).await.unwrap()[0].bytes, b"b");
     sb.shutdown().await;
 }
 
@@ -112,28 +96,16 @@ async fn list_and_remove() {
     let deep = sb.list_files("sub/deep").await.unwrap();
     assert_eq!(deep[0].path, "sub/deep/c.py");
     assert_eq!(deep[0].mime_type.as_deref(), Some("text/x-python"));
-    assert!(matches!(
-        sb.list_files("missing").await,
-        Err(SandboxError::NotFound { .. })
-    ));
-    let removed = sb
-        .remove_files(&["a.json".into(), "sub".into()])
-        .await
-        .unwrap();
+    assert!(matches!(sb.list_files("missing").await, Err(SandboxError::NotFound { .. })));
+    let removed = sb.remove_files(&["a.json".into(), "sub".into()]).await.unwrap();
     assert_eq!(removed, ["a.json", "sub"]);
     assert_eq!(names(&sb.list_files("").await.unwrap()), ["b.csv"]);
     assert!(matches!(
         sb.remove_files(&["a.json".into()]).await,
         Err(SandboxError::NotFound { .. })
     ));
-    assert!(matches!(
-        sb.read_files(&["a.json".into()]).await,
-        Err(SandboxError::NotFound { .. })
-    ));
-    assert!(matches!(
-        sb.remove_files(&[".".into()]).await,
-        Err(SandboxError::InvalidPath { .. })
-    ));
+    assert!(matches!(sb.read_files(&["a.json".into()]).await, Err(SandboxError::NotFound { .. })));
+    assert!(matches!(sb.remove_files(&[".".into()]).await, Err(SandboxError::InvalidPath { .. })));
     sb.shutdown().await;
 }
 
@@ -169,10 +141,7 @@ fn helpers() {
     assert_eq!(format_secs(std::time::Duration::from_secs(60)), "60s");
     assert!(files::is_text(b"plain"));
     assert!(!files::is_text(b"nul\0"));
-    assert_eq!(
-        Language::from_wire("TypeScript"),
-        Some(Language::Typescript)
-    );
+    assert_eq!(Language::from_wire("TypeScript"), Some(Language::Typescript));
     assert!(
         default_cache_dir().ends_with("agentcore-emulator")
             || std::env::var_os("AGENTCORE_EMULATOR_CACHE").is_some()

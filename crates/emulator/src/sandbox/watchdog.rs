@@ -23,10 +23,7 @@ struct Watched {
 }
 
 static GROUPS: LazyLock<Mutex<HashMap<u32, Watched>>> = LazyLock::new(|| {
-    if let Err(err) = std::thread::Builder::new()
-        .name("sandbox-watchdog".into())
-        .spawn(run)
-    {
+    if let Err(err) = std::thread::Builder::new().name("sandbox-watchdog".into()).spawn(run) {
         tracing::warn!(error = %err, "could not start the process-limit watchdog");
     }
     Mutex::new(HashMap::new())
@@ -41,14 +38,7 @@ pub(crate) fn watch(pgid: u32, limit: Option<u64>) {
     let Some(limit) = limit else {
         return;
     };
-    lock().insert(
-        pgid,
-        Watched {
-            limit,
-            tripped: false,
-            empty_scans: 0,
-        },
-    );
+    lock().insert(pgid, Watched { limit, tripped: false, empty_scans: 0 });
 }
 
 /// Whether group `pgid` was killed for passing its limit (asked once: the answer
@@ -100,10 +90,7 @@ fn count_groups() -> HashMap<u32, u64> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
-        else {
+        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
             continue;
         };
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {

@@ -51,16 +51,12 @@ pub async fn check_request(request: Request, next: Next) -> Response {
         tracing::debug!(%message, "request refused by the service model");
         return AwsError::validation(message).into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 
 /// Checks one request; `Err` is the whole `ValidationException` message.
 fn validate(
-    service: &ServiceModel,
-    operation: &Operation,
-    parts: &Parts,
-    body: &[u8],
+    service: &ServiceModel, operation: &Operation, parts: &Parts, body: &[u8],
 ) -> Result<(), String> {
     let Some(input) = service.shapes.get(&operation.input.shape) else {
         return Ok(());
@@ -101,38 +97,25 @@ fn validate(
     let checker = Checker { service };
     checker.structure(input, &Value::Object(members), "", &mut errors);
     if let Some((name, length)) = payload_blob
-        && let Some(shape) = input
-            .members
-            .get(name)
-            .and_then(|m| service.shapes.get(&m.shape))
+        && let Some(shape) = input.members.get(name).and_then(|m| service.shapes.get(&m.shape))
     {
-        checker.length(
-            shape,
-            length,
-            &format!("'{length} bytes'"),
-            name,
-            &mut errors,
-        );
+        checker.length(shape, length, &format!("'{length} bytes'"), name, &mut errors);
     }
     if errors.is_empty() {
         return Ok(());
     }
     let count = errors.len();
     let plural = if count == 1 { "" } else { "s" };
-    Err(format!(
-        "{count} validation error{plural} detected: {}",
-        errors.join("; ")
-    ))
+    Err(format!("{count} validation error{plural} detected: {}", errors.join("; ")))
 }
 
 /// Header and query values are text; numbers and booleans are read as such.
 fn typed(service: &ServiceModel, shape: &str, text: &str) -> Value {
     let kind = service.shapes.get(shape).map(|s| s.kind.as_str());
     match kind {
-        Some("integer" | "long") => text
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::String(text.to_owned())),
+        Some("integer" | "long") => {
+            text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(text.to_owned()))
+        }
         Some("float" | "double") => text
             .parse::<f64>()
             .ok()
@@ -167,11 +150,8 @@ fn query_pairs(query: &str) -> HashMap<String, String> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |s: &str| {
-                percent_decode_str(&s.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
+            let decode =
+                |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
             (decode(key), decode(value))
         })
         .collect()
@@ -217,10 +197,7 @@ impl Checker<'_> {
                     errors.push(broken(
                         &shown(value),
                         path,
-                        &format!(
-                            "Member must satisfy enum value set: [{}]",
-                            allowed.join(", ")
-                        ),
+                        &format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
                     ));
                 }
                 if let Some(pattern) = &shape.pattern
@@ -239,19 +216,15 @@ impl Checker<'_> {
                 if let Some(min) = shape.min
                     && n < min
                 {
-                    let rule = format!(
-                        "Member must have value greater than or equal to {}",
-                        bound(min)
-                    );
+                    let rule =
+                        format!("Member must have value greater than or equal to {}", bound(min));
                     errors.push(broken(&shown(value), path, &rule));
                 }
                 if let Some(max) = shape.max
                     && n > max
                 {
-                    let rule = format!(
-                        "Member must have value less than or equal to {}",
-                        bound(max)
-                    );
+                    let rule =
+                        format!("Member must have value less than or equal to {}", bound(max));
                     errors.push(broken(&shown(value), path, &rule));
                 }
             }
@@ -284,41 +257,26 @@ impl Checker<'_> {
     }
 
     fn length(
-        &self,
-        shape: &Shape,
-        length: usize,
-        shown: &str,
-        path: &str,
-        errors: &mut Vec<String>,
+        &self, shape: &Shape, length: usize, shown: &str, path: &str, errors: &mut Vec<String>,
     ) {
         let length = length as f64;
         if let Some(min) = shape.min
             && length < min
         {
-            let rule = format!(
-                "Member must have length greater than or equal to {}",
-                bound(min)
-            );
+            let rule = format!("Member must have length greater than or equal to {}", bound(min));
             errors.push(broken(shown, path, &rule));
         }
         if let Some(max) = shape.max
             && length > max
         {
-            let rule = format!(
-                "Member must have length less than or equal to {}",
-                bound(max)
-            );
+            let rule = format!("Member must have length less than or equal to {}", bound(max));
             errors.push(broken(shown, path, &rule));
         }
     }
 }
 
 fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{path}.{name}")
-    }
+    if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") }
 }
 
 fn broken(shown: &str, path: &str, rule: &str) -> String {
@@ -338,11 +296,7 @@ fn shown(value: &Value) -> String {
 
 /// A bound as an integer when it is one (`28800`, not `28800.0`).
 fn bound(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        n.to_string()
-    }
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
 }
 
 #[cfg(test)]

@@ -30,10 +30,7 @@ pub(crate) struct Operation {
 /// Method and URI template (`/model/{modelId}/converse`).
 #[derive(Debug, Deserialize)]
 pub(crate) struct Http {
-    #[allow(
-        dead_code,
-        reason = "read by the unit tests of the model, kept for the binding"
-    )]
+    #[allow(dead_code, reason = "read by the unit tests of the model, kept for the binding")]
     pub method: String,
     #[serde(rename = "requestUri")]
     pub request_uri: String,
@@ -93,18 +90,12 @@ impl ServiceModel {
 
 /// The models of the REST-JSON services the emulator serves.
 const SOURCES: [(&str, &str); 3] = [
-    (
-        "bedrock-agentcore",
-        include_str!("../../service-models/bedrock-agentcore.json"),
-    ),
+    ("bedrock-agentcore", include_str!("../../service-models/bedrock-agentcore.json")),
     (
         "bedrock-agentcore-control",
         include_str!("../../service-models/bedrock-agentcore-control.json"),
     ),
-    (
-        "bedrock-runtime",
-        include_str!("../../service-models/bedrock-runtime.json"),
-    ),
+    ("bedrock-runtime", include_str!("../../service-models/bedrock-runtime.json")),
 ];
 
 /// Every model, parsed once.
@@ -126,7 +117,5 @@ pub(crate) fn models() -> &'static [ServiceModel] {
 
 /// The model and operation for an operation name.
 pub(crate) fn find(operation: &str) -> Option<(&'static ServiceModel, &'static Operation)> {
-    models()
-        .iter()
-        .find_map(|model| model.operations.get(operation).map(|op| (model, op)))
+    models().iter().find_map(|model| model.operations.get(operation).map(|op| (model, op)))
 }

@@ -18,18 +18,11 @@ fn check(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Resul
 fn every_vendored_model_loads_and_every_pattern_compiles() {
     assert_eq!(models().len(), 3);
     for model in models() {
-        let patterns = model
-            .shapes
-            .values()
-            .filter(|s| s.pattern.is_some())
-            .count();
+        let patterns = model.shapes.values().filter(|s| s.pattern.is_some()).count();
         assert_eq!(model.patterns.len(), patterns.min(model.patterns.len()));
         for shape in model.shapes.values() {
             if let Some(pattern) = &shape.pattern {
-                assert!(
-                    model.patterns.contains_key(pattern),
-                    "{pattern} did not compile"
-                );
+                assert!(model.patterns.contains_key(pattern), "{pattern} did not compile");
             }
         }
     }
@@ -47,17 +40,12 @@ fn every_vendored_model_loads_and_every_pattern_compiles() {
 #[test]
 fn ranges_enums_and_required_members_use_the_services_words() {
     let start = "/code-interpreters/aws.codeinterpreter.v1/sessions/start";
-    assert_eq!(
-        check("PUT", start, &[], r#"{"sessionTimeoutSeconds": 900}"#),
-        Ok(())
-    );
+    assert_eq!(check("PUT", start, &[], r#"{"sessionTimeoutSeconds": 900}"#), Ok(()));
     assert_eq!(
         check("PUT", start, &[], r#"{"sessionTimeoutSeconds": 28801}"#),
-        Err(
-            "1 validation error detected: Value '28801' at 'sessionTimeoutSeconds' failed to \
+        Err("1 validation error detected: Value '28801' at 'sessionTimeoutSeconds' failed to \
              satisfy constraint: Member must have value less than or equal to 28800"
-                .into()
-        )
+            .into())
     );
     let invoke = "/code-interpreters/aws.codeinterpreter.v1/tools/invoke";
     let session = [("x-amzn-code-interpreter-session-id", "ABC")];
@@ -91,10 +79,7 @@ fn list_members_are_named_by_position_and_query_values_are_typed() {
         r#"{"messages": [{"role": "user", "content": [{"text": "hi"}]}, {"role": "robot", "content": []}]}"#,
     )
     .unwrap_err();
-    assert!(
-        err.contains("Value 'robot' at 'messages.2.member.role'"),
-        "{err}"
-    );
+    assert!(err.contains("Value 'robot' at 'messages.2.member.role'"), "{err}");
     let list = "/code-interpreters?maxResults=500";
     let err = check("POST", list, &[], "{}").unwrap_err();
     assert!(err.contains("Value '500' at 'maxResults'"), "{err}");

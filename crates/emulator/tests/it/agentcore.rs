@@ -8,9 +8,7 @@ use aws_sdk_bedrockagentcore::types::{
 const SYSTEM: &str = "aws.codeinterpreter.v1";
 
 async fn invoke(
-    client: &aws_sdk_bedrockagentcore::Client,
-    session: &str,
-    name: ToolName,
+    client: &aws_sdk_bedrockagentcore::Client, session: &str, name: ToolName,
     arguments: ToolArguments,
 ) -> CodeInterpreterResult {
     let mut output = client
@@ -33,18 +31,11 @@ async fn invoke(
 }
 
 fn text_of(result: &CodeInterpreterResult) -> String {
-    result
-        .content()
-        .iter()
-        .filter_map(|block| block.text())
-        .collect::<Vec<_>>()
-        .join("\n")
+    result.content().iter().filter_map(|block| block.text()).collect::<Vec<_>>().join("\n")
 }
 
 async fn run_python(
-    client: &aws_sdk_bedrockagentcore::Client,
-    session: &str,
-    code: &str,
+    client: &aws_sdk_bedrockagentcore::Client, session: &str, code: &str,
 ) -> CodeInterpreterResult {
     let args = ToolArguments::builder()
         .code(code)
@@ -174,23 +165,12 @@ async fn wrong_secret_is_refused_and_server_keeps_serving() {
 async fn unsigned_and_foreign_host_requests_are_refused() {
     let emulator = crate::support::emulator().await;
     let http = reqwest::Client::new();
-    let url = format!(
-        "{}/code-interpreters/{SYSTEM}/sessions/start",
-        emulator.endpoint()
-    );
+    let url = format!("{}/code-interpreters/{SYSTEM}/sessions/start", emulator.endpoint());
     let response = http.put(&url).body("{}").send().await.unwrap();
     assert_eq!(response.status(), 403);
-    assert_eq!(
-        response.headers()["x-amzn-errortype"],
-        "MissingAuthenticationTokenException"
-    );
-    let response = http
-        .put(&url)
-        .header("host", "attacker.example:80")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(response.headers()["x-amzn-errortype"], "MissingAuthenticationTokenException");
+    let response =
+        http.put(&url).header("host", "attacker.example:80").body("{}").send().await.unwrap();
     assert_eq!(response.status(), 403);
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(body["message"].as_str().unwrap().contains("loopback"));
@@ -216,11 +196,7 @@ async fn control_plane_create_get_list_delete() {
         .expect("create");
     let id = created.code_interpreter_id().to_owned();
     assert!(id.starts_with("claudeCodePublic-") && id.len() == "claudeCodePublic-".len() + 10);
-    assert!(
-        created
-            .code_interpreter_arn()
-            .contains(":code-interpreter-custom/")
-    );
+    assert!(created.code_interpreter_arn().contains(":code-interpreter-custom/"));
 
     let dup = control
         .create_code_interpreter()
@@ -231,12 +207,7 @@ async fn control_plane_create_get_list_delete() {
         .expect_err("duplicate name");
     assert_eq!(dup.code(), Some("ConflictException"));
 
-    let got = control
-        .get_code_interpreter()
-        .code_interpreter_id(&id)
-        .send()
-        .await
-        .expect("get");
+    let got = control.get_code_interpreter().code_interpreter_id(&id).send().await.expect("get");
     assert_eq!(got.name(), "claudeCodePublic");
     // CREATING first, as AgentCore answers; no session can start on it yet.
     assert_eq!(got.status().as_str(), "CREATING");
@@ -250,12 +221,8 @@ async fn control_plane_create_get_list_delete() {
     assert_eq!(early.code(), Some("ValidationException"));
     wait_for_status(&control, &id, Some("READY")).await;
 
-    let custom = control
-        .list_code_interpreters()
-        .r#type(ResourceType::Custom)
-        .send()
-        .await
-        .expect("list");
+    let custom =
+        control.list_code_interpreters().r#type(ResourceType::Custom).send().await.expect("list");
     assert_eq!(custom.code_interpreter_summaries().len(), 1);
     let pages: Vec<_> = control
         .list_code_interpreters()
@@ -276,12 +243,7 @@ async fn control_plane_create_get_list_delete() {
     assert_eq!(session.code_interpreter_identifier(), id);
     assert_eq!(emulator.live_sessions(), 1);
 
-    control
-        .delete_code_interpreter()
-        .code_interpreter_id(&id)
-        .send()
-        .await
-        .expect("delete");
+    control.delete_code_interpreter().code_interpreter_id(&id).send().await.expect("delete");
     assert_eq!(emulator.live_sessions(), 0);
     // DELETING for a while, then gone.
     let deleting = control
@@ -303,16 +265,10 @@ async fn control_plane_create_get_list_delete() {
 
 /// Polls GetCodeInterpreter until it reports `status` (`None`: not found).
 async fn wait_for_status(
-    control: &aws_sdk_bedrockagentcorecontrol::Client,
-    id: &str,
-    status: Option<&str>,
+    control: &aws_sdk_bedrockagentcorecontrol::Client, id: &str, status: Option<&str>,
 ) {
     for _ in 0..100 {
-        let got = control
-            .get_code_interpreter()
-            .code_interpreter_id(id)
-            .send()
-            .await;
+        let got = control.get_code_interpreter().code_interpreter_id(id).send().await;
         let now = match &got {
             Ok(got) => Some(got.status().as_str().to_owned()),
             Err(err) if err.code() == Some("ResourceNotFoundException") => None,
@@ -365,14 +321,9 @@ async fn execution_time_is_in_seconds() {
     let client = crate::support::agentcore(&emulator).await;
     let session = start_session(&client).await;
     let result = run_python(&client, &session, "import time\ntime.sleep(0.3)").await;
-    let seconds = result
-        .structured_content()
-        .and_then(|s| s.execution_time())
-        .expect("executionTime");
-    assert!(
-        (0.25..10.0).contains(&seconds),
-        "executionTime {seconds} is not seconds"
-    );
+    let seconds =
+        result.structured_content().and_then(|s| s.execution_time()).expect("executionTime");
+    assert!((0.25..10.0).contains(&seconds), "executionTime {seconds} is not seconds");
 }
 
 /// A session on the system interpreter, with the service's defaults.

@@ -51,21 +51,14 @@ fn python_tool_config(cache: bool) -> ToolConfiguration {
     let mut builder = ToolConfiguration::builder().tools(Tool::ToolSpec(spec));
     if cache {
         builder = builder.tools(Tool::CachePoint(
-            CachePointBlock::builder()
-                .r#type(CachePointType::Default)
-                .build()
-                .unwrap(),
+            CachePointBlock::builder().r#type(CachePointType::Default).build().unwrap(),
         ));
     }
     builder.build().unwrap()
 }
 
 fn user(blocks: Vec<ContentBlock>) -> Message {
-    Message::builder()
-        .role(ConversationRole::User)
-        .set_content(Some(blocks))
-        .build()
-        .unwrap()
+    Message::builder().role(ConversationRole::User).set_content(Some(blocks)).build().unwrap()
 }
 
 fn tool_result(id: &str, text: &str) -> ContentBlock {
@@ -111,30 +104,18 @@ async fn converse_round_trip_quotes_the_tool_output() {
     let ConverseOutput::Message(assistant) = first.output().unwrap().clone() else {
         panic!("no message");
     };
-    let tool_use = assistant
-        .content()
-        .iter()
-        .find_map(|b| b.as_tool_use().ok())
-        .expect("a tool call")
-        .clone();
+    let tool_use =
+        assistant.content().iter().find_map(|b| b.as_tool_use().ok()).expect("a tool call").clone();
     assert_eq!(tool_use.name(), "execute_python");
     assert!(tool_use.tool_use_id().starts_with("tooluse_"));
-    let code = tool_use.input().as_object().unwrap()["code"]
-        .as_string()
-        .unwrap();
+    let code = tool_use.input().as_object().unwrap()["code"].as_string().unwrap();
     assert!(code.contains("import numpy"), "{code}");
     let usage = first.usage().unwrap();
     assert!(usage.input_tokens() > 0 && usage.output_tokens() > 0);
-    assert_eq!(
-        usage.total_tokens(),
-        usage.input_tokens() + usage.output_tokens()
-    );
+    assert_eq!(usage.total_tokens(), usage.input_tokens() + usage.output_tokens());
 
     messages.push(assistant);
-    messages.push(user(vec![tool_result(
-        tool_use.tool_use_id(),
-        STATS_OUTPUT,
-    )]));
+    messages.push(user(vec![tool_result(tool_use.tool_use_id(), STATS_OUTPUT)]));
     let second = client
         .converse()
         .model_id(MODEL)
@@ -152,8 +133,7 @@ async fn converse_round_trip_quotes_the_tool_output() {
 
 /// Collects a ConverseStream reply into (assistant message, stop reason, metadata seen).
 async fn converse_stream_once(
-    client: &aws_sdk_bedrockruntime::Client,
-    messages: &[Message],
+    client: &aws_sdk_bedrockruntime::Client, messages: &[Message],
 ) -> (Message, StopReason, bool) {
     let mut output = client
         .converse_stream()
@@ -201,9 +181,7 @@ async fn converse_stream_once(
                 aws_sdk_bedrockruntime::types::ToolUseBlock::builder()
                     .tool_use_id(id)
                     .name(name)
-                    .input(document(
-                        &serde_json::from_str(&body).expect("tool input is JSON"),
-                    ))
+                    .input(document(&serde_json::from_str(&body).expect("tool input is JSON")))
                     .build()
                     .unwrap(),
             ),
@@ -232,17 +210,9 @@ async fn converse_stream_round_trip() {
         .find_map(|b| b.as_tool_use().ok())
         .expect("a streamed tool call")
         .clone();
-    assert!(
-        tool_use.input().as_object().unwrap()["code"]
-            .as_string()
-            .unwrap()
-            .contains("numpy")
-    );
+    assert!(tool_use.input().as_object().unwrap()["code"].as_string().unwrap().contains("numpy"));
     messages.push(assistant);
-    messages.push(user(vec![tool_result(
-        tool_use.tool_use_id(),
-        STATS_OUTPUT,
-    )]));
+    messages.push(user(vec![tool_result(tool_use.tool_use_id(), STATS_OUTPUT)]));
     let (answer, stop, _) = converse_stream_once(&client, &messages).await;
     assert_eq!(stop, StopReason::EndTurn);
     assert_quotes_stats(&texts(&answer));
@@ -264,9 +234,7 @@ async fn invoke(client: &aws_sdk_bedrockruntime::Client, messages: &[Value]) -> 
         .model_id(MODEL)
         .content_type("application/json")
         .accept("application/json")
-        .body(Blob::new(
-            serde_json::to_vec(&invoke_body(messages)).unwrap(),
-        ))
+        .body(Blob::new(serde_json::to_vec(&invoke_body(messages)).unwrap()))
         .send()
         .await
         .expect("invoke-model succeeds");
@@ -283,10 +251,7 @@ async fn invoke_model_round_trip() {
     assert_eq!(first["type"], "message");
     assert_eq!(first["model"], MODEL, "the model id arrives decoded");
     assert_eq!(first["stop_reason"], "tool_use");
-    assert_eq!(
-        first["usage"]["cache_creation"]["ephemeral_5m_input_tokens"],
-        0
-    );
+    assert_eq!(first["usage"]["cache_creation"]["ephemeral_5m_input_tokens"], 0);
     let tool_use = first["content"]
         .as_array()
         .unwrap()
@@ -308,9 +273,7 @@ async fn invoke_stream(client: &aws_sdk_bedrockruntime::Client, messages: &[Valu
         .invoke_model_with_response_stream()
         .model_id(MODEL)
         .content_type("application/json")
-        .body(Blob::new(
-            serde_json::to_vec(&invoke_body(messages)).unwrap(),
-        ))
+        .body(Blob::new(serde_json::to_vec(&invoke_body(messages)).unwrap()))
         .send()
         .await
         .expect("invoke-with-response-stream succeeds");
@@ -371,17 +334,8 @@ async fn invoke_model_with_response_stream_round_trip() {
     assert!(last["amazon-bedrock-invocationMetrics"]["inputTokenCount"].as_u64() > Some(0));
     let (blocks, stop) = rebuild(&events);
     assert_eq!(stop, "tool_use");
-    let tool_use = blocks
-        .iter()
-        .find(|b| b["type"] == "tool_use")
-        .unwrap()
-        .clone();
-    assert!(
-        tool_use["input"]["code"]
-            .as_str()
-            .unwrap()
-            .contains("numpy")
-    );
+    let tool_use = blocks.iter().find(|b| b["type"] == "tool_use").unwrap().clone();
+    assert!(tool_use["input"]["code"].as_str().unwrap().contains("numpy"));
 
     messages.push(json!({"role": "assistant", "content": blocks}));
     messages.push(json!({"role": "user", "content": [{"type": "tool_result",
@@ -398,9 +352,7 @@ async fn unknown_conversation_is_a_validation_error_that_explains_transcripts() 
     let err = client
         .converse()
         .model_id(MODEL)
-        .messages(user(vec![ContentBlock::Text(
-            "Write me a poem about Rust".into(),
-        )]))
+        .messages(user(vec![ContentBlock::Text("Write me a poem about Rust".into())]))
         .send()
         .await
         .expect_err("no transcript");
@@ -409,10 +361,7 @@ async fn unknown_conversation_is_a_validation_error_that_explains_transcripts() 
     let message = service.message().unwrap_or_default().to_owned();
     assert!(message.contains("Write me a poem about Rust"), "{message}");
     assert!(message.contains("--transcripts DIR"), "{message}");
-    assert!(
-        message.contains("AGENTCORE_EMULATOR_TRANSCRIPTS"),
-        "{message}"
-    );
+    assert!(message.contains("AGENTCORE_EMULATOR_TRANSCRIPTS"), "{message}");
 
     let err = client
         .invoke_model()
@@ -439,26 +388,18 @@ async fn unknown_conversation_is_a_validation_error_that_explains_transcripts() 
         .expect_err("bad role");
     let service = err.into_service_error();
     let message = service.message().unwrap_or_default();
-    assert!(
-        message.contains("messages[0]") && message.contains("robot"),
-        "{message}"
-    );
+    assert!(message.contains("messages[0]") && message.contains("robot"), "{message}");
 }
 
 async fn converse_cached(
-    client: &aws_sdk_bedrockruntime::Client,
-    system: &str,
-    question: &str,
+    client: &aws_sdk_bedrockruntime::Client, system: &str, question: &str,
 ) -> aws_sdk_bedrockruntime::types::TokenUsage {
     let out = client
         .converse()
         .model_id(MODEL)
         .system(SystemContentBlock::Text(system.into()))
         .system(SystemContentBlock::CachePoint(
-            CachePointBlock::builder()
-                .r#type(CachePointType::Default)
-                .build()
-                .unwrap(),
+            CachePointBlock::builder().r#type(CachePointType::Default).build().unwrap(),
         ))
         .messages(user(vec![ContentBlock::Text(question.into())]))
         .tool_config(python_tool_config(true))
@@ -493,10 +434,7 @@ async fn prompt_caching_writes_then_reads() {
     .await;
     assert_eq!(second.cache_read_input_tokens(), Some(written));
     assert_eq!(second.cache_write_input_tokens(), Some(0));
-    assert_eq!(
-        second.total_tokens(),
-        second.input_tokens() + second.output_tokens() + written
-    );
+    assert_eq!(second.total_tokens(), second.input_tokens() + second.output_tokens() + written);
 
     // Below Sonnet's 1,024-token minimum nothing is cached.
     let short = converse_cached(
@@ -513,24 +451,14 @@ async fn prompt_caching_writes_then_reads() {
 async fn bad_converse_fields_are_named() {
     let emulator = crate::support::emulator().await;
     let client = client(&emulator).await;
-    let err = client
-        .converse()
-        .model_id(MODEL)
-        .send()
-        .await
-        .expect_err("no messages");
+    let err = client.converse().model_id(MODEL).send().await.expect_err("no messages");
     let service = err.into_service_error();
     assert!(service.is_validation_exception(), "{service:?}");
-    assert!(
-        service.message().unwrap_or_default().contains("messages"),
-        "{service:?}"
-    );
+    assert!(service.message().unwrap_or_default().contains("messages"), "{service:?}");
 }
 
 async fn converse_error(
-    client: &aws_sdk_bedrockruntime::Client,
-    model: &str,
-    messages: Vec<Message>,
+    client: &aws_sdk_bedrockruntime::Client, model: &str, messages: Vec<Message>,
 ) -> (String, String) {
     let err = client
         .converse()
@@ -551,12 +479,8 @@ async fn retired_unknown_and_bare_model_ids_are_refused_as_bedrock_does() {
     let emulator = crate::support::emulator().await;
     let client = client(&emulator).await;
     let ask = || vec![user(vec![ContentBlock::Text(P.into())])];
-    let (code, message) = converse_error(
-        &client,
-        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-        ask(),
-    )
-    .await;
+    let (code, message) =
+        converse_error(&client, "us.anthropic.claude-sonnet-4-5-20250929-v1:0", ask()).await;
     assert_eq!(code, "ResourceNotFoundException");
     assert!(message.contains("reached the end of its life"), "{message}");
     let (code, message) = converse_error(&client, "us.anthropic.claude-nonesuch", ask()).await;
@@ -592,11 +516,7 @@ async fn blank_text_blocks_are_refused_with_the_services_messages() {
     );
     let messages = vec![
         user(vec![ContentBlock::Text(P.into())]),
-        Message::builder()
-            .role(ConversationRole::Assistant)
-            .content(tool_use)
-            .build()
-            .unwrap(),
+        Message::builder().role(ConversationRole::Assistant).content(tool_use).build().unwrap(),
         user(vec![tool_result("t1", "")]),
     ];
     let (code, message) = converse_error(&client, MODEL, messages).await;
@@ -605,12 +525,8 @@ async fn blank_text_blocks_are_refused_with_the_services_messages() {
         message,
         "The text field in the ToolResultContentBlock object at messages.2.content.0.toolResult.content.0 is blank. Add text to the text field, and try again."
     );
-    let (_, message) = converse_error(
-        &client,
-        MODEL,
-        vec![user(vec![ContentBlock::Text("  ".into())])],
-    )
-    .await;
+    let (_, message) =
+        converse_error(&client, MODEL, vec![user(vec![ContentBlock::Text("  ".into())])]).await;
     assert_eq!(
         message,
         "The text field in the ContentBlock object at messages.0.content.0 is blank. Add text to the text field, and try again."
@@ -649,26 +565,15 @@ async fn invoke_model_bodies_follow_bedrocks_rules_for_anthropic_models() {
     let ask = json!({"role": "user", "content": P});
     let refused = |body: Value| invoke_refused(&client, body);
     let mut no_version = invoke_body(std::slice::from_ref(&ask));
-    no_version
-        .as_object_mut()
-        .unwrap()
-        .remove("anthropic_version");
+    no_version.as_object_mut().unwrap().remove("anthropic_version");
     assert_eq!(
         refused(no_version).await,
         "Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again."
     );
     let mut with_model = invoke_body(std::slice::from_ref(&ask));
     with_model["model"] = json!("claude-sonnet-4-6");
-    assert!(
-        refused(with_model)
-            .await
-            .contains("extraneous key [model] is not permitted")
-    );
+    assert!(refused(with_model).await.contains("extraneous key [model] is not permitted"));
     let mut server_tool = invoke_body(&[ask]);
     server_tool["tools"] = json!([{"type": "code_execution_20250825", "name": "code_execution"}]);
-    assert!(
-        refused(server_tool)
-            .await
-            .contains("code_execution_20250825 is not supported")
-    );
+    assert!(refused(server_tool).await.contains("code_execution_20250825 is not supported"));
 }

@@ -14,17 +14,12 @@ fn prints_ready_then_exports_and_stops_on_sigterm() {
         .expect("emulator starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let ready = lines.next().unwrap().unwrap();
-    let url = ready
-        .strip_prefix("READY ")
-        .expect("first line is READY <url>");
+    let url = ready.strip_prefix("READY ").expect("first line is READY <url>");
     assert!(url.starts_with("http://127.0.0.1:"), "{ready}");
     let isolation = lines.next().unwrap().unwrap();
     assert_eq!(
         isolation,
-        format!(
-            "# sandbox isolation: {}",
-            emulator::sandbox::describe_isolation()
-        )
+        format!("# sandbox isolation: {}", emulator::sandbox::describe_isolation())
     );
 
     let exports: Vec<String> = (0..9).map(|_| lines.next().unwrap().unwrap()).collect();
@@ -37,9 +32,7 @@ fn prints_ready_then_exports_and_stops_on_sigterm() {
         "ANTHROPIC_API_KEY",
     ] {
         assert!(
-            exports
-                .iter()
-                .any(|l| l.starts_with(&format!("export {name}="))),
+            exports.iter().any(|l| l.starts_with(&format!("export {name}="))),
             "missing {name} in {exports:?}"
         );
     }
@@ -65,20 +58,12 @@ fn isolation_bubblewrap_refuses_to_start_without_it_and_off_turns_isolation_off(
         // The reader stays open until the child has exited: closing it early would
         // make the child's next write fail (EPIPE) and its exit status with it.
         let mut reader = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = reader
-            .by_ref()
-            .take(2)
-            .map(Result::unwrap)
-            .collect::<Vec<_>>();
+        let first = reader.by_ref().take(2).map(Result::unwrap).collect::<Vec<_>>();
         // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
         let output = child.wait_with_output().unwrap();
         drop(reader);
-        (
-            first,
-            output.status,
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        (first, output.status, String::from_utf8_lossy(&output.stderr).into_owned())
     };
     // No bwrap on this PATH: `bubblewrap` says what to install and exits non-zero.
     let (lines, status, stderr) = run("bubblewrap", "/nonexistent");
@@ -88,8 +73,5 @@ fn isolation_bubblewrap_refuses_to_start_without_it_and_off_turns_isolation_off(
     // `off` runs plain processes even where bubblewrap works, and says so.
     let (lines, status, _) = run("off", &std::env::var("PATH").unwrap());
     assert!(status.success());
-    assert!(
-        lines[1].starts_with("# sandbox isolation: none"),
-        "{lines:?}"
-    );
+    assert!(lines[1].starts_with("# sandbox isolation: none"), "{lines:?}");
 }

@@ -10,12 +10,7 @@ async fn boto3_drives_the_agentcore_data_plane() {
         return;
     }
     let emulator = crate::support::emulator().await;
-    let checks = [
-        "executeCode ok",
-        "binary round trip ok",
-        "arrival order ok",
-        "validation ok",
-    ];
+    let checks = ["executeCode ok", "binary round trip ok", "arrival order ok", "validation ok"];
     run_python_client(&emulator, "boto3_agentcore.py", &checks).await;
     assert_eq!(emulator.live_sessions(), 0);
 }

@@ -19,10 +19,7 @@ async fn role_create_get_policy_delete_cycle() {
         .await
         .expect("create role");
     let role = created.role().expect("role");
-    assert_eq!(
-        role.arn(),
-        "arn:aws:iam::123456789012:role/CodeInterpreterClaudeCodeRole"
-    );
+    assert_eq!(role.arn(), "arn:aws:iam::123456789012:role/CodeInterpreterClaudeCodeRole");
     assert!(role.role_id().starts_with("AROA"));
 
     let again = iam
@@ -33,26 +30,12 @@ async fn role_create_get_policy_delete_cycle() {
         .await
         .expect_err("duplicate");
     assert_eq!(again.code(), Some("EntityAlreadyExists"));
-    assert!(
-        again
-            .into_service_error()
-            .is_entity_already_exists_exception()
-    );
+    assert!(again.into_service_error().is_entity_already_exists_exception());
 
-    let got = iam
-        .get_role()
-        .role_name("CodeInterpreterClaudeCodeRole")
-        .send()
-        .await
-        .expect("get role");
-    let document = got
-        .role()
-        .and_then(|r| r.assume_role_policy_document())
-        .unwrap();
-    assert!(
-        document.contains("%22sts%3AAssumeRole%22"),
-        "URL-encoded: {document}"
-    );
+    let got =
+        iam.get_role().role_name("CodeInterpreterClaudeCodeRole").send().await.expect("get role");
+    let document = got.role().and_then(|r| r.assume_role_policy_document()).unwrap();
+    assert!(document.contains("%22sts%3AAssumeRole%22"), "URL-encoded: {document}");
 
     iam.put_role_policy()
         .role_name("CodeInterpreterClaudeCodeRole")
@@ -75,19 +58,11 @@ async fn role_create_get_policy_delete_cycle() {
         .send()
         .await
         .expect("delete policy");
-    iam.delete_role()
-        .role_name("CodeInterpreterClaudeCodeRole")
-        .send()
-        .await
-        .expect("delete role");
+    iam.delete_role().role_name("CodeInterpreterClaudeCodeRole").send().await.expect("delete role");
     assert_eq!(emulator.roles(), 0);
 
-    let missing = iam
-        .get_role()
-        .role_name("CodeInterpreterClaudeCodeRole")
-        .send()
-        .await
-        .expect_err("gone");
+    let missing =
+        iam.get_role().role_name("CodeInterpreterClaudeCodeRole").send().await.expect_err("gone");
     assert!(missing.into_service_error().is_no_such_entity_exception());
 }
 

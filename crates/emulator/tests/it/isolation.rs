@@ -22,10 +22,7 @@ async fn start_on(client: &Client, interpreter: &str) -> String {
 }
 
 async fn python_on(
-    client: &Client,
-    interpreter: &str,
-    session: &str,
-    code: &str,
+    client: &Client, interpreter: &str, session: &str, code: &str,
 ) -> CodeInterpreterResult {
     let mut output = client
         .invoke_code_interpreter()
@@ -63,10 +60,7 @@ fn all_text(result: &CodeInterpreterResult) -> String {
 /// A good request after a bad one: the session (and the emulator) still work.
 async fn still_serving(client: &Client, session: &str) {
     let result = python(client, session, "print(6 * 7)").await;
-    assert_eq!(
-        result.structured_content().and_then(|s| s.stdout()),
-        Some("42\n")
-    );
+    assert_eq!(result.structured_content().and_then(|s| s.stdout()), Some("42\n"));
 }
 
 async fn emulator_with(configure: impl FnOnce(&mut emulator::EmulatorConfig)) -> Emulator {
@@ -131,10 +125,7 @@ async fn three_hundred_mb_of_output_are_capped_with_a_marker() {
     let code =
         "import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(300):\n    sys.stdout.write(chunk)\n";
     let result = python(&client, &session, code).await;
-    let stdout = result
-        .structured_content()
-        .and_then(|s| s.stdout())
-        .unwrap_or_default();
+    let stdout = result.structured_content().and_then(|s| s.stdout()).unwrap_or_default();
     assert!(
         stdout.contains("[output truncated: 314572800 bytes total, showing first 1048576]"),
         "{}",
@@ -182,13 +173,7 @@ fn host_tmp_file(emulator_pid: u32) -> std::path::PathBuf {
 /// readable or writable, no network, the session's own directory writable.
 fn assert_confined(text: &str, emulator_pid: u32) {
     assert!(!text.contains("do-not-leak"), "{text}");
-    for what in [
-        "secret",
-        "aws-credentials",
-        "emulator-environ",
-        "system-write",
-        "network",
-    ] {
+    for what in ["secret", "aws-credentials", "emulator-environ", "system-write", "network"] {
         assert!(text.contains(&format!("{what} denied")), "{what}: {text}");
     }
     assert!(text.contains("session-write ALLOWED"), "{text}");
@@ -238,10 +223,7 @@ async fn public_interpreter(config: &aws_config::SdkConfig) -> String {
         .code_interpreter_id()
         .to_owned();
     for _ in 0..100 {
-        let got = control
-            .get_code_interpreter()
-            .code_interpreter_id(&id)
-            .send();
+        let got = control.get_code_interpreter().code_interpreter_id(&id).send();
         if got.await.unwrap().status().as_str() == "READY" {
             break;
         }
@@ -317,14 +299,7 @@ async fn without_bubblewrap_landlock_confines_sessions() {
         .unwrap();
     let interpreter = String::from_utf8(found.stdout).unwrap().trim().to_owned();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_emulator"))
-        .args([
-            "--python",
-            &interpreter,
-            "--isolation",
-            "required",
-            "--port",
-            "0",
-        ])
+        .args(["--python", &interpreter, "--isolation", "required", "--port", "0"])
         .env("PATH", "/nonexistent")
         .env("RUST_LOG", "off")
         .stdout(std::process::Stdio::piped())
@@ -361,9 +336,7 @@ async fn without_bubblewrap_landlock_confines_sessions() {
     assert!(isolation.contains("bubblewrap not found"), "{isolation}");
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(&exports["AWS_ENDPOINT_URL"])
-        .region(aws_sdk_bedrockagentcore::config::Region::new(
-            exports["AWS_REGION"].clone(),
-        ))
+        .region(aws_sdk_bedrockagentcore::config::Region::new(exports["AWS_REGION"].clone()))
         .credentials_provider(aws_sdk_bedrockagentcore::config::Credentials::new(
             &exports["AWS_ACCESS_KEY_ID"],
             &exports["AWS_SECRET_ACCESS_KEY"],
@@ -373,11 +346,8 @@ async fn without_bubblewrap_landlock_confines_sessions() {
         ))
         .load()
         .await;
-    let port: u16 = exports["AWS_ENDPOINT_URL"]
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap();
+    let port: u16 =
+        exports["AWS_ENDPOINT_URL"].rsplit(':').next().and_then(|p| p.parse().ok()).unwrap();
     let client = Client::new(&config);
     let secret = Secret::plant("landlock-test").unwrap();
     let session = start_on(&client, SYSTEM).await;

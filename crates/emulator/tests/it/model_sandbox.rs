@@ -15,9 +15,7 @@ const P: &str = "Calculate the mean and standard deviation of [1, 2, 3, 4, 5, 6,
 
 /// Runs Python in the session; returns (joined text, is_error).
 async fn execute(
-    client: &aws_sdk_bedrockagentcore::Client,
-    session: &str,
-    code: &str,
+    client: &aws_sdk_bedrockagentcore::Client, session: &str, code: &str,
 ) -> (String, bool) {
     let mut out = client
         .invoke_code_interpreter()
@@ -25,10 +23,7 @@ async fn execute(
         .session_id(session)
         .name(ToolName::ExecuteCode)
         .arguments(
-            ToolArguments::builder()
-                .code(code)
-                .language(ProgrammingLanguage::Python)
-                .build(),
+            ToolArguments::builder().code(code).language(ProgrammingLanguage::Python).build(),
         )
         .send()
         .await
@@ -36,11 +31,7 @@ async fn execute(
     let (mut text, mut is_error) = (Vec::new(), false);
     while let Some(event) = out.stream.recv().await.expect("stream decodes") {
         if let CodeInterpreterStreamOutput::Result(r) = event {
-            text.extend(
-                r.content()
-                    .iter()
-                    .filter_map(|b| b.text().map(str::to_owned)),
-            );
+            text.extend(r.content().iter().filter_map(|b| b.text().map(str::to_owned)));
             is_error |= r.is_error().unwrap_or(false);
         }
     }
@@ -121,18 +112,10 @@ async fn converse_loop_runs_the_code_in_the_sandbox() {
             break assistant;
         }
         let mut results = Vec::new();
-        for tu in assistant
-            .content()
-            .iter()
-            .filter_map(|b| b.as_tool_use().ok())
-        {
+        for tu in assistant.content().iter().filter_map(|b| b.as_tool_use().ok()) {
             let code = tu.input().as_object().unwrap()["code"].as_string().unwrap();
             let (text, is_error) = execute(&agentcore, &session, code).await;
-            let status = if is_error {
-                ToolResultStatus::Error
-            } else {
-                ToolResultStatus::Success
-            };
+            let status = if is_error { ToolResultStatus::Error } else { ToolResultStatus::Success };
             results.push(ContentBlock::ToolResult(
                 ToolResultBlock::builder()
                     .tool_use_id(tu.tool_use_id())
@@ -150,21 +133,14 @@ async fn converse_loop_runs_the_code_in_the_sandbox() {
                 .unwrap(),
         );
     };
-    let text: String = answer
-        .content()
-        .iter()
-        .filter_map(|b| b.as_text().ok().cloned())
-        .collect();
+    let text: String = answer.content().iter().filter_map(|b| b.as_text().ok().cloned()).collect();
     if has_numpy {
         assert!(
             text.contains("5.5") && text.contains("2.8723") && text.contains("3.0277"),
             "{text}"
         );
     } else {
-        assert!(
-            text.contains("[could not find `mean` in the tool output"),
-            "{text}"
-        );
+        assert!(text.contains("[could not find `mean` in the tool output"), "{text}");
         assert!(text.contains("numpy"), "{text}");
     }
     assert_eq!(messages.len(), 4, "one tool round trip");

@@ -67,14 +67,8 @@ fn tool_config() -> ToolConfiguration {
     let schema = Document::Object(
         [
             ("type".to_owned(), Document::String("object".into())),
-            (
-                "properties".to_owned(),
-                Document::Object([("code".to_owned(), string)].into()),
-            ),
-            (
-                "required".to_owned(),
-                Document::Array(vec![Document::String("code".into())]),
-            ),
+            ("properties".to_owned(), Document::Object([("code".to_owned(), string)].into())),
+            ("required".to_owned(), Document::Array(vec![Document::String("code".into())])),
         ]
         .into(),
     );
@@ -84,25 +78,15 @@ fn tool_config() -> ToolConfiguration {
         .input_schema(ToolInputSchema::Json(schema))
         .build()
         .unwrap();
-    ToolConfiguration::builder()
-        .tools(Tool::ToolSpec(spec))
-        .build()
-        .unwrap()
+    ToolConfiguration::builder().tools(Tool::ToolSpec(spec)).build().unwrap()
 }
 
 fn message(role: ConversationRole, content: Vec<ContentBlock>) -> Message {
-    Message::builder()
-        .role(role)
-        .set_content(Some(content))
-        .build()
-        .unwrap()
+    Message::builder().role(role).set_content(Some(content)).build().unwrap()
 }
 
 fn code_of(input: &Document) -> String {
-    input.as_object().unwrap()["code"]
-        .as_string()
-        .unwrap()
-        .to_owned()
+    input.as_object().unwrap()["code"].as_string().unwrap().to_owned()
 }
 
 /// What one conversation produced: the code of each tool call and the final answer.
@@ -115,10 +99,7 @@ struct Outcome {
 /// A Converse (or ConverseStream) tool-use loop that answers every call with `output`.
 async fn converse_loop(emulator: &Emulator, stream: bool, output: &str) -> Outcome {
     let client = client(emulator).await;
-    let mut messages = vec![message(
-        ConversationRole::User,
-        vec![ContentBlock::Text(P.into())],
-    )];
+    let mut messages = vec![message(ConversationRole::User, vec![ContentBlock::Text(P.into())])];
     let mut calls = Vec::new();
     for _ in 0..4 {
         let assistant = if stream {
@@ -137,22 +118,13 @@ async fn converse_loop(emulator: &Emulator, stream: bool, output: &str) -> Outco
             };
             m
         };
-        let uses: Vec<_> = assistant
-            .content()
-            .iter()
-            .filter_map(|b| b.as_tool_use().ok().cloned())
-            .collect();
-        let text: Vec<String> = assistant
-            .content()
-            .iter()
-            .filter_map(|b| b.as_text().ok().cloned())
-            .collect();
+        let uses: Vec<_> =
+            assistant.content().iter().filter_map(|b| b.as_tool_use().ok().cloned()).collect();
+        let text: Vec<String> =
+            assistant.content().iter().filter_map(|b| b.as_text().ok().cloned()).collect();
         messages.push(assistant);
         if uses.is_empty() {
-            return Outcome {
-                calls,
-                answer: text.join("\n"),
-            };
+            return Outcome { calls, answer: text.join("\n") };
         }
         let mut results = Vec::new();
         for tool_use in uses {
@@ -171,8 +143,7 @@ async fn converse_loop(emulator: &Emulator, stream: bool, output: &str) -> Outco
 }
 
 async fn converse_stream_once(
-    client: &aws_sdk_bedrockruntime::Client,
-    messages: &[Message],
+    client: &aws_sdk_bedrockruntime::Client, messages: &[Message],
 ) -> Message {
     let mut out = client
         .converse_stream()
@@ -249,9 +220,7 @@ fn invoke_body(messages: &[Value]) -> Vec<u8> {
 
 /// The content blocks of one InvokeModel (or InvokeModelWithResponseStream) call.
 async fn invoke_once(
-    client: &aws_sdk_bedrockruntime::Client,
-    messages: &[Value],
-    stream: bool,
+    client: &aws_sdk_bedrockruntime::Client, messages: &[Value], stream: bool,
 ) -> Vec<Value> {
     if !stream {
         let out = client
@@ -313,10 +282,7 @@ async fn invoke_loop(emulator: &Emulator, stream: bool, output: &str) -> Outcome
         let uses: Vec<&Value> = content.iter().filter(|b| b["type"] == "tool_use").collect();
         if uses.is_empty() {
             let text: Vec<&str> = content.iter().filter_map(|b| b["text"].as_str()).collect();
-            return Outcome {
-                calls,
-                answer: text.join("\n"),
-            };
+            return Outcome { calls, answer: text.join("\n") };
         }
         let results: Vec<Value> = uses
             .iter()
@@ -360,10 +326,7 @@ async fn converse_and_invoke_model_replay_as_recorded() {
     let written = files(dir.path());
     assert_eq!(written.len(), 2, "one file per conversation: {written:?}");
     let (name, text) = &written[0];
-    assert!(
-        name.starts_with("recorded-converse-calculate-the-mean"),
-        "{name}"
-    );
+    assert!(name.starts_with("recorded-converse-calculate-the-mean"), "{name}");
     assert!(text.contains("api = [\"converse\"]"), "{text}");
     assert!(text.contains("tools = [\"execute_python\"]"), "{text}");
     assert!(written[1].0.starts_with("recorded-invoke-model-"));

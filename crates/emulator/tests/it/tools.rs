@@ -37,10 +37,7 @@ async fn stop(client: &Client, session: &str) {
 }
 
 async fn call(
-    client: &Client,
-    session: &str,
-    name: ToolName,
-    args: ToolArguments,
+    client: &Client, session: &str, name: ToolName, args: ToolArguments,
 ) -> CodeInterpreterResult {
     let mut output = client
         .invoke_code_interpreter()
@@ -61,19 +58,12 @@ async fn call(
 }
 
 async fn python(client: &Client, session: &str, code: &str) -> CodeInterpreterResult {
-    let args = ToolArguments::builder()
-        .language(ProgrammingLanguage::Python)
-        .code(code)
-        .build();
+    let args = ToolArguments::builder().language(ProgrammingLanguage::Python).code(code).build();
     call(client, session, ToolName::ExecuteCode, args).await
 }
 
 fn stdout(result: &CodeInterpreterResult) -> String {
-    result
-        .structured_content()
-        .and_then(|s| s.stdout())
-        .unwrap_or_default()
-        .to_owned()
+    result.structured_content().and_then(|s| s.stdout()).unwrap_or_default().to_owned()
 }
 
 #[tokio::test]
@@ -82,19 +72,12 @@ async fn python_state_persists_until_clear_context() {
     let client = crate::support::agentcore(&emulator).await;
     let session = start(&client, 900).await;
 
-    python(
-        &client,
-        &session,
-        "def square(x):\n    return x * x\ncounter = 41",
-    )
-    .await;
+    python(&client, &session, "def square(x):\n    return x * x\ncounter = 41").await;
     let result = python(&client, &session, "counter += 1\nprint(square(counter))").await;
     assert_eq!(stdout(&result), "1764\n");
 
-    let args = ToolArguments::builder()
-        .code("print('counter' in globals())")
-        .clear_context(true)
-        .build();
+    let args =
+        ToolArguments::builder().code("print('counter' in globals())").clear_context(true).build();
     let result = call(&client, &session, ToolName::ExecuteCode, args).await;
     assert_eq!(stdout(&result), "False\n");
 
@@ -122,13 +105,7 @@ async fn commands_files_and_binary_round_trip() {
                 .build()
                 .unwrap(),
         )
-        .content(
-            InputContentBlock::builder()
-                .path("notes.txt")
-                .text("hello\n")
-                .build()
-                .unwrap(),
-        )
+        .content(InputContentBlock::builder().path("notes.txt").text("hello\n").build().unwrap())
         .build();
     let written = call(&client, &session, ToolName::WriteFiles, args).await;
     assert_eq!(written.is_error(), Some(false));
@@ -137,10 +114,7 @@ async fn commands_files_and_binary_round_trip() {
         &client,
         &session,
         ToolName::ReadFiles,
-        ToolArguments::builder()
-            .paths("data/bytes.bin")
-            .paths("notes.txt")
-            .build(),
+        ToolArguments::builder().paths("data/bytes.bin").paths("notes.txt").build(),
     )
     .await;
     let resources: Vec<_> = read.content().iter().filter_map(|c| c.resource()).collect();
@@ -155,9 +129,7 @@ async fn commands_files_and_binary_round_trip() {
         &client,
         &session,
         ToolName::ExecuteCommand,
-        ToolArguments::builder()
-            .command("wc -c < data/bytes.bin")
-            .build(),
+        ToolArguments::builder().command("wc -c < data/bytes.bin").build(),
     )
     .await;
     assert_eq!(stdout(&command).trim(), "256");
@@ -231,9 +203,7 @@ async fn background_tasks_run_and_stop() {
         &client,
         &session,
         ToolName::StartCommandExecution,
-        ToolArguments::builder()
-            .command("sleep 30; echo late")
-            .build(),
+        ToolArguments::builder().command("sleep 30; echo late").build(),
     )
     .await;
     let task = started.structured_content().unwrap();
@@ -248,11 +218,7 @@ async fn background_tasks_run_and_stop() {
     )
     .await;
     assert_eq!(
-        stopped
-            .structured_content()
-            .unwrap()
-            .task_status()
-            .map(|s| s.as_str()),
+        stopped.structured_content().unwrap().task_status().map(|s| s.as_str()),
         Some("canceled")
     );
 
@@ -263,12 +229,7 @@ async fn background_tasks_run_and_stop() {
         ToolArguments::builder().command("echo done").build(),
     )
     .await;
-    let quick_id = quick
-        .structured_content()
-        .unwrap()
-        .task_id()
-        .unwrap()
-        .to_owned();
+    let quick_id = quick.structured_content().unwrap().task_id().unwrap().to_owned();
     let mut status = String::new();
     for _ in 0..50 {
         let got = call(
@@ -307,10 +268,7 @@ async fn malformed_calls_get_validation_errors() {
     assert_eq!(err.code(), Some("ValidationException"));
     assert!(err.message().unwrap().contains("arguments.code"));
     // The session still works after a bad request.
-    assert_eq!(
-        stdout(&python(&client, &session, "print('ok')").await),
-        "ok\n"
-    );
+    assert_eq!(stdout(&python(&client, &session, "print('ok')").await), "ok\n");
     stop(&client, &session).await;
 }
 
@@ -391,10 +349,7 @@ fn pids_working_in(dir: &str) -> Vec<i32> {
 /// True while `pid` names a process that is not a zombie.
 fn process_alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat
-            .rsplit(')')
-            .next()
-            .is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Ok(stat) => !stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
         Err(_) => false,
     }
 }

@@ -8,22 +8,13 @@ use emulator::Emulator;
 /// An emulator whose sandbox uses `python3` from PATH (no provisioning) unless the
 /// test asks for the provisioned one.
 pub async fn emulator() -> Emulator {
-    Emulator::builder()
-        .python("python3")
-        .progress(false)
-        .start()
-        .await
-        .expect("emulator starts")
+    Emulator::builder().python("python3").progress(false).start().await.expect("emulator starts")
 }
 
 /// An emulator whose sandbox has numpy, pandas and matplotlib (provisioned into the
 /// user cache on first use, as `--local` runs do).
 pub async fn emulator_with_numpy() -> Emulator {
-    Emulator::builder()
-        .progress(false)
-        .start()
-        .await
-        .expect("emulator starts")
+    Emulator::builder().progress(false).start().await.expect("emulator starts")
 }
 
 /// SDK settings that point every client at the emulator with its credentials.
@@ -92,10 +83,7 @@ pub async fn run_python_client(emulator: &Emulator, script: &str, checks: &[&str
     let output = command.output().await.expect("python3 runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
     for check in checks {
         assert!(stdout.contains(check), "{check} missing:\n{stdout}");
     }
