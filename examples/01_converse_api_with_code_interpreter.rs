@@ -19,7 +19,7 @@ use aws_sdk_bedrockruntime::types::{InferenceConfiguration, Message, StopReason}
 use clap::Parser;
 use common::converse::{reply_of, text_of, tool_result, tool_uses, user_message, user_text};
 use common::document::to_json;
-use common::example::{Printer, guarded};
+use common::example::{Printer, finally_stop};
 use common::tools::{ExecutePythonInput, converse_tool_config};
 use common::{Clients, CommonArgs, Error, JsonReport, SYSTEM_INTERPRETER_ID, ToolOutput, Usage};
 use std::process::ExitCode;
@@ -124,19 +124,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let session_id = session.session_id();
     out.line(format!("[Session started: {session_id}]"));
 
-    // try: the loop (Ctrl-C or a panic end it too, and still reach the stop).
-    let outcome = guarded(converse_with_code_execution(&aws, &model, session_id, &out)).await;
-
-    // finally: always clean up the session.
-    aws.agentcore
+    // try: the loop; finally: always clean up the session.
+    let stop = aws
+        .agentcore
         .stop_code_interpreter_session()
         .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
         .session_id(session_id)
-        .send()
-        .await
-        .map_err(|err| Error::sdk("StopCodeInterpreterSession", err))?;
+        .send();
+    let run =
+        finally_stop(converse_with_code_execution(&aws, &model, session_id, &out), stop).await?;
     out.line(format!("[Session stopped: {session_id}]"));
-    let run = outcome.into_result()?;
 
     out.line(format_args!("\n--- Final Answer ---\n{}", run.answer));
     out.report(JsonReport::of_loop("01", &run).session(session_id))?;

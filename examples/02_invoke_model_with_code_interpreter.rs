@@ -23,7 +23,7 @@ use clap::Parser;
 use common::anthropic::{
     ContentBlock, Message, MessagesRequest, MessagesResponse, Role, StopReason,
 };
-use common::example::{Printer, guarded};
+use common::example::{Printer, finally_stop};
 use common::tools::{ExecutePythonInput, anthropic_tool};
 use common::{Clients, CommonArgs, Error, JsonReport, SYSTEM_INTERPRETER_ID, ToolOutput, Usage};
 
@@ -138,19 +138,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let session_id = session.session_id();
     out.line(format!("[Session started: {session_id}]"));
 
-    // try: the loop (Ctrl-C or a panic end it too, and still reach the stop).
-    let outcome = guarded(invoke_model_with_code_execution(&aws, &model, session_id, &out)).await;
-
-    // finally: always clean up the session.
-    aws.agentcore
+    // try: the loop; finally: always clean up the session.
+    let stop = aws
+        .agentcore
         .stop_code_interpreter_session()
         .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
         .session_id(session_id)
-        .send()
-        .await
-        .map_err(|err| Error::sdk("StopCodeInterpreterSession", err))?;
+        .send();
+    let run = finally_stop(invoke_model_with_code_execution(&aws, &model, session_id, &out), stop)
+        .await?;
     out.line(format!("[Session stopped: {session_id}]"));
-    let run = outcome.into_result()?;
 
     out.line(format_args!("\n--- Final Answer ---\n{}", run.answer));
     out.report(JsonReport::of_loop("02", &run).session(session_id))?;

@@ -1,29 +1,28 @@
 //! Example 03: an agent in the spirit of Strands: one call does everything.
 //!
-//! `common::Agent` is built from a system prompt (an assistant that checks its
-//! answers by running code), the `execute_python` tool and the model; one
-//! `ask` runs the tool-use loop of 01 and returns the answer. The model's text
-//! streams to the terminal as it arrives (ConverseStream), as Strands does by
-//! default. Unlike the Python sample, whose tool starts and stops a new session
-//! inside every call, the agent keeps ONE code-interpreter session for its life,
-//! so state survives between calls, and `scope` stops it on every way out.
+//! `common::Agent` is built from a system prompt (an assistant that checks its answers
+//! by running code), the `execute_python` tool and the model; one `ask` runs the
+//! tool-use loop and returns the answer, while the model's text streams to the terminal
+//! (ConverseStream), as Strands does by default.
 //!
 //! AWS APIs: bedrock-runtime `ConverseStream`; bedrock-agentcore
 //! `StartCodeInterpreterSession`, `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
-//! Builds on 01 (the same loop, inside `common::Agent`).
+//! Builds on 01, which makes these calls itself; here `common::Agent` makes them.
 //!
-//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]),
-//! the global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]), the
+//! global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//!
+//! Differs from the Python: the agent keeps one code-interpreter session for its life
+//! (the Python's tool starts and stops one in every call), so state survives between
+//! calls; it prints the session's id and, at the end, the sessions and tool calls used.
 //!
 //! Against AWS:  `cargo run --example 03_strands_agent_with_code_interpreter`
 //! Offline:      `cargo run --example 03_strands_agent_with_code_interpreter -- --local`
 
-use std::io::Write;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::Parser;
-use common::agent::{Agent, AgentEvent, ExecutePython};
+use common::agent::{Agent, ExecutePython};
 use common::{CommonArgs, JsonReport, SessionConfig};
 
 /// What makes this assistant different from 01's: it checks its work with code.
@@ -39,75 +38,41 @@ struct Args {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let wall = Instant::now();
-    let json = args.common.json;
+    let out = args.common.printer();
     let model = args.common.model_or(common::DEFAULT_MODEL_ID);
     let clients = args.common.connect().await?;
 
-    // Step 1: the agent: system prompt, tool, model. It hands us the model's text
-    // as it streams in; printing it (or not, with --json) is our choice.
-    let mut at_line_start = true;
+    // Create the agent: system prompt, tool, model. What it does streams to the terminal.
+    let printer = out.clone();
     let agent = Agent::builder(&clients, &model)
         .system_prompt(SYSTEM_PROMPT)
         .tool(ExecutePython)
         .session(SessionConfig::named("strands-agent-session"))
-        .on_event(move |event| {
-            let marker = match event {
-                _ if json => return,
-                AgentEvent::Text(piece) => {
-                    print!("{piece}");
-                    let _ = std::io::stdout().flush();
-                    at_line_start = piece.ends_with('\n');
-                    return;
-                }
-                AgentEvent::SessionStarted { session_id } => {
-                    format!("[Session started: {session_id}]")
-                }
-                AgentEvent::ToolCall { number, name, .. } => format!("[Tool #{number}: {name}]"),
-                _ => return,
-            };
-            // What the agent does goes on lines of its own, between the text.
-            if !at_line_start {
-                println!();
-            }
-            println!("{marker}");
-            at_line_start = true;
-        })
+        .on_event(move |event| printer.agent_event(&event))
         .build()?;
 
-    // Step 2: one call with the prompt. `scope` stops the agent's session when the
-    // block ends, whether it succeeds, fails, panics or meets Ctrl-C.
+    // Run: one call with the prompt. `scope` stops the agent's session when the block
+    // ends, whether it succeeds, fails, panics or meets Ctrl-C.
     let ((answer, session_id), stats) = agent
         .scope(async |agent| {
             let answer = agent.ask(common::STATS_PROMPT).await?;
-            anyhow::Ok((answer, agent.session_id().map(str::to_owned)))
+            anyhow::Ok((answer, agent.session_id().unwrap_or_default().to_owned()))
         })
         .await?;
 
-    // Step 3: the answer, and proof that one session served every tool call.
-    if json {
-        let report = JsonReport {
-            answer: Some(answer),
-            session_id,
-            round_trips: Some(stats.round_trips),
-            tool_calls: Some(stats.tool_calls),
-            sessions_started: Some(stats.sessions_started),
-            usage: Some(stats.usage),
-            ..JsonReport::new("03")
-        };
-        println!("{}", report.wall(wall.elapsed()).to_json_line()?);
-        return Ok(());
-    }
-    println!("\n--- Final Answer ---");
-    println!("{answer}");
-    if let Some(id) = session_id {
-        println!("[Session stopped: {id}]");
-    }
-    println!(
-        "Sessions started: {} (one for the agent's life; the Python tool starts one per call)",
-        stats.sessions_started
-    );
-    println!("Tool calls: {}", stats.tool_calls);
+    // The streamed text ends mid-line; `line` starts a new one, as the Python's "\n" does.
+    out.line(format_args!("--- Final Answer ---\n{answer}"));
+    out.line(format_args!("[Session stopped: {session_id}]"));
+    let sessions = stats.sessions_started;
+    out.line(format_args!("Sessions started: {sessions} (one for the agent's life; the Python tool starts one per call)"));
+    out.line(format_args!("Tool calls: {}", stats.tool_calls));
+    out.report(JsonReport {
+        answer: Some(answer),
+        round_trips: Some(stats.round_trips),
+        tool_calls: Some(stats.tool_calls),
+        usage: Some(stats.usage),
+        ..JsonReport::new("03").session(&session_id)
+    })?;
     Ok(())
 }
 

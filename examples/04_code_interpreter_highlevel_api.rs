@@ -26,7 +26,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use aws_sdk_bedrockagentcore::types::{ToolArguments, ToolName};
 use clap::Parser;
-use common::example::{Printer, guarded};
+use common::example::{Printer, finally_stop};
 use common::{
     Clients, CommonArgs, Error, ExecutionResult, JsonReport, Language, SYSTEM_INTERPRETER_ID,
 };
@@ -71,8 +71,8 @@ async fn run_code(
     let session_id = session.session_id();
     out.line(format!("[Session started: {session_id}]"));
 
-    // try: executeCode; its answer is an event stream of `result` events.
-    let outcome = guarded(async {
+    // try: executeCode, whose answer is an event stream; finally: always stop the session.
+    let invoke = async {
         let response = aws
             .agentcore
             .invoke_code_interpreter()
@@ -84,19 +84,16 @@ async fn run_code(
             .await
             .map_err(|err| Error::invoke(session_id, err))?;
         ExecutionResult::from_stream(response).await
-    })
-    .await;
-
-    // finally: always stop the session.
-    aws.agentcore
+    };
+    let stop = aws
+        .agentcore
         .stop_code_interpreter_session()
         .code_interpreter_identifier(SYSTEM_INTERPRETER_ID)
         .session_id(session_id)
-        .send()
-        .await
-        .map_err(|err| Error::sdk("StopCodeInterpreterSession", err))?;
+        .send();
+    let result = finally_stop(invoke, stop).await?;
     out.line(format!("[Session stopped: {session_id}]"));
-    Ok((session_id.to_owned(), outcome.into_result()?))
+    Ok((session_id.to_owned(), result))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {

@@ -35,7 +35,9 @@ fn shown_runs(markdown: &str) -> Vec<(String, Vec<String>)> {
         let ids: Vec<String> = lines
             .iter()
             .filter_map(|l| {
-                Some(l.strip_prefix("[Session started: ")?.strip_suffix(']')?.to_owned())
+                let bracketed =
+                    l.strip_prefix("[Session started: ").and_then(|r| r.strip_suffix(']'));
+                Some(bracketed.or_else(|| l.strip_prefix("Session: "))?.to_owned())
             })
             .collect();
         for line in lines.iter_mut() {

@@ -1,7 +1,7 @@
 //! Example 06 (prompt caching) run offline as a reader would: question 1 writes
 //! the cache, questions 2 and 3 read it, and the summary adds up.
 
-use crate::support::{assert_transcript, run_example, session_id};
+use crate::support::{assert_transcript, run_example};
 use serde_json::Value;
 
 const EXAMPLE: &str = "06_invoke_model_with_caching";
@@ -69,21 +69,23 @@ fn the_first_question_writes_the_cache_and_the_others_read_it() {
 }
 
 #[test]
-fn human_output_shows_each_question_and_the_summary() {
+fn human_output_shows_each_call_and_the_summary_as_the_python_does() {
     let run = run_example(EXAMPLE, &["--local"], None);
     run.assert_success();
     let out = &run.stdout;
-    session_id(out);
-    let token_lines: Vec<&str> = out.lines().filter(|l| l.starts_with("Tokens (")).collect();
-    assert_eq!(token_lines.len(), 3, "{out}");
-    assert!(!token_lines[0].contains("cache write 0,"), "{out}");
-    assert!(token_lines[1].contains("cache write 0,"), "{out}");
-    assert!(token_lines[2].contains("cache write 0,"), "{out}");
-    for n in 1..=3 {
-        assert!(out.contains(&format!("\nQuestion {n}: Calculate the ")), "{out}");
+    let session = out.lines().next().and_then(|l| l.strip_prefix("Session: ")).unwrap();
+    assert!(out.ends_with(&format!("\nSession stopped: {session}\n")), "{out}");
+    let writes: Vec<&str> = out.lines().filter(|l| l.starts_with("  Cache write: ")).collect();
+    assert_eq!(writes.len(), 3, "{out}");
+    assert_ne!(writes[0], "  Cache write: 0 tokens", "call 1 writes the cache:\n{out}");
+    assert_eq!(writes[1..], ["  Cache write: 0 tokens"; 2], "{out}");
+    assert_eq!(out.matches("tokens  <-- saved!").count(), 2, "{out}");
+    for title in ["1: Calculate mean (cache WRITE)", "2: Calculate std dev (cache READ)"] {
+        assert!(out.contains(&format!("=== Call {title} ===")), "{out}");
     }
-    let summary = out.split("--- Cache summary ---").nth(1).unwrap();
-    assert!(summary.contains("Tokens served from cache: "), "{summary}");
+    let summary = out.split("=== Summary ===").nth(1).unwrap();
+    assert!(summary.contains("Call 1: wrote "), "{summary}");
+    assert!(summary.contains("Total tokens served from cache: "), "{summary}");
     assert!(summary.contains("without caching "), "{summary}");
     // The transcript is deterministic: the emulator counts tokens as ceil(chars / 4).
     assert_transcript("06.txt", out);

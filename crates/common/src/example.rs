@@ -4,8 +4,11 @@
 
 use std::any::Any;
 use std::fmt::Display;
+use std::io::Write;
 use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use futures::FutureExt;
@@ -14,17 +17,21 @@ use crate::error::Error;
 use crate::report::JsonReport;
 
 /// Prints an example's lines for a reader, or with `--json` nothing but the
-/// report at the end.
-#[derive(Debug)]
+/// report at the end. Clones print to the same terminal (an agent's event
+/// callback holds one).
+#[derive(Debug, Clone)]
 pub struct Printer {
     json: bool,
     started: Instant,
+    /// Whether the cursor is at the start of a line (streamed text may leave it
+    /// mid-line).
+    at_line_start: Arc<AtomicBool>,
 }
 
 impl Printer {
     /// Lines to stdout unless `json`; the wall time counts from here.
     pub fn new(json: bool) -> Self {
-        Self { json, started: Instant::now() }
+        Self { json, started: Instant::now(), at_line_start: Arc::new(AtomicBool::new(true)) }
     }
 
     /// Whether the run ends with a JSON report instead of lines.
@@ -32,10 +39,39 @@ impl Printer {
         self.json
     }
 
-    /// One line for the reader (nothing with `--json`).
+    /// One line for the reader (nothing with `--json`), on a line of its own even
+    /// after streamed text.
     pub fn line(&self, line: impl Display) {
         if !self.json {
+            if !self.at_line_start.swap(true, Ordering::Relaxed) {
+                println!();
+            }
             println!("{line}");
+        }
+    }
+
+    /// Model text as it streams in, printed as it comes.
+    pub fn stream(&self, piece: &str) {
+        if !self.json && !piece.is_empty() {
+            print!("{piece}");
+            let _ = std::io::stdout().flush();
+            self.at_line_start.store(piece.ends_with('\n'), Ordering::Relaxed);
+        }
+    }
+
+    /// What an [`crate::agent::Agent`] does, as Strands prints it: the streamed
+    /// text, and a line of its own for the session start and each tool call.
+    pub fn agent_event(&self, event: &crate::agent::AgentEvent<'_>) {
+        use crate::agent::AgentEvent;
+        match event {
+            AgentEvent::Text(piece) => self.stream(piece),
+            AgentEvent::SessionStarted { session_id } => {
+                self.line(format_args!("[Session started: {session_id}]"));
+            }
+            AgentEvent::ToolCall { number, name, .. } => {
+                self.line(format_args!("[Tool #{number}: {name}]"));
+            }
+            AgentEvent::ToolResult { .. } => {}
         }
     }
 
@@ -95,6 +131,29 @@ impl<T, E: From<Error>> Guarded<Result<T, E>> {
             Guarded::Interrupted => Err(Error::Interrupted.into()),
             Guarded::Panicked(panic) => std::panic::resume_unwind(panic),
         }
+    }
+}
+
+/// Python's `try: body finally: stop`: runs `body` (guarded: Ctrl-C and a panic
+/// end it too), then always awaits `stop`, the `StopCodeInterpreterSession` call the
+/// caller built (SDK futures do nothing until awaited). The body's error wins; a
+/// failed stop is the error when the body succeeded, and is logged otherwise.
+pub async fn finally_stop<T, E, S, F>(
+    body: impl Future<Output = Result<T, E>>, stop: impl Future<Output = Result<S, F>>,
+) -> Result<T, E>
+where
+    E: From<Error>,
+    F: crate::SdkFailure,
+{
+    let outcome = guarded(body).await;
+    let stopped = stop.await.map_err(|err| Error::sdk("StopCodeInterpreterSession", err));
+    match (outcome, stopped) {
+        (Guarded::Done(Ok(value)), stopped) => stopped.map(|_| value).map_err(E::from),
+        (outcome, Err(err)) => {
+            tracing::warn!(error = %aws_smithy_types::error::display::DisplayErrorContext(&err), "the session could not be stopped");
+            outcome.into_result()
+        }
+        (outcome, Ok(_)) => outcome.into_result(),
     }
 }
 

@@ -125,9 +125,17 @@ pub fn session_id(stdout: &str) -> String {
     started
 }
 
-/// The output with the session id replaced by `<session-id>`.
+/// The output with the session id (of `[Session started: …]` or 06's `Session: …`)
+/// replaced by `<session-id>`.
 pub fn redact(stdout: &str) -> String {
-    stdout.replace(&session_id(stdout), "<session-id>")
+    let id = stdout.lines().find_map(|line| {
+        let bracketed = line.strip_prefix("[Session started: ").and_then(|r| r.strip_suffix(']'));
+        bracketed.or_else(|| line.strip_prefix("Session: "))
+    });
+    match id {
+        Some(id) if !id.is_empty() => stdout.replace(id, "<session-id>"),
+        _ => stdout.to_owned(),
+    }
 }
 
 /// Compares the redacted output with `tests/transcripts/<file>`; with
