@@ -17,7 +17,6 @@
 //! Offline:           `cargo run --example 00_anthropic_code_execution -- --local`
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::Parser;
 use common::anthropic::{ContentBlock, Message, MessagesRequest, ServerTool, StopReason, Tool};
@@ -37,13 +36,7 @@ struct Args {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let wall = Instant::now();
-    let json = args.common.json;
-    let say = |line: &str| {
-        if !json {
-            println!("{line}");
-        }
-    };
+    let out = args.common.printer();
     // Offline, the embedded emulator serves the Anthropic route; otherwise the
     // endpoint and key come from ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY.
     let clients = if args.common.local { Some(args.common.connect().await?) } else { None };
@@ -79,13 +72,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
         for block in &response.content {
             match block {
                 ContentBlock::Text { text, .. } => {
-                    say(text);
+                    out.line(text);
                     answer.push(text.clone());
                 }
                 ContentBlock::ServerToolUse { .. } => tool_calls += 1,
                 other => {
                     if let Some(output) = other.code_output() {
-                        say(&format!("[Code Output] {output}"));
+                        out.line(format_args!("[Code Output] {output}"));
                     }
                 }
             }
@@ -104,18 +97,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
         request.container = response.container.map(|c| c.id);
     }
 
-    if json {
-        let report = JsonReport {
-            answer: Some(answer.join("\n")),
-            round_trips: Some(round_trips),
-            tool_calls: Some(tool_calls),
-            sessions_started: Some(0),
-            usage: Some(usage),
-            ..JsonReport::new("00")
-        }
-        .wall(wall.elapsed());
-        println!("{}", report.to_json_line()?);
-    }
+    out.report(JsonReport {
+        answer: Some(answer.join("\n")),
+        round_trips: Some(round_trips),
+        tool_calls: Some(tool_calls),
+        sessions_started: Some(0),
+        usage: Some(usage),
+        ..JsonReport::new("00")
+    })?;
     Ok(())
 }
 

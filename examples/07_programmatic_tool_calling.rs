@@ -1,29 +1,28 @@
-//! Example 07: programmatic tool calling. Three Python functions are loaded into
-//! the Code Interpreter session first; the model then gets ONE tool,
-//! `execute_python`, and calls all the functions for all five cities from one
-//! code block, so the whole comparison takes two model round trips.
-//! `--compare` also runs the traditional way (each function a client-side tool,
-//! one call per lookup, each run here with `executeCode`) and prints both runs'
-//! round trips, tool calls, input tokens and wall time side by side, measured.
+//! Example 07: programmatic tool calling. Three Python functions are loaded into the
+//! Code Interpreter session first; the model then gets ONE tool, `execute_python`, and
+//! calls all the functions for all five cities from one code block, so the comparison
+//! takes two model round trips instead of one per lookup.
 //!
-//! AWS APIs: bedrock-runtime `Converse`; bedrock-agentcore
+//! AWS APIs: bedrock-runtime `InvokeModel`; bedrock-agentcore
 //! `StartCodeInterpreterSession`, `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
-//! Builds on 01 (the same loop, from `common::converse::ConverseLoop`).
+//! Builds on 02, which makes these calls itself; here the loop is
+//! `common::anthropic::InvokeModelLoop` and the session `common::with_session`.
 //!
-//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]),
-//! the global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]), the
+//! global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//!
+//! Differs from the Python: `--compare` runs the traditional way too (each function a
+//! client-side tool, one call per lookup) and measures both side by side, where the
+//! Python estimates "~16 round-trips".
 //!
 //! Against AWS:  `cargo run --example 07_programmatic_tool_calling -- --compare`
 //! Offline:      `cargo run --example 07_programmatic_tool_calling -- --local --compare`
 
 use std::process::ExitCode;
-use std::time::Instant;
 
-use aws_sdk_bedrockruntime::types::{Message, ToolConfiguration};
 use clap::Parser;
-use common::converse::{ConverseLoop, user_text};
-use common::tools::{EXECUTE_PYTHON, PythonTool, SessionFunctions};
-use common::tools::{converse_tool_spec, converse_tool_with};
+use common::anthropic::{CustomTool, InvokeModelLoop, Message, SystemPrompt, Tool};
+use common::tools::{EXECUTE_PYTHON, PythonTool, SessionFunctions, execute_python_schema};
 use common::{CommonArgs, JsonReport, LoopEvent, LoopReport, SessionConfig, with_session};
 use serde_json::json;
 
@@ -63,101 +62,91 @@ struct Args {
     compare: bool,
 }
 
+/// A client-side tool in the Anthropic format.
+fn tool(name: &str, description: String, input_schema: serde_json::Value) -> Tool {
+    Tool::Custom(CustomTool {
+        name: name.into(),
+        description: Some(description),
+        input_schema,
+        cache_control: None,
+    })
+}
+
 async fn run(args: Args) -> anyhow::Result<()> {
-    let wall = Instant::now();
-    let json = args.common.json;
-    let say = |line: &str| {
-        if !json {
-            println!("{line}");
-        }
-    };
+    let out = args.common.printer();
     let show = |event: LoopEvent<'_>| match event {
         LoopEvent::ToolCall { name, input, .. } if name != EXECUTE_PYTHON => {
-            say(&format!("[Tool call: {name}({})]", input["city"]));
+            out.line(format_args!("  [Tool call: {name}({})]", input["city"]));
         }
-        LoopEvent::ToolCall { .. } => say("[Executing code...]"),
+        LoopEvent::ToolCall { .. } => out.line("  [Executing code block...]"),
+        LoopEvent::ToolResult { name, output, .. } if name == EXECUTE_PYTHON => {
+            let preview: String = output.text.chars().take(150).collect();
+            out.line(format_args!("  [Output: {preview}...]"));
+        }
         _ => {}
-    };
-    let finish = |report: &Report| {
-        say(&format!("--- Final Answer ---\n{}", report.answer));
-        let (trips, calls) = (report.round_trips, report.tool_calls);
-        say(&format!("Model round trips: {trips} (tool calls: {calls})"));
     };
     let model = args.common.model_or(common::DEFAULT_MODEL_ID);
     let clients = args.common.connect().await?;
 
-    let config = SessionConfig::named("programmatic-tool-calling");
-    let (session_id, programmatic, traditional) =
-        with_session(&clients.agentcore, config, async |session| {
-            say(&format!("[Session started: {}]", session.id()));
+    let config = SessionConfig::named("programmatic-tools");
+    let (session_id, programmatic, traditional) = with_session(&clients.agentcore, config, async |session| {
+        out.line(format_args!("Session: {}\n", session.id()));
 
-            // Step 1: load the functions; the session keeps them for later calls.
-            let loaded = session.execute_python(TOOLS_PY).await?;
-            if loaded.is_error {
-                anyhow::bail!("loading the tools failed: {}", loaded.text);
-            }
-            say(loaded.text.trim_end());
+        // Step 1: pre-load the tool functions; the session keeps them for later calls.
+        out.line("--- Loading tools into sandbox ---");
+        let loaded = session.execute_python(TOOLS_PY).await?;
+        if loaded.is_error {
+            anyhow::bail!("loading the tools failed: {}", loaded.text);
+        }
+        out.line(loaded.text.trim_end());
 
-            // Step 2: one tool, execute_python, whose code calls the functions.
-            say("\n--- Programmatic tool calling ---");
-            let tools = ToolConfiguration::builder()
-                .tools(converse_tool_with(TOOL_DESCRIPTION)?)
-                .build()?;
-            let handler = PythonTool::new(session);
-            let programmatic = ConverseLoop::new(&model)
-                .system(SYSTEM_PROMPT)
-                .tools(tools)
-                .run(&clients.bedrock, vec![user_text(QUERY)?], &handler, show)
-                .await?;
-            finish(&programmatic);
+        // Step 2: a question that needs 15 lookups, answered from one code block.
+        out.line(format_args!("\n--- Query ---\n{QUERY}\n"));
+        let tools = vec![tool(EXECUTE_PYTHON, TOOL_DESCRIPTION.into(), execute_python_schema())];
+        let programmatic = InvokeModelLoop::new(&model)
+            .system(SystemPrompt::Text(SYSTEM_PROMPT.into()))
+            .tools(tools)
+            .run(&clients.bedrock, vec![Message::user_text(QUERY)], &PythonTool::new(session), show)
+            .await?;
+        out.line(format_args!("\n--- Answer ---\n{}", programmatic.answer));
+        out.line("\n--- Efficiency ---");
+        out.line(format_args!("Model round-trips used: {}", programmatic.round_trips));
+        if !args.compare {
+            out.line("Traditional approach would need ~16 round-trips (15 tool calls + final answer)");
+            out.line("Programmatic approach: model calls all tools in code, processes results, returns summary");
+            return Ok((session.id().to_owned(), programmatic, None));
+        }
 
-            // Step 3 (--compare): each function a tool of its own, one model call
-            // per round of lookups; each tool call runs the pre-loaded function.
-            if !args.compare {
-                return Ok((session.id().to_owned(), programmatic, None));
-            }
-            say("\n--- Traditional tool calling ---");
-            let city = json!({"type": "object", "required": ["city"],
-                "properties": {"city": {"type": "string", "description": "e.g. Denver"}}});
-            let mut tools = ToolConfiguration::builder();
-            for (name, fields) in FUNCTIONS {
-                let description = format!("Data of one city as JSON: {fields}");
-                tools = tools.tools(converse_tool_spec(name, &description, &city)?);
-            }
-            let handler = SessionFunctions::new(session, FUNCTIONS.map(|(name, _)| name));
-            let traditional = ConverseLoop::new(&model)
-                .system("You are a data analyst. Look up what you need with the tools.")
-                .tools(tools.build()?)
-                .run(&clients.bedrock, vec![user_text(QUERY)?], &handler, show)
-                .await?;
-            finish(&traditional);
-            Ok((session.id().to_owned(), programmatic, Some(traditional)))
-        })
-        .await?;
-    say(&format!("[Session stopped: {session_id}]"));
+        // Step 3 (--compare): the traditional way, measured. Each function is a tool of
+        // its own; each call runs the pre-loaded function in the session.
+        out.line("\n--- Traditional tool calling ---");
+        let city = json!({"type": "object", "required": ["city"],
+            "properties": {"city": {"type": "string", "description": "e.g. Denver"}}});
+        let tools = FUNCTIONS.map(|(name, fields)| tool(name, format!("Data of one city as JSON: {fields}"), city.clone()));
+        let handler = SessionFunctions::new(session, FUNCTIONS.map(|(name, _)| name));
+        let traditional = InvokeModelLoop::new(&model)
+            .system(SystemPrompt::Text("You are a data analyst. Look up what you need with the tools.".into()))
+            .tools(tools.to_vec())
+            .run(&clients.bedrock, vec![Message::user_text(QUERY)], &handler, show)
+            .await?;
+        out.line(format_args!("\n--- Answer ---\n{}", traditional.answer));
+        Ok((session.id().to_owned(), programmatic, Some(traditional)))
+    })
+    .await?;
 
-    // Step 4: the two runs side by side, as measured.
+    // The two runs side by side, as measured.
     if let Some(traditional) = &traditional {
         let columns = [("programmatic", &programmatic), ("traditional", traditional)];
-        say(&format!("\n--- Side by side ---\n{}", Report::side_by_side(&columns)));
+        out.line(format_args!("\n--- Side by side ---\n{}", Report::side_by_side(&columns)));
     }
-    if json {
-        let mut report = JsonReport {
-            answer: Some(programmatic.answer.clone()),
-            session_id: Some(session_id),
-            round_trips: Some(programmatic.round_trips),
-            tool_calls: Some(programmatic.tool_calls),
-            sessions_started: Some(1),
-            usage: Some(programmatic.usage),
-            ..JsonReport::new("07")
-        }
-        .wall(wall.elapsed())
+    out.line(format_args!("\nSession stopped: {session_id}"));
+    let mut report = JsonReport::of_loop("07", &programmatic)
+        .session(&session_id)
         .with("programmatic", programmatic.summary_json());
-        if let Some(traditional) = &traditional {
-            report = report.with("traditional", traditional.summary_json());
-        }
-        println!("{}", report.to_json_line()?);
+    if let Some(traditional) = &traditional {
+        report = report.with("traditional", traditional.summary_json());
     }
+    out.report(report)?;
     Ok(())
 }
 

@@ -30,7 +30,6 @@ mod setup;
 mod teardown;
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::bail;
 use clap::{Parser, Subcommand};
@@ -79,8 +78,7 @@ enum Command {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let wall = Instant::now();
-    let mut out = Output::new(args.common.json);
+    let mut out = Output::new(args.common.printer());
     if args.command.is_none() && !args.common.local {
         bail!(
             "choose a subcommand: setup, run <code-interpreter-id> <prompt>, or teardown \
@@ -111,7 +109,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let torn_down = teardown::teardown(&clients, None, &mut out).await;
         ran?;
         torn_down?;
-        return out.print_json(wall.elapsed());
+        return out.print_json();
     }
 
     match args.command {
@@ -128,7 +126,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
     }
     let failed = out.any_failed();
-    out.print_json(wall.elapsed())?;
+    out.print_json()?;
     if failed {
         bail!("a step failed (see its line above); the session was stopped");
     }

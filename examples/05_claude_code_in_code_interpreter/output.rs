@@ -4,64 +4,61 @@
 use std::time::Duration;
 
 use common::JsonReport;
+use common::example::Printer;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// How a step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
     Failed,
     Skipped,
 }
 
-impl Status {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Failed => "failed",
-            Self::Skipped => "skipped",
-        }
-    }
+/// One step of the run, as `--json` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    step: &'static str,
+    status: Status,
+    message: String,
 }
 
 /// Collects the steps for `--json` and prints the human lines otherwise.
 pub struct Output {
-    json: bool,
-    steps: Vec<Value>,
+    printer: Printer,
+    steps: Vec<Step>,
     /// The report printed with `--json` (`session_id`, `code_interpreter_id`, ...).
     pub report: JsonReport,
 }
 
 impl Output {
-    pub fn new(json: bool) -> Self {
-        Self { json, steps: Vec::new(), report: JsonReport::new("05") }
+    pub fn new(printer: Printer) -> Self {
+        Self { printer, steps: Vec::new(), report: JsonReport::new("05") }
     }
 
     /// A line of the human output.
     pub fn say(&self, line: impl AsRef<str>) {
-        if !self.json {
-            println!("{}", line.as_ref());
-        }
+        self.printer.line(line.as_ref());
     }
 
     /// Records a step for `--json`; its message is also a line of the human output.
-    pub fn step(&mut self, name: &str, status: Status, message: impl Into<String>) {
+    pub fn step(&mut self, step: &'static str, status: Status, message: impl Into<String>) {
         let message = message.into();
         self.say(&message);
-        self.steps
-            .push(json!({"step": name, "status": status.as_str(), "message": message.trim()}));
+        self.steps.push(Step { step, status, message: message.trim().to_owned() });
     }
 
     /// True when a step failed.
     pub fn any_failed(&self) -> bool {
-        self.steps.iter().any(|step| step["status"] == Status::Failed.as_str())
+        self.steps.iter().any(|step| step.status == Status::Failed)
     }
 
     /// A spinner with the elapsed time on stderr (hidden when stderr is not a
     /// terminal, and with `--json`). Finish it with `finish_and_clear`.
     pub fn spinner(&self, message: &str) -> ProgressBar {
-        if self.json {
+        if self.printer.json() {
             return ProgressBar::hidden();
         }
         let spinner = ProgressBar::new_spinner().with_message(message.to_owned());
@@ -73,12 +70,8 @@ impl Output {
     }
 
     /// Prints the `--json` object (nothing in human mode).
-    pub fn print_json(mut self, wall: Duration) -> anyhow::Result<()> {
-        if self.json {
-            let steps = std::mem::take(&mut self.steps);
-            let report = self.report.with("steps", steps).wall(wall);
-            println!("{}", report.to_json_line()?);
-        }
-        Ok(())
+    pub fn print_json(self) -> anyhow::Result<()> {
+        let steps = serde_json::to_value(&self.steps)?;
+        Ok(self.printer.report(self.report.with("steps", steps))?)
     }
 }
