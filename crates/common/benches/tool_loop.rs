@@ -33,8 +33,8 @@ fn median(samples: &mut [f64]) -> f64 {
     samples[samples.len() / 2]
 }
 
-async fn handler(_name: String, _input: Value) -> ToolOutput {
-    ToolOutput::ok(CANNED)
+async fn handler(_name: String, _input: Value) -> Result<ToolOutput, common::Error> {
+    Ok(ToolOutput::ok(CANNED))
 }
 
 async fn converse(

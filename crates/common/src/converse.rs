@@ -1,8 +1,6 @@
 //! A tool-use loop over the Bedrock Converse API, and the small helpers it is
 //! built from (example 01 writes the same loop out by hand with these helpers).
 
-use std::time::Instant;
-
 use aws_sdk_bedrockruntime::Client;
 use aws_sdk_bedrockruntime::operation::converse::ConverseOutput;
 use aws_sdk_bedrockruntime::types::{
@@ -14,7 +12,9 @@ use aws_sdk_bedrockruntime::types::{
 use crate::document;
 use crate::error::Error;
 use crate::report::Usage;
-use crate::tool_loop::{LoopEvent, LoopReport, ToolHandler, ToolOutput};
+use crate::tool_loop::{
+    LoopEvent, LoopReport, ModelApi, ModelReply, ToolCall, ToolHandler, ToolOutput, run_loop,
+};
 
 /// A user message with one text block.
 pub fn user_text(text: impl Into<String>) -> Result<Message, Error> {
@@ -118,72 +118,67 @@ impl ConverseLoop {
         self
     }
 
-    /// Runs the conversation until the model stops asking for tools.
+    /// Runs the conversation until the model stops asking for tools
+    /// ([`crate::tool_loop::run_loop`]).
     pub async fn run<H: ToolHandler + ?Sized>(
         &self, client: &Client, messages: Vec<Message>, handler: &H,
-        mut on_event: impl FnMut(LoopEvent<'_>),
+        on_event: impl FnMut(LoopEvent<'_>),
     ) -> Result<LoopReport<Message>, Error> {
-        let started = Instant::now();
-        let mut report = LoopReport::new(messages);
-        loop {
-            report.next_turn(self.max_turns)?;
-            on_event(LoopEvent::ModelCall { round_trip: report.round_trips });
-            let response = client
-                .converse()
-                .model_id(&self.model_id)
-                .set_messages(Some(report.messages.clone()))
-                .set_system((!self.system.is_empty()).then(|| self.system.clone()))
-                .set_tool_config(self.tool_config.clone())
-                .inference_config(
-                    InferenceConfiguration::builder().max_tokens(self.max_tokens).build(),
-                )
-                .send()
-                .await
-                .map_err(|err| Error::sdk("Converse", err))?;
-            let usage = response.usage().map(Usage::from).unwrap_or_default();
-            report.usage += usage;
-            let stop_reason = response.stop_reason().clone();
-            on_event(LoopEvent::ModelResponse {
-                round_trip: report.round_trips,
-                stop_reason: stop_reason.as_str(),
-                usage,
-            });
-            let message = reply_of(&response)?;
-            report.messages.push(message.clone());
-
-            if stop_reason != StopReason::ToolUse {
-                report.answer = text_of(&message);
-                report.stop_reason = stop_reason.as_str().to_owned();
-                report.wall_time = started.elapsed();
-                return Ok(report);
-            }
-
-            let mut results = Vec::new();
-            for tool_use in tool_uses(&message) {
-                let input = document::to_json(tool_use.input());
-                on_event(LoopEvent::ToolCall {
-                    id: tool_use.tool_use_id(),
-                    name: tool_use.name(),
-                    input: &input,
-                });
-                let output = handler.call(tool_use.name(), input.clone()).await;
-                report.tool_calls += 1;
-                if let Some(expired) = output.expired_error() {
-                    return Err(expired);
-                }
-                on_event(LoopEvent::ToolResult {
-                    id: tool_use.tool_use_id(),
-                    name: tool_use.name(),
-                    output: &output,
-                });
-                results.push(tool_result(tool_use.tool_use_id(), &output)?);
-            }
-            if results.is_empty() {
-                return Err(Error::UnexpectedResponse(
-                    "stop reason tool_use without a toolUse block".to_owned(),
-                ));
-            }
-            report.messages.push(user_message(results)?);
-        }
+        let mut api = ConverseApi { client, settings: self };
+        run_loop(&mut api, messages, self.max_turns, handler, on_event).await
     }
+}
+
+/// [`ConverseLoop`] as the loop's [`ModelApi`].
+struct ConverseApi<'a> {
+    client: &'a Client,
+    settings: &'a ConverseLoop,
+}
+
+#[async_trait::async_trait]
+impl ModelApi for ConverseApi<'_> {
+    type Message = Message;
+    const OPERATION: &'static str = "Converse";
+
+    async fn call(&mut self, messages: &[Message]) -> Result<ModelReply<Message>, Error> {
+        let settings = self.settings;
+        let response = self
+            .client
+            .converse()
+            .model_id(&settings.model_id)
+            .set_messages(Some(messages.to_vec()))
+            .set_system((!settings.system.is_empty()).then(|| settings.system.clone()))
+            .set_tool_config(settings.tool_config.clone())
+            .inference_config(
+                InferenceConfiguration::builder().max_tokens(settings.max_tokens).build(),
+            )
+            .send()
+            .await
+            .map_err(|err| Error::sdk("Converse", err))?;
+        let message = reply_of(&response)?;
+        Ok(ModelReply {
+            tool_calls: tool_calls(&message),
+            text: text_of(&message),
+            message,
+            stop_reason: response.stop_reason().as_str().to_owned(),
+            wants_tools: *response.stop_reason() == StopReason::ToolUse,
+            usage: response.usage().map(Usage::from).unwrap_or_default(),
+        })
+    }
+
+    fn tool_results(&self, results: Vec<(ToolCall, ToolOutput)>) -> Result<Message, Error> {
+        let blocks = results.iter().map(|(call, output)| tool_result(&call.id, output));
+        user_message(blocks.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The `toolUse` blocks of a message as the loop's tool calls.
+pub(crate) fn tool_calls(message: &Message) -> Vec<ToolCall> {
+    tool_uses(message)
+        .map(|tool_use| ToolCall {
+            id: tool_use.tool_use_id().to_owned(),
+            name: tool_use.name().to_owned(),
+            input: document::to_json(tool_use.input()),
+        })
+        .collect()
 }

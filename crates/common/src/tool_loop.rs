@@ -16,16 +16,13 @@ pub struct ToolOutput {
     pub text: String,
     /// Sent as an error result (`status: error` / `is_error: true`).
     pub is_error: bool,
-    /// Set when the call found its code-interpreter session ended: the loops stop
-    /// with [`crate::Error::SessionExpired`] instead of going on without a sandbox.
-    pub session_expired: Option<String>,
 }
 
 impl ToolOutput {
     /// A successful result. Blank text becomes "(no output)": the services refuse
     /// blank text blocks.
     pub fn ok(text: impl Into<String>) -> Self {
-        Self { text: non_blank(text.into()), is_error: false, session_expired: None }
+        Self { text: non_blank(text.into()), is_error: false }
     }
 
     /// A result as the sandbox reported it: an error result when `is_error`.
@@ -40,32 +37,13 @@ impl ToolOutput {
         if err.is_session_expired() {
             return Err(err);
         }
-        let text = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
-        Ok(Self::error(text))
+        let text = aws_smithy_types::error::display::DisplayErrorContext(&err);
+        Ok(Self::error(format!("code execution failed: {text}")))
     }
 
     /// An error result: the model sees the message and can try again.
     pub fn error(text: impl Into<String>) -> Self {
-        Self { text: non_blank(text.into()), is_error: true, session_expired: None }
-    }
-
-    /// The session `session_id` has ended; the loop stops with
-    /// [`crate::Error::SessionExpired`].
-    pub fn session_expired(session_id: impl Into<String>) -> Self {
-        let session_id = session_id.into();
-        Self {
-            text: format!("the code-interpreter session {session_id} has ended"),
-            is_error: true,
-            session_expired: Some(session_id),
-        }
-    }
-
-    /// The [`crate::Error::SessionExpired`] to stop a loop with, if the session ended.
-    pub fn expired_error(&self) -> Option<crate::Error> {
-        self.session_expired.as_ref().map(|session_id| crate::Error::SessionExpired {
-            session_id: session_id.clone(),
-            source: self.text.clone().into(),
-        })
+        Self { text: non_blank(text.into()), is_error: true }
     }
 }
 
@@ -81,7 +59,7 @@ impl From<&ExecutionResult> for ToolOutput {
         } else {
             silent_run(result.exit_code)
         };
-        Self { text, is_error: result.is_error, session_expired: None }
+        Self { text, is_error: result.is_error }
     }
 }
 
@@ -97,23 +75,26 @@ fn silent_run(exit_code: Option<i32>) -> String {
     }
 }
 
-/// Runs the tool calls of a loop. A failure is a [`ToolOutput::error`], never a
-/// panic or an abort: the model gets it and the loop goes on.
+/// Runs the tool calls of a loop. `Ok` is what the model gets, an error result
+/// included (bad input, code that failed, a call the service refused): the loop goes
+/// on. `Err` stops the loop with that error, sources kept: a session that has ended
+/// ([`crate::Error::SessionExpired`]) leaves nothing to run the next call in.
 ///
-/// Closures `Fn(String, Value) -> impl Future<Output = ToolOutput>` are handlers.
+/// Closures `Fn(String, Value) -> impl Future<Output = Result<ToolOutput, Error>>` are
+/// handlers.
 #[async_trait::async_trait]
 pub trait ToolHandler: Send + Sync {
     /// Runs tool `name` with `input` (the JSON the model wrote).
-    async fn call(&self, name: &str, input: Value) -> ToolOutput;
+    async fn call(&self, name: &str, input: Value) -> Result<ToolOutput, crate::Error>;
 }
 
 #[async_trait::async_trait]
 impl<F, Fut> ToolHandler for F
 where
     F: Fn(String, Value) -> Fut + Send + Sync,
-    Fut: Future<Output = ToolOutput> + Send,
+    Fut: Future<Output = Result<ToolOutput, crate::Error>> + Send,
 {
-    async fn call(&self, name: &str, input: Value) -> ToolOutput {
+    async fn call(&self, name: &str, input: Value) -> Result<ToolOutput, crate::Error> {
         self(name.to_owned(), input).await
     }
 }
@@ -130,6 +111,94 @@ pub enum LoopEvent<'a> {
     ToolCall { id: &'a str, name: &'a str, input: &'a Value },
     /// A tool call finished.
     ToolResult { id: &'a str, name: &'a str, output: &'a ToolOutput },
+}
+
+/// A tool call the model asked for.
+#[derive(Debug, Clone)]
+pub struct ToolCall {
+    /// The id the result must name.
+    pub id: String,
+    /// The tool's name.
+    pub name: String,
+    /// The JSON the model wrote.
+    pub input: Value,
+}
+
+/// One answer of the model, in the API's own message type.
+#[derive(Debug, Clone)]
+pub struct ModelReply<M> {
+    /// The assistant message, appended to the conversation.
+    pub message: M,
+    /// The API's stop reason (`tool_use`, `end_turn`, ...).
+    pub stop_reason: String,
+    /// Whether the model stopped to have tools run.
+    pub wants_tools: bool,
+    /// The tools it asked for, in order.
+    pub tool_calls: Vec<ToolCall>,
+    /// The text of the message.
+    pub text: String,
+    /// The call's tokens.
+    pub usage: Usage,
+}
+
+/// A model API the tool loop drives (Converse, InvokeModel): one call with the
+/// conversation so far, and the user message that answers a turn's tool calls.
+#[async_trait::async_trait]
+pub trait ModelApi: Send {
+    /// The API's message type.
+    type Message: Clone + Send + Sync;
+    /// The name of the API call, for errors.
+    const OPERATION: &'static str;
+    /// Calls the model with the conversation.
+    async fn call(
+        &mut self, messages: &[Self::Message],
+    ) -> Result<ModelReply<Self::Message>, crate::Error>;
+    /// The user message with the results of one turn's tool calls.
+    fn tool_results(
+        &self, results: Vec<(ToolCall, ToolOutput)>,
+    ) -> Result<Self::Message, crate::Error>;
+}
+
+/// The tool-use loop: calls the model, runs each tool it asks for with `handler`,
+/// sends the results back in one user message, until it answers without asking
+/// for tools. At most `max_turns` model calls ([`crate::Error::TurnLimit`]).
+pub async fn run_loop<A: ModelApi, H: ToolHandler + ?Sized>(
+    api: &mut A, messages: Vec<A::Message>, max_turns: usize, handler: &H,
+    mut on_event: impl FnMut(LoopEvent<'_>),
+) -> Result<LoopReport<A::Message>, crate::Error> {
+    let started = std::time::Instant::now();
+    let mut report = LoopReport::new(messages);
+    loop {
+        let round_trip = report.next_turn(max_turns)?;
+        on_event(LoopEvent::ModelCall { round_trip });
+        let reply = api.call(&report.messages).await?;
+        report.usage += reply.usage;
+        on_event(LoopEvent::ModelResponse {
+            round_trip,
+            stop_reason: &reply.stop_reason,
+            usage: reply.usage,
+        });
+        report.messages.push(reply.message);
+        if !reply.wants_tools {
+            report.answer = reply.text;
+            report.stop_reason = reply.stop_reason;
+            report.wall_time = started.elapsed();
+            return Ok(report);
+        }
+        if reply.tool_calls.is_empty() {
+            let message = format!("{}: stop reason tool_use without a tool call", A::OPERATION);
+            return Err(crate::Error::UnexpectedResponse(message));
+        }
+        let mut results = Vec::new();
+        for call in reply.tool_calls {
+            on_event(LoopEvent::ToolCall { id: &call.id, name: &call.name, input: &call.input });
+            let output = handler.call(&call.name, call.input.clone()).await?;
+            report.tool_calls += 1;
+            on_event(LoopEvent::ToolResult { id: &call.id, name: &call.name, output: &output });
+            results.push((call, output));
+        }
+        report.messages.push(api.tool_results(results)?);
+    }
 }
 
 /// What a loop did: the answer, the whole conversation and the counts.

@@ -105,25 +105,18 @@ impl<'a> PythonTool<'a> {
 
 #[async_trait::async_trait]
 impl ToolHandler for PythonTool<'_> {
-    async fn call(&self, name: &str, input: Value) -> ToolOutput {
+    async fn call(&self, name: &str, input: Value) -> Result<ToolOutput, crate::Error> {
         if name != EXECUTE_PYTHON {
-            return ToolOutput::error(format!(
-                "unknown tool '{name}'; the only tool is {EXECUTE_PYTHON}"
-            ));
+            let message = format!("unknown tool '{name}'; the only tool is {EXECUTE_PYTHON}");
+            return Ok(ToolOutput::error(message));
         }
         let input = match ExecutePythonInput::parse(input) {
             Ok(input) => input,
-            Err(message) => return ToolOutput::error(message),
+            Err(message) => return Ok(ToolOutput::error(message)),
         };
         match self.session.execute_python(&input.code).await {
-            Ok(result) => ToolOutput::from(&result),
-            Err(crate::Error::SessionExpired { session_id, .. }) => {
-                ToolOutput::session_expired(session_id)
-            }
-            Err(err) => ToolOutput::error(format!(
-                "code execution failed: {}",
-                aws_smithy_types::error::display::DisplayErrorContext(&err)
-            )),
+            Ok(result) => Ok(ToolOutput::from(&result)),
+            Err(err) => ToolOutput::from_failure(err),
         }
     }
 }
@@ -156,22 +149,17 @@ impl<'a> SessionFunctions<'a> {
 
 #[async_trait::async_trait]
 impl ToolHandler for SessionFunctions<'_> {
-    async fn call(&self, name: &str, input: Value) -> ToolOutput {
+    async fn call(&self, name: &str, input: Value) -> Result<ToolOutput, crate::Error> {
         if !self.names.iter().any(|known| known == name) {
-            return ToolOutput::error(format!(
-                "unknown tool '{name}'; the tools are {}",
-                self.names.join(", ")
-            ));
+            let known = self.names.join(", ");
+            return Ok(ToolOutput::error(format!("unknown tool '{name}'; the tools are {known}")));
         }
         if !input.is_object() {
-            return ToolOutput::error(format!("the input of {name} must be a JSON object"));
+            return Ok(ToolOutput::error(format!("the input of {name} must be a JSON object")));
         }
         match self.session.execute_python(&Self::code_for(name, &input)).await {
-            Ok(result) => ToolOutput::from(&result),
-            Err(err) => ToolOutput::error(format!(
-                "code execution failed: {}",
-                aws_smithy_types::error::display::DisplayErrorContext(&err)
-            )),
+            Ok(result) => Ok(ToolOutput::from(&result)),
+            Err(err) => ToolOutput::from_failure(err),
         }
     }
 }

@@ -29,22 +29,22 @@
 mod stream;
 mod tool;
 
-use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use aws_sdk_bedrockruntime::types::{
-    ConversationRole, InferenceConfiguration, Message, StopReason, SystemContentBlock,
-    ToolConfiguration,
+    InferenceConfiguration, Message, StopReason, SystemContentBlock, ToolConfiguration,
 };
-use futures::FutureExt;
 use serde_json::Value;
+use tokio::sync::OnceCell;
 
 use crate::config::Clients;
-use crate::converse::{text_of, tool_result, tool_uses, user_text};
+use crate::converse::{text_of, tool_result, user_message, user_text};
 use crate::error::Error;
+use crate::example::{Guarded, guarded};
 use crate::report::Usage;
 use crate::session::{CodeInterpreterSession, SessionConfig};
-use crate::tool_loop::ToolOutput;
+use crate::tool_loop::{ModelApi, ModelReply, ToolCall, ToolHandler, ToolOutput, run_loop};
 
 pub use stream::{StreamedMessage, StreamedTurn};
 pub use tool::{AgentTool, ExecutePython, ToolContext};
@@ -177,7 +177,7 @@ impl AgentBuilder {
             max_turns: self.max_turns,
             on_event: self.on_event.unwrap_or_else(|| Box::new(|_| {})),
             messages: Vec::new(),
-            session: None,
+            session: OnceCell::new(),
             stats: AgentStats::default(),
         })
     }
@@ -197,7 +197,8 @@ pub struct Agent {
     max_turns: usize,
     on_event: EventCallback,
     messages: Vec<Message>,
-    session: Option<CodeInterpreterSession>,
+    /// Started by the first tool call.
+    session: OnceCell<CodeInterpreterSession>,
     stats: AgentStats,
 }
 
@@ -242,88 +243,37 @@ impl Agent {
     }
 
     async fn converse_until_answer(&mut self, prompt: &str) -> Result<String, Error> {
-        self.messages.push(user_text(prompt)?);
-        for _ in 0..self.max_turns {
-            let turn = self.stream_one_turn().await?;
-            self.messages.push(turn.message.clone());
-            if turn.stop_reason != StopReason::ToolUse {
-                return Ok(text_of(&turn.message));
-            }
-            let mut results = Vec::new();
-            for tool_use in tool_uses(&turn.message) {
-                let input = crate::document::to_json(tool_use.input());
-                let output = self.call_tool(tool_use.name(), &input).await?;
-                results.push(tool_result(tool_use.tool_use_id(), &output)?);
-            }
-            if results.is_empty() {
-                return Err(Error::UnexpectedResponse(
-                    "stop reason tool_use without a toolUse block".to_owned(),
-                ));
-            }
-            let reply = Message::builder()
-                .role(ConversationRole::User)
-                .set_content(Some(results))
-                .build()
-                .map_err(Error::build("the tool results message"))?;
-            self.messages.push(reply);
-        }
-        Err(Error::TurnLimit { max_turns: self.max_turns })
-    }
-
-    /// One `ConverseStream` call, its text handed out as it arrives.
-    async fn stream_one_turn(&mut self) -> Result<StreamedTurn, Error> {
-        self.stats.round_trips += 1;
-        let mut output = self
-            .bedrock
-            .converse_stream()
-            .model_id(&self.model_id)
-            .set_messages(Some(self.messages.clone()))
-            .set_system((!self.system.is_empty()).then(|| self.system.clone()))
-            .set_tool_config(self.tool_config.clone())
-            .inference_config(InferenceConfiguration::builder().max_tokens(self.max_tokens).build())
-            .send()
-            .await
-            .map_err(|err| Error::sdk("ConverseStream", err))?;
-        let mut message = StreamedMessage::new();
-        while let Some(event) = output
-            .stream
-            .recv()
-            .await
-            .map_err(|err| Error::stream("ConverseStream (event stream)", err))?
-        {
-            if let Some(piece) = message.apply(&event)? {
-                (self.on_event)(AgentEvent::Text(piece));
-            }
-        }
-        let turn = message.finish()?;
-        self.stats.usage += turn.usage;
-        Ok(turn)
-    }
-
-    /// Runs one tool call in the agent's session, starting it the first time.
-    async fn call_tool(&mut self, name: &str, input: &Value) -> Result<ToolOutput, Error> {
-        if self.session.is_none() {
-            let session =
-                CodeInterpreterSession::start(&self.agentcore, self.session_config.clone()).await?;
-            self.stats.sessions_started += 1;
-            (self.on_event)(AgentEvent::SessionStarted { session_id: session.id() });
-            self.session = Some(session);
-        }
-        let Some(session) = self.session.as_ref() else {
-            return Err(Error::UnexpectedResponse("no session".to_owned()));
+        let mut messages = self.messages.clone();
+        messages.push(user_text(prompt)?);
+        // The streamed text and the tool calls both go to the one callback.
+        let events = Mutex::new(&mut self.on_event);
+        let mut api = StreamingApi {
+            bedrock: &self.bedrock,
+            model_id: &self.model_id,
+            system: &self.system,
+            tool_config: self.tool_config.as_ref(),
+            max_tokens: self.max_tokens,
+            events: &events,
+            usage: Usage::default(),
+            round_trips: 0,
         };
-        self.stats.tool_calls += 1;
-        let number = self.stats.tool_calls;
-        (self.on_event)(AgentEvent::ToolCall { number, name, input });
-        let output = match self.tools.iter().find(|tool| tool.name() == name) {
-            Some(tool) => tool.call(input.clone(), &ToolContext { session }).await,
-            None => ToolOutput::error(format!("unknown tool '{name}'")),
+        let handler = AgentTools {
+            agentcore: &self.agentcore,
+            tools: &self.tools,
+            session_config: &self.session_config,
+            session: &self.session,
+            events: &events,
+            calls: AtomicUsize::new(self.stats.tool_calls),
+            sessions_started: AtomicUsize::new(0),
         };
-        (self.on_event)(AgentEvent::ToolResult { number, name, output: &output });
-        if let Some(expired) = output.expired_error() {
-            return Err(expired);
-        }
-        Ok(output)
+        let report = run_loop(&mut api, messages, self.max_turns, &handler, |_| {}).await;
+        self.stats.usage += api.usage;
+        self.stats.round_trips += api.round_trips;
+        self.stats.tool_calls = handler.calls.load(Ordering::Relaxed);
+        self.stats.sessions_started += handler.sessions_started.load(Ordering::Relaxed);
+        let report = report?;
+        self.messages = report.messages;
+        Ok(report.answer)
     }
 
     /// The conversation so far.
@@ -333,7 +283,7 @@ impl Agent {
 
     /// The agent's session id, once a tool call has started it.
     pub fn session_id(&self) -> Option<&str> {
-        self.session.as_ref().map(CodeInterpreterSession::id)
+        self.session.get().map(CodeInterpreterSession::id)
     }
 
     /// Usage, round trips, tool calls and sessions started so far.
@@ -363,38 +313,127 @@ impl Agent {
         F: AsyncFnOnce(&mut Agent) -> Result<T, E>,
         E: From<Error>,
     {
-        let outcome = {
-            let run = AssertUnwindSafe(body(&mut self)).catch_unwind();
-            tokio::select! {
-                outcome = run => Some(outcome),
-                () = crate::session::ctrl_c() => None,
-            }
-        };
+        let outcome = guarded(body(&mut self)).await;
         let id = self.session_id().map(str::to_owned);
-        let closed = self.close().await;
-        let log_failed_close = |closed: Result<AgentStats, Error>| {
-            if let Err(err) = closed {
-                tracing::warn!(
-                    session_id = id.as_deref().unwrap_or("none"),
-                    error = %aws_smithy_types::error::display::DisplayErrorContext(&err),
-                    "could not stop the agent's session"
-                );
-            }
-        };
-        match outcome {
-            Some(Ok(Ok(value))) => Ok((value, closed?)),
-            Some(Ok(Err(err))) => {
-                log_failed_close(closed);
-                Err(err)
-            }
-            Some(Err(panic)) => {
-                log_failed_close(closed);
-                std::panic::resume_unwind(panic)
-            }
-            None => {
-                log_failed_close(closed);
-                Err(Error::Interrupted.into())
+        let stats = self.stats;
+        match (outcome, self.close().await) {
+            (Guarded::Done(Ok(value)), closed) => Ok((value, closed?)),
+            (outcome, closed) => {
+                if let Err(err) = closed {
+                    tracing::warn!(
+                        session_id = id.as_deref().unwrap_or("none"),
+                        error = %aws_smithy_types::error::display::DisplayErrorContext(&err),
+                        "could not stop the agent's session"
+                    );
+                }
+                // Never `Ok` here (that is the arm above); errors, Ctrl-C and panics.
+                outcome.into_result().map(|value| (value, stats))
             }
         }
     }
+}
+
+/// The agent's `ConverseStream` calls as the loop's [`ModelApi`]: the text goes to the
+/// callback as it streams in.
+struct StreamingApi<'a> {
+    bedrock: &'a aws_sdk_bedrockruntime::Client,
+    model_id: &'a str,
+    system: &'a [SystemContentBlock],
+    tool_config: Option<&'a ToolConfiguration>,
+    max_tokens: i32,
+    events: &'a Mutex<&'a mut EventCallback>,
+    usage: Usage,
+    round_trips: usize,
+}
+
+#[async_trait::async_trait]
+impl ModelApi for StreamingApi<'_> {
+    type Message = Message;
+    const OPERATION: &'static str = "ConverseStream";
+
+    async fn call(&mut self, messages: &[Message]) -> Result<ModelReply<Message>, Error> {
+        self.round_trips += 1;
+        let mut output = self
+            .bedrock
+            .converse_stream()
+            .model_id(self.model_id)
+            .set_messages(Some(messages.to_vec()))
+            .set_system((!self.system.is_empty()).then(|| self.system.to_vec()))
+            .set_tool_config(self.tool_config.cloned())
+            .inference_config(InferenceConfiguration::builder().max_tokens(self.max_tokens).build())
+            .send()
+            .await
+            .map_err(|err| Error::sdk("ConverseStream", err))?;
+        let mut message = StreamedMessage::new();
+        let stream = &mut output.stream;
+        while let Some(event) = stream
+            .recv()
+            .await
+            .map_err(|err| Error::stream("ConverseStream (event stream)", err))?
+        {
+            if let Some(piece) = message.apply(&event)? {
+                (lock(self.events))(AgentEvent::Text(piece));
+            }
+        }
+        let turn = message.finish()?;
+        self.usage += turn.usage;
+        Ok(ModelReply {
+            tool_calls: crate::converse::tool_calls(&turn.message),
+            text: text_of(&turn.message),
+            stop_reason: turn.stop_reason.as_str().to_owned(),
+            wants_tools: turn.stop_reason == StopReason::ToolUse,
+            usage: turn.usage,
+            message: turn.message,
+        })
+    }
+
+    fn tool_results(&self, results: Vec<(ToolCall, ToolOutput)>) -> Result<Message, Error> {
+        let blocks = results.iter().map(|(call, output)| tool_result(&call.id, output));
+        user_message(blocks.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The agent's tools as the loop's [`ToolHandler`]: the session starts with the first
+/// call and serves every later one.
+struct AgentTools<'a> {
+    agentcore: &'a aws_sdk_bedrockagentcore::Client,
+    tools: &'a [Arc<dyn AgentTool>],
+    session_config: &'a SessionConfig,
+    session: &'a OnceCell<CodeInterpreterSession>,
+    events: &'a Mutex<&'a mut EventCallback>,
+    /// Tool calls over the agent's life (numbers the events).
+    calls: AtomicUsize,
+    sessions_started: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl ToolHandler for AgentTools<'_> {
+    async fn call(&self, name: &str, input: Value) -> Result<ToolOutput, Error> {
+        let session = self
+            .session
+            .get_or_try_init(|| async {
+                let session =
+                    CodeInterpreterSession::start(self.agentcore, self.session_config.clone())
+                        .await?;
+                self.sessions_started.fetch_add(1, Ordering::Relaxed);
+                (lock(self.events))(AgentEvent::SessionStarted { session_id: session.id() });
+                Ok::<_, Error>(session)
+            })
+            .await?;
+        let number = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        (lock(self.events))(AgentEvent::ToolCall { number, name, input: &input });
+        let output = match self.tools.iter().find(|tool| tool.name() == name) {
+            Some(tool) => tool.call(input, &ToolContext { session }).await?,
+            None => ToolOutput::error(format!("unknown tool '{name}'")),
+        };
+        (lock(self.events))(AgentEvent::ToolResult { number, name, output: &output });
+        Ok(output)
+    }
+}
+
+/// The callback, even after a panic in another call of it (it holds no invariant).
+fn lock<'a, 'b>(
+    events: &'a Mutex<&'b mut EventCallback>,
+) -> std::sync::MutexGuard<'a, &'b mut EventCallback> {
+    events.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -9,8 +9,8 @@ use crate::tool_loop::{ToolHandler, ToolOutput};
 use crate::tools::{self, PythonTool};
 
 /// A tool the model may call: a name, a description, a JSON schema for its
-/// input, and what it does. A failure is a [`ToolOutput::error`] for the model,
-/// never a panic.
+/// input, and what it does. A failure the model can act on is a
+/// [`ToolOutput::error`]; `Err` ends the agent's turn (see [`ToolHandler`]).
 ///
 /// ```
 /// use common::agent::{AgentTool, ToolContext};
@@ -26,11 +26,11 @@ use crate::tools::{self, PythonTool};
 ///     fn input_schema(&self) -> Value {
 ///         json!({"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]})
 ///     }
-///     async fn call(&self, input: Value, _ctx: &ToolContext<'_>) -> ToolOutput {
-///         match input["text"].as_str() {
+///     async fn call(&self, input: Value, _ctx: &ToolContext<'_>) -> Result<ToolOutput, common::Error> {
+///         Ok(match input["text"].as_str() {
 ///             Some(text) => ToolOutput::ok(text.to_uppercase()),
 ///             None => ToolOutput::error("`text` must be a string"),
-///         }
+///         })
 ///     }
 /// }
 /// ```
@@ -43,7 +43,7 @@ pub trait AgentTool: Send + Sync {
     /// The JSON schema of its input.
     fn input_schema(&self) -> Value;
     /// Runs it with the input the model wrote.
-    async fn call(&self, input: Value, ctx: &ToolContext<'_>) -> ToolOutput;
+    async fn call(&self, input: Value, ctx: &ToolContext<'_>) -> Result<ToolOutput, Error>;
 }
 
 /// What the agent lends a tool while it runs.
@@ -78,7 +78,7 @@ impl AgentTool for ExecutePython {
         tools::execute_python_schema()
     }
 
-    async fn call(&self, input: Value, ctx: &ToolContext<'_>) -> ToolOutput {
+    async fn call(&self, input: Value, ctx: &ToolContext<'_>) -> Result<ToolOutput, Error> {
         PythonTool::new(ctx.session()).call(tools::EXECUTE_PYTHON, input).await
     }
 }

@@ -1,7 +1,5 @@
 //! InvokeModel with an Anthropic Messages body, once or as a tool-use loop.
 
-use std::time::Instant;
-
 use aws_sdk_bedrockruntime::Client;
 use aws_sdk_bedrockruntime::primitives::Blob;
 
@@ -10,7 +8,9 @@ use super::types::{
 };
 use crate::error::Error;
 use crate::report::Usage;
-use crate::tool_loop::{LoopEvent, LoopReport, ToolHandler};
+use crate::tool_loop::{
+    LoopEvent, LoopReport, ModelApi, ModelReply, ToolCall, ToolHandler, ToolOutput, run_loop,
+};
 
 /// One InvokeModel call: the request as the JSON body, the response parsed.
 pub async fn invoke_model(
@@ -77,57 +77,58 @@ impl InvokeModelLoop {
         self
     }
 
-    /// Runs the conversation until the model stops asking for tools.
+    /// Runs the conversation until the model stops asking for tools
+    /// ([`crate::tool_loop::run_loop`]).
     pub async fn run<H: ToolHandler + ?Sized>(
         &self, client: &Client, messages: Vec<Message>, handler: &H,
-        mut on_event: impl FnMut(LoopEvent<'_>),
+        on_event: impl FnMut(LoopEvent<'_>),
     ) -> Result<LoopReport<Message>, Error> {
-        let started = Instant::now();
-        let mut request = self.request.clone();
-        request.messages = messages;
-        let mut report = LoopReport::new(Vec::new());
-        loop {
-            report.next_turn(self.max_turns)?;
-            on_event(LoopEvent::ModelCall { round_trip: report.round_trips });
-            let response = invoke_model(client, &self.model_id, &request).await?;
-            let usage = Usage::from(&response.usage);
-            report.usage += usage;
-            let stop_reason = response.stop_reason.as_ref().map_or("none", StopReason::as_str);
-            on_event(LoopEvent::ModelResponse {
-                round_trip: report.round_trips,
-                stop_reason,
-                usage,
-            });
-            request.messages.push(response.to_message());
+        let mut api = InvokeModelApi { client, settings: self };
+        run_loop(&mut api, messages, self.max_turns, handler, on_event).await
+    }
+}
 
-            if response.stop_reason != Some(StopReason::ToolUse) {
-                report.answer = response.text();
-                report.stop_reason = stop_reason.to_owned();
-                report.messages = request.messages;
-                report.wall_time = started.elapsed();
-                return Ok(report);
-            }
+/// [`InvokeModelLoop`] as the loop's [`ModelApi`].
+struct InvokeModelApi<'a> {
+    client: &'a Client,
+    settings: &'a InvokeModelLoop,
+}
 
-            let mut results = Vec::new();
-            for block in &response.content {
-                let ContentBlock::ToolUse { id, name, input } = block else {
-                    continue;
-                };
-                on_event(LoopEvent::ToolCall { id, name, input });
-                let output = handler.call(name, input.clone()).await;
-                report.tool_calls += 1;
-                if let Some(expired) = output.expired_error() {
-                    return Err(expired);
+#[async_trait::async_trait]
+impl ModelApi for InvokeModelApi<'_> {
+    type Message = Message;
+    const OPERATION: &'static str = "InvokeModel";
+
+    async fn call(&mut self, messages: &[Message]) -> Result<ModelReply<Message>, Error> {
+        let request =
+            MessagesRequest { messages: messages.to_vec(), ..self.settings.request.clone() };
+        let response = invoke_model(self.client, &self.settings.model_id, &request).await?;
+        let tool_calls = (response.content.iter())
+            .filter_map(|block| match block {
+                ContentBlock::ToolUse { id, name, input } => {
+                    Some(ToolCall { id: id.clone(), name: name.clone(), input: input.clone() })
                 }
-                on_event(LoopEvent::ToolResult { id, name, output: &output });
-                results.push(ContentBlock::tool_result(id, output.text, output.is_error));
-            }
-            if results.is_empty() {
-                return Err(Error::UnexpectedResponse(
-                    "stop_reason tool_use without a tool_use block".to_owned(),
-                ));
-            }
-            request.messages.push(Message { role: Role::User, content: results });
-        }
+                _ => None,
+            })
+            .collect();
+        Ok(ModelReply {
+            message: response.to_message(),
+            stop_reason: response
+                .stop_reason
+                .as_ref()
+                .map_or("none", StopReason::as_str)
+                .to_owned(),
+            wants_tools: response.stop_reason == Some(StopReason::ToolUse),
+            tool_calls,
+            text: response.text(),
+            usage: Usage::from(&response.usage),
+        })
+    }
+
+    fn tool_results(&self, results: Vec<(ToolCall, ToolOutput)>) -> Result<Message, Error> {
+        let content = (results.into_iter())
+            .map(|(call, output)| ContentBlock::tool_result(&call.id, output.text, output.is_error))
+            .collect();
+        Ok(Message { role: Role::User, content })
     }
 }

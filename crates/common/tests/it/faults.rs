@@ -241,7 +241,7 @@ async fn the_turn_limit_and_a_panicking_tool_leave_no_session() {
     // A tool whose code panics (the name is never empty).
     let panicking = |name: String, _input: serde_json::Value| async move {
         assert!(name.is_empty(), "tool {name} panicked");
-        common::ToolOutput::ok("unreachable")
+        Ok(common::ToolOutput::ok("unreachable"))
     };
     let run = with_session(&clients.agentcore, SessionConfig::named("panic"), async |_session| {
         ConverseLoop::new(common::DEFAULT_MODEL_ID)

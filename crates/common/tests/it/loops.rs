@@ -49,10 +49,10 @@ async fn fake_bedrock(responses: Vec<Value>) -> (aws_sdk_bedrockruntime::Client,
 fn handler() -> impl common::ToolHandler {
     |name: String, input: Value| async move {
         assert_eq!(name, tools::EXECUTE_PYTHON);
-        match ExecutePythonInput::parse(input) {
+        Ok(match ExecutePythonInput::parse(input) {
             Ok(input) => ToolOutput::ok(format!("ran: {}", input.code)),
             Err(message) => ToolOutput::error(message),
-        }
+        })
     }
 }
 
