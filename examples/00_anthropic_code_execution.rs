@@ -19,7 +19,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::anthropic::{ContentBlock, Message, MessagesRequest, ServerTool, StopReason, Tool};
+use common::anthropic::{
+    ContainerRef, ContentBlock, Message, MessagesRequest, ServerTool, StopReason, Tool,
+};
 use common::config::AnthropicEndpoint;
 use common::{CommonArgs, JsonReport, Usage};
 
@@ -94,7 +96,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             "the turn was still paused after {MAX_CONTINUATIONS} continuations"
         );
         request.messages.push(response.to_message());
-        request.container = response.container.map(|c| c.id);
+        request.container = response.container.map(|c| ContainerRef::Id(c.id));
     }
 
     out.report(JsonReport {

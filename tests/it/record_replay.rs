@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::support::{Run, run_example_env};
 use emulator::Emulator;
-use emulator::record::{RecordConfig, UpstreamAuth};
+use emulator::{RecordConfig, UpstreamAuth};
 
 const EXAMPLE: &str = "01_converse_api_with_code_interpreter";
 

@@ -39,7 +39,9 @@ pub enum Error {
     /// An AWS API call failed; `operation` is the API's name.
     #[error("{operation} failed")]
     Sdk {
+        /// The API call, `Converse` say.
         operation: &'static str,
+        /// The SDK's error, with its causes.
         #[source]
         source: BoxError,
     },
@@ -51,9 +53,11 @@ pub enum Error {
          BEDROCK_MODEL_ID"
     )]
     ModelUnavailable {
+        /// The API call, `Converse` say.
         operation: &'static str,
         /// The service's own message.
         message: String,
+        /// The SDK's error, with its causes.
         #[source]
         source: BoxError,
     },
@@ -62,10 +66,13 @@ pub enum Error {
     /// timeout) until the SDK's retry policy gave up.
     #[error("{operation} failed after {attempts} attempts ({reason} each time; retries exhausted)")]
     RetriesExhausted {
+        /// The API call, `Converse` say.
         operation: &'static str,
+        /// Attempts made, the first one included.
         attempts: u32,
         /// `throttled`, `server error`, `timed out` or `connection failed`.
         reason: &'static str,
+        /// The last attempt's error.
         #[source]
         source: BoxError,
     },
@@ -77,19 +84,28 @@ pub enum Error {
          while still in use; start a new session"
     )]
     SessionExpired {
+        /// The session that ended.
         session_id: String,
+        /// What said so (the service's `ResourceNotFoundException`).
         #[source]
         source: BoxError,
     },
 
     /// A response stream went quiet for longer than the read timeout.
     #[error("{operation}: no data for {after:?} (read timeout); the call was abandoned")]
-    Timeout { operation: &'static str, after: Duration },
+    Timeout {
+        /// The call whose stream went quiet.
+        operation: &'static str,
+        /// The read timeout.
+        after: Duration,
+    },
 
     /// An SDK value could not be built (a required member is missing).
     #[error("could not build {what}")]
     Build {
+        /// What was being built.
         what: &'static str,
+        /// The builder's error.
         #[source]
         source: BuildError,
     },
@@ -97,18 +113,26 @@ pub enum Error {
     /// JSON could not be written or read.
     #[error("could not {action}")]
     Json {
+        /// What was being done, `read the InvokeModel response body` say.
         action: &'static str,
+        /// serde's error.
         #[source]
         source: serde_json::Error,
     },
 
     /// A model answer did not have the shape the loop needs.
     #[error("unexpected model response: {0}")]
-    UnexpectedResponse(String),
+    UnexpectedResponse(
+        /// What was wrong with it.
+        String,
+    ),
 
     /// The model still asked for tools after the allowed number of calls.
     #[error("no final answer after {max_turns} model calls (the loop's turn limit)")]
-    TurnLimit { max_turns: usize },
+    TurnLimit {
+        /// The limit.
+        max_turns: usize,
+    },
 
     /// No Anthropic API key was given (example 00 against the real API).
     #[error(
@@ -120,21 +144,33 @@ pub enum Error {
     /// The Anthropic API could not be reached or its answer not read.
     #[error("calling the Anthropic API at {url} failed")]
     Http {
+        /// The URL called.
         url: String,
+        /// The HTTP client's error.
         #[source]
         source: reqwest::Error,
     },
 
     /// The Anthropic API answered with an error body.
     #[error("the Anthropic API answered {status} {kind}: {message}")]
-    AnthropicApi { status: u16, kind: String, message: String },
+    AnthropicApi {
+        /// The HTTP status.
+        status: u16,
+        /// The error's `type`, `invalid_request_error` say.
+        kind: String,
+        /// The API's message.
+        message: String,
+    },
 
     /// The Anthropic API does not know the model (unknown or retired).
     #[error(
         "the Anthropic API does not serve this model ({message}); choose a current model with \
          --model or BEDROCK_MODEL_ID"
     )]
-    AnthropicModelUnavailable { message: String },
+    AnthropicModelUnavailable {
+        /// The API's message.
+        message: String,
+    },
 
     /// Ctrl-C arrived while a session was open; the session was stopped.
     #[error("interrupted by Ctrl-C (the session was stopped)")]
@@ -189,6 +225,7 @@ impl Error {
         Self::sdk("InvokeCodeInterpreter", source)
     }
 
+    /// Whether the session ended under its user ([`Error::SessionExpired`]).
     pub fn is_session_expired(&self) -> bool {
         matches!(self, Self::SessionExpired { .. })
     }

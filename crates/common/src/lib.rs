@@ -3,8 +3,10 @@
 //! InvokeModel, a streaming [`agent::Agent`], the Anthropic Messages types, and
 //! the `--json` report.
 //!
-//! Nothing here prints to stdout; the examples decide what the reader sees.
-//! Logs go through `tracing` (see [`init_tracing`]).
+//! Nothing prints to stdout but [`example::Printer`], which the examples use for
+//! what the reader sees. Logs go through `tracing` (see [`init_tracing`]).
+
+#![warn(missing_docs)]
 
 pub mod agent;
 pub mod anthropic;

@@ -103,14 +103,38 @@ where
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum LoopEvent<'a> {
-    /// A model call is about to be made (1-based).
-    ModelCall { round_trip: usize },
+    /// A model call is about to be made.
+    ModelCall {
+        /// Its number, from 1.
+        round_trip: usize,
+    },
     /// A model call returned.
-    ModelResponse { round_trip: usize, stop_reason: &'a str, usage: Usage },
+    ModelResponse {
+        /// Its number, from 1.
+        round_trip: usize,
+        /// The API's stop reason.
+        stop_reason: &'a str,
+        /// Its tokens.
+        usage: Usage,
+    },
     /// The model asked for a tool; it runs next.
-    ToolCall { id: &'a str, name: &'a str, input: &'a Value },
+    ToolCall {
+        /// The call's id.
+        id: &'a str,
+        /// The tool.
+        name: &'a str,
+        /// The input the model wrote.
+        input: &'a Value,
+    },
     /// A tool call finished.
-    ToolResult { id: &'a str, name: &'a str, output: &'a ToolOutput },
+    ToolResult {
+        /// The call's id.
+        id: &'a str,
+        /// The tool.
+        name: &'a str,
+        /// What goes back to the model.
+        output: &'a ToolOutput,
+    },
 }
 
 /// A tool call the model asked for.

@@ -75,6 +75,7 @@ pub fn anthropic_tool() -> AnthropicTool {
 /// The input the model sends.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ExecutePythonInput {
+    /// The Python to run.
     pub code: String,
 }
 

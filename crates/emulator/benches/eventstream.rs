@@ -18,7 +18,7 @@ use std::time::Duration;
 use aws_smithy_eventstream::frame::{DecodedFrame, MessageFrameDecoder};
 use bytes::{Buf, Bytes, BytesMut};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use emulator::eventstream::event_frame;
+use emulator::event_frame;
 use serde_json::json;
 
 const SIZES: [usize; 4] = [1 << 10, 64 << 10, 1 << 20, 8 << 20];

@@ -60,34 +60,9 @@ impl AwsError {
         Self::new(StatusCode::FORBIDDEN, "AccessDeniedException", message)
     }
 
-    /// 429 `ThrottlingException`.
-    pub fn throttling(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::TOO_MANY_REQUESTS, "ThrottlingException", message)
-    }
-
     /// 500 `InternalServerException`.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException", message)
-    }
-
-    /// 402 `ServiceQuotaExceededException` (the status AgentCore models).
-    pub fn quota_exceeded(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::PAYMENT_REQUIRED, "ServiceQuotaExceededException", message)
-    }
-
-    /// The shape name, as sent in `x-amzn-errortype`.
-    pub fn code(&self) -> &str {
-        &self.code
-    }
-
-    /// The human-readable message.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
-        self.status
     }
 
     fn body(&self) -> Value {
@@ -158,11 +133,6 @@ impl QueryError {
     pub fn sts(mut self) -> Self {
         self.xmlns = STS_XMLNS;
         self
-    }
-
-    /// The short error code.
-    pub fn code(&self) -> &str {
-        &self.code
     }
 }
 

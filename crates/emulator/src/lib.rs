@@ -13,24 +13,28 @@
 //! # Ok(()) }
 //! ```
 
-pub mod agentcore;
-pub mod anthropic;
-pub mod auth;
-pub mod bedrock;
-pub mod config;
-pub mod error;
-pub mod eventstream;
-pub mod faults;
+mod agentcore;
+mod anthropic;
+mod auth;
+mod bedrock;
+mod config;
+mod error;
+mod eventstream;
+mod faults;
 mod handle;
-pub mod iam;
-pub mod model;
-pub mod record;
-pub mod sandbox;
-pub mod server;
-pub mod state;
+mod iam;
+mod model;
+mod record;
+mod sandbox;
+mod server;
+mod state;
 mod sync;
 mod validate;
 
 pub use config::EmulatorConfig;
-pub use faults::{Fault, FaultKind};
+#[doc(hidden)]
+pub use eventstream::event_frame;
+pub use faults::{Fault, FaultKind, SYNTAX as FAULT_SYNTAX};
 pub use handle::{Emulator, EmulatorBuilder, EmulatorError};
+pub use record::{RecordConfig, UpstreamAuth};
+pub use sandbox::{IsolationMode, choose_isolation, describe_isolation, isolated};

@@ -58,10 +58,10 @@ struct Args {
     transcripts: Option<PathBuf>,
     /// Sandbox isolation: `auto` (bubblewrap, else Landlock, else plain processes),
     /// `required` (refuse to start with neither), `bubblewrap`, `landlock`, `off`.
-    #[arg(long, env = "AGENTCORE_EMULATOR_ISOLATION", default_value = "auto", value_parser = emulator::sandbox::IsolationMode::parse)]
-    isolation: emulator::sandbox::IsolationMode,
+    #[arg(long, env = "AGENTCORE_EMULATOR_ISOLATION", default_value = "auto", value_parser = emulator::IsolationMode::parse)]
+    isolation: emulator::IsolationMode,
     /// Inject a fault: OPERATION:KIND[:WHEN], e.g. converse:throttle:2 (repeatable).
-    #[arg(long = "fault", value_name = "SPEC", value_parser = emulator::Fault::parse, long_help = emulator::faults::SYNTAX)]
+    #[arg(long = "fault", value_name = "SPEC", value_parser = emulator::Fault::parse, long_help = emulator::FAULT_SYNTAX)]
     faults: Vec<emulator::Fault>,
     #[command(flatten)]
     record: RecordArgs,
@@ -102,7 +102,7 @@ struct RecordArgs {
 }
 
 impl RecordArgs {
-    fn config(&self, region: &str) -> Option<emulator::record::RecordConfig> {
+    fn config(&self, region: &str) -> Option<emulator::RecordConfig> {
         let upstream = self.record_upstream.as_ref()?;
         let region = self.record_region.clone().unwrap_or_else(|| region.to_owned());
         let resolve = |url: &str, host: &str| {
@@ -122,7 +122,7 @@ impl RecordArgs {
             )),
             _ => None,
         };
-        Some(emulator::record::RecordConfig {
+        Some(emulator::RecordConfig {
             upstream: resolve(upstream, "bedrock-runtime"),
             agentcore_upstream: self
                 .record_agentcore_upstream
@@ -130,7 +130,7 @@ impl RecordArgs {
                 .map(|url| resolve(url, "bedrock-agentcore")),
             dir: self.record_dir.clone(),
             region: region.clone(),
-            auth: emulator::record::UpstreamAuth {
+            auth: emulator::UpstreamAuth {
                 credentials,
                 bearer_token: self.record_bearer_token.clone(),
             },
@@ -150,7 +150,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     // Before anything starts a sandbox.
-    emulator::sandbox::choose_isolation(args.isolation).map_err(anyhow::Error::msg)?;
+    emulator::choose_isolation(args.isolation).map_err(anyhow::Error::msg)?;
 
     let record = args.record.config(&args.region);
     let mut builder = Emulator::builder()
@@ -202,7 +202,7 @@ async fn main() -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "READY {}", emulator.endpoint())?;
     // A shell comment, so the lines can still be pasted or sourced as they are.
-    writeln!(out, "# sandbox isolation: {}", emulator::sandbox::describe_isolation())?;
+    writeln!(out, "# sandbox isolation: {}", emulator::describe_isolation())?;
     for (name, value) in emulator.env_vars() {
         writeln!(out, "export {name}={value}")?;
     }

@@ -56,12 +56,29 @@ pub enum AgentEvent<'a> {
     /// A piece of the model's text, as it streams in.
     Text(&'a str),
     /// The agent's code-interpreter session started (once per agent).
-    SessionStarted { session_id: &'a str },
+    SessionStarted {
+        /// The session's id.
+        session_id: &'a str,
+    },
     /// The model asked for a tool; it runs next. `number` counts from 1 over the
     /// agent's life.
-    ToolCall { number: usize, name: &'a str, input: &'a Value },
+    ToolCall {
+        /// Counts from 1 over the agent's life.
+        number: usize,
+        /// The tool.
+        name: &'a str,
+        /// The input the model wrote.
+        input: &'a Value,
+    },
     /// A tool call finished.
-    ToolResult { number: usize, name: &'a str, output: &'a ToolOutput },
+    ToolResult {
+        /// The number of its [`AgentEvent::ToolCall`].
+        number: usize,
+        /// The tool.
+        name: &'a str,
+        /// What goes back to the model.
+        output: &'a ToolOutput,
+    },
 }
 
 /// What the agent did so far, summed over every `ask`.

@@ -3,9 +3,9 @@
 
 use serde::Deserialize;
 
-use super::types::{MessagesRequest, MessagesResponse};
 use crate::config::AnthropicEndpoint;
 use crate::error::Error;
+use messages::{MessagesRequest, MessagesResponse};
 
 /// The API version header value the examples send.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";

@@ -3,13 +3,13 @@
 use aws_sdk_bedrockruntime::Client;
 use aws_sdk_bedrockruntime::primitives::Blob;
 
-use super::types::{
-    ContentBlock, Message, MessagesRequest, MessagesResponse, Role, StopReason, SystemPrompt, Tool,
-};
 use crate::error::Error;
 use crate::report::Usage;
 use crate::tool_loop::{
     LoopEvent, LoopReport, ModelApi, ModelReply, ToolCall, ToolHandler, ToolOutput, run_loop,
+};
+use messages::{
+    ContentBlock, Message, MessagesRequest, MessagesResponse, Role, StopReason, SystemPrompt, Tool,
 };
 
 /// One InvokeModel call: the request as the JSON body, the response parsed.
@@ -105,7 +105,7 @@ impl ModelApi for InvokeModelApi<'_> {
         let response = invoke_model(self.client, &self.settings.model_id, &request).await?;
         let tool_calls = (response.content.iter())
             .filter_map(|block| match block {
-                ContentBlock::ToolUse { id, name, input } => {
+                ContentBlock::ToolUse { id, name, input, .. } => {
                     Some(ToolCall { id: id.clone(), name: name.clone(), input: input.clone() })
                 }
                 _ => None,

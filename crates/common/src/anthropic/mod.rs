@@ -1,22 +1,25 @@
 //! The Anthropic Messages format (shared by the Anthropic API and Bedrock's
-//! InvokeModel for Claude) and a tool-use loop over InvokeModel.
+//! InvokeModel for Claude; the types are the `messages` crate's) and a tool-use
+//! loop over InvokeModel.
 
 mod api;
 mod invoke;
-mod server_tools;
-mod types;
 
 pub use api::{ANTHROPIC_VERSION, create_message};
 pub use invoke::{InvokeModelLoop, invoke_model};
-pub use server_tools::{
-    BashCodeExecutionContent, CodeExecutionContent, CodeOutput, OutputFile,
-    TextEditorCodeExecutionContent,
-};
-pub use types::{
-    BEDROCK_ANTHROPIC_VERSION, CacheControl, Container, ContentBlock, CustomTool, Message,
-    MessagesRequest, MessagesResponse, Role, ServerTool, StopReason, SystemPrompt, Tool, Usage,
-    text_of,
+pub use messages::{
+    BEDROCK_ANTHROPIC_VERSION, CacheControl, CodeOutput, Container, ContainerRef, ContentBlock,
+    CustomTool, Message, MessagesRequest, MessagesResponse, Role, ServerTool, ServerToolResult,
+    StopReason, SystemPrompt, Tool, Usage, text_of,
 };
 
-#[cfg(test)]
-mod tests;
+impl From<&Usage> for crate::report::Usage {
+    fn from(usage: &Usage) -> Self {
+        Self {
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            cache_read_input_tokens: usage.cache_read_input_tokens,
+            cache_write_input_tokens: usage.cache_creation_input_tokens,
+        }
+    }
+}

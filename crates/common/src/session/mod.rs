@@ -86,9 +86,19 @@ impl From<Language> for ProgrammingLanguage {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileContent {
     /// A text file at a path relative to the session's working directory.
-    Text { path: String, text: String },
+    Text {
+        /// Where it goes.
+        path: String,
+        /// Its text.
+        text: String,
+    },
     /// A binary file.
-    Bytes { path: String, bytes: Vec<u8> },
+    Bytes {
+        /// Where it goes.
+        path: String,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
 }
 
 /// A running code-interpreter session. Stop it with [`CodeInterpreterSession::stop`].

@@ -90,11 +90,6 @@ impl InterpreterStore {
         self.existing().len()
     }
 
-    /// True when no custom interpreter exists.
-    pub fn is_empty(&self) -> bool {
-        self.existing().is_empty()
-    }
-
     /// The network mode sessions of this interpreter get (`SANDBOX` for the system one).
     pub fn network_mode(&self, id: &str) -> Option<String> {
         if id == SYSTEM_INTERPRETER_ID {

@@ -10,18 +10,17 @@ use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use serde_json::Value;
 
 use super::containers::Lease;
 use super::error::AnthropicError;
 use super::server_tools::{self, SERVER_TOOL_NAMES};
 use crate::model::catalog::Refusal;
-use crate::model::{
-    AnthropicUsage, Api, ContainerInfo, ContentBlockParam, ContentParam, MessageParam,
-    MessageResponse, MessageRole, MessagesRequest, ModelError, ResponseBlock, StopReason,
-    stream_events,
-};
+use crate::model::{Api, ModelError, StopReason, stream_events};
 use crate::state::AppState;
+use messages::{
+    Container, ContentBlock, Message, MessagesRequest, MessagesResponse, Role,
+    StopReason as WireStop, Tool, Usage,
+};
 
 /// The two code execution tool versions and the beta each needs.
 const CODE_EXECUTION_TOOLS: [(&str, &str); 2] = [
@@ -49,9 +48,10 @@ fn check_headers(headers: &HeaderMap, request: &MessagesRequest) -> Result<(), A
         .map(str::trim)
         .collect();
     for tool in &request.tools {
-        let Some(kind) = tool.kind.as_deref() else {
+        let Tool::Server(server) = tool else {
             continue;
         };
+        let kind = server.kind.as_str();
         if let Some((_, beta)) = CODE_EXECUTION_TOOLS.iter().find(|(t, _)| *t == kind)
             && !betas.contains(beta)
         {
@@ -64,54 +64,40 @@ fn check_headers(headers: &HeaderMap, request: &MessagesRequest) -> Result<(), A
 }
 
 fn container_id(request: &MessagesRequest) -> Option<String> {
-    match request.container.as_ref()? {
-        Value::String(id) => Some(id.clone()),
-        Value::Object(object) => object.get("id").and_then(Value::as_str).map(str::to_owned),
-        _ => None,
-    }
+    request.container.as_ref()?.id().map(str::to_owned)
 }
 
-fn is_server_result(block: &ContentBlockParam) -> bool {
+fn is_server_result(block: &ContentBlock) -> bool {
     matches!(
         block,
-        ContentBlockParam::CodeExecutionToolResult { .. }
-            | ContentBlockParam::BashCodeExecutionToolResult { .. }
-            | ContentBlockParam::TextEditorCodeExecutionToolResult { .. }
+        ContentBlock::CodeExecutionToolResult { .. }
+            | ContentBlock::BashCodeExecutionToolResult { .. }
+            | ContentBlock::TextEditorCodeExecutionToolResult { .. }
     )
 }
 
 /// A response the client sends back holds several model turns in one assistant
 /// message; the scripted model counts turns by assistant messages, so split it after
 /// each server tool result that is followed by more of the model's output.
-fn split_rounds(messages: Vec<MessageParam>) -> Vec<MessageParam> {
+fn split_rounds(messages: Vec<Message>) -> Vec<Message> {
     let mut out = Vec::with_capacity(messages.len());
     for message in messages {
-        let ContentParam::Blocks(blocks) = &message.content else {
-            out.push(message);
-            continue;
-        };
-        if message.role != MessageRole::Assistant {
+        if message.role != Role::Assistant {
             out.push(message);
             continue;
         }
-        let mut round: Vec<ContentBlockParam> = Vec::new();
+        let mut round: Vec<ContentBlock> = Vec::new();
         let mut after_result = false;
-        for block in blocks {
-            let result = is_server_result(block);
+        for block in message.content {
+            let result = is_server_result(&block);
             if after_result && !result && !round.is_empty() {
-                out.push(MessageParam {
-                    role: MessageRole::Assistant,
-                    content: ContentParam::Blocks(std::mem::take(&mut round)),
-                });
+                out.push(Message { role: Role::Assistant, content: std::mem::take(&mut round) });
             }
             after_result = result;
-            round.push(block.clone());
+            round.push(block);
         }
         if !round.is_empty() {
-            out.push(MessageParam {
-                role: MessageRole::Assistant,
-                content: ContentParam::Blocks(round),
-            });
+            out.push(Message { role: Role::Assistant, content: round });
         }
     }
     out
@@ -141,7 +127,7 @@ async fn container_for(
 /// Plays the model until its turn ends, executing server tool calls in between.
 async fn complete(
     state: &AppState, request: MessagesRequest,
-) -> Result<MessageResponse, AnthropicError> {
+) -> Result<MessagesResponse, AnthropicError> {
     let model = request
         .model
         .clone()
@@ -164,14 +150,15 @@ async fn complete(
     working.messages = split_rounds(std::mem::take(&mut working.messages));
 
     let mut content = Vec::new();
-    let mut usage = AnthropicUsage::default();
-    let mut stop_reason = "pause_turn";
+    let mut usage = Usage::default();
+    let mut stop_reason = WireStop::PauseTurn;
     let mut lease: Option<Lease> = None;
     for _ in 0..state.config.anthropic_max_server_rounds {
-        let conversation = working.to_conversation(Api::Anthropic, &model).map_err(model_error)?;
+        let conversation =
+            crate::model::to_conversation(&working, Api::Anthropic, &model).map_err(model_error)?;
         let reply = state.model.respond(&conversation).map_err(model_error)?;
-        usage += AnthropicUsage::from(&reply.usage);
-        let reply_message = MessageResponse::from_reply(&reply, &model, String::new());
+        usage += crate::model::wire_usage(&reply.usage);
+        let reply_message = crate::model::response_for(&reply, &model, String::new());
 
         let mut round = Vec::new();
         let mut ran_server_tool = false;
@@ -179,7 +166,7 @@ async fn complete(
         for block in reply_message.content {
             round.push(block.clone());
             match &block {
-                ResponseBlock::ServerToolUse { id, name, input }
+                ContentBlock::ServerToolUse { id, name, input, .. }
                     if SERVER_TOOL_NAMES.contains(&name.as_str()) =>
                 {
                     container_for(state, requested_container.as_deref(), &mut lease).await?;
@@ -188,53 +175,48 @@ async fn complete(
                         ran_server_tool = true;
                     }
                 }
-                ResponseBlock::ToolUse { .. } => client_tool = true,
+                ContentBlock::ToolUse { .. } => client_tool = true,
                 _ => {}
             }
         }
-        working.messages.push(MessageParam {
-            role: MessageRole::Assistant,
-            content: ContentParam::Blocks(
-                round.iter().cloned().map(ContentBlockParam::from).collect(),
-            ),
-        });
+        working.messages.push(Message { role: Role::Assistant, content: round.clone() });
         content.extend(round);
         if client_tool || !ran_server_tool || reply.stop_reason != StopReason::ToolUse {
             stop_reason = match reply.stop_reason {
-                StopReason::ToolUse if !client_tool => "end_turn",
-                other => other.as_str(),
+                StopReason::ToolUse if !client_tool => WireStop::EndTurn,
+                _ => crate::model::wire_stop(&reply),
             };
             break;
         }
     }
 
     let container = lease
-        .map(|lease| ContainerInfo {
+        .map(|lease| Container {
             id: lease.id,
-            expires_at: crate::agentcore::timestamp(lease.expires_at),
+            expires_at: Some(crate::agentcore::timestamp(lease.expires_at)),
         })
         .or_else(|| {
             requested_container.and_then(|id| {
-                state.containers.reuse(&id).map(|lease| ContainerInfo {
+                state.containers.reuse(&id).map(|lease| Container {
                     id: lease.id,
-                    expires_at: crate::agentcore::timestamp(lease.expires_at),
+                    expires_at: Some(crate::agentcore::timestamp(lease.expires_at)),
                 })
             })
         });
-    Ok(MessageResponse {
+    Ok(MessagesResponse {
         id: format!("msg_emu_{}", crate::config::random_token(20)),
         kind: "message".into(),
-        role: MessageRole::Assistant,
+        role: Role::Assistant,
         model,
         content,
-        stop_reason: Some(stop_reason.to_owned()),
+        stop_reason: Some(stop_reason),
         stop_sequence: None,
         usage,
         container,
     })
 }
 
-fn sse(message: &MessageResponse) -> Response {
+fn sse(message: &MessagesResponse) -> Response {
     let mut body = String::new();
     for event in stream_events(message) {
         let data = serde_json::to_string(&event).unwrap_or_else(|_| "{}".into());
@@ -253,7 +235,7 @@ pub async fn create_message(
 ) -> Response {
     let started = Instant::now();
     let outcome = async {
-        let request = MessagesRequest::from_json(&body).map_err(model_error)?;
+        let request = crate::model::parse_request(&body).map_err(model_error)?;
         check_headers(&headers, &request)?;
         let stream = request.stream.unwrap_or(false);
         let message = complete(&state, request).await?;

@@ -5,30 +5,26 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::model::{ResponseBlock, ServerToolResultContent};
 use crate::sandbox::{ExecOutput, Language, Sandbox, SandboxError};
+use messages::{ContentBlock, ServerToolResult};
 
 /// The server tool names the emulator executes.
 pub const SERVER_TOOL_NAMES: [&str; 3] =
     ["bash_code_execution", "text_editor_code_execution", "code_execution"];
 
-fn content(kind: &str) -> ServerToolResultContent {
-    ServerToolResultContent { kind: kind.to_owned(), ..ServerToolResultContent::default() }
+fn content(kind: &str) -> ServerToolResult {
+    ServerToolResult { kind: kind.to_owned(), ..ServerToolResult::default() }
 }
 
-fn error(kind: &str, code: &str, message: Option<String>) -> ServerToolResultContent {
-    ServerToolResultContent {
-        error_code: Some(code.to_owned()),
-        error_message: message,
-        ..content(kind)
-    }
+fn error(kind: &str, code: &str, message: Option<String>) -> ServerToolResult {
+    ServerToolResult { error_code: Some(code.to_owned()), error_message: message, ..content(kind) }
 }
 
-fn exec_content(kind: &str, error_kind: &str, output: ExecOutput) -> ServerToolResultContent {
+fn exec_content(kind: &str, error_kind: &str, output: ExecOutput) -> ServerToolResult {
     if output.timed_out {
         return error(error_kind, "execution_time_exceeded", None);
     }
-    ServerToolResultContent {
+    ServerToolResult {
         stdout: Some(output.stdout),
         stderr: Some(output.stderr),
         return_code: Some(i64::from(output.exit_code)),
@@ -37,7 +33,7 @@ fn exec_content(kind: &str, error_kind: &str, output: ExecOutput) -> ServerToolR
     }
 }
 
-fn sandbox_error(error_kind: &str, err: &SandboxError) -> ServerToolResultContent {
+fn sandbox_error(error_kind: &str, err: &SandboxError) -> ServerToolResult {
     match err {
         SandboxError::NotFound { .. } => error(error_kind, "file_not_found", Some(err.to_string())),
         SandboxError::PathOutsideSession { .. } | SandboxError::InvalidPath { .. } => {
@@ -71,7 +67,7 @@ const EDITOR_ERROR: &str = "text_editor_code_execution_tool_result_error";
 const CODE_ERROR: &str = "code_execution_tool_result_error";
 
 /// Runs one server tool call and returns its result block.
-pub async fn run(sandbox: &Sandbox, id: &str, name: &str, input: &Value) -> ResponseBlock {
+pub async fn run(sandbox: &Sandbox, id: &str, name: &str, input: &Value) -> ContentBlock {
     let tool_use_id = id.to_owned();
     match name {
         "bash_code_execution" => {
@@ -82,7 +78,7 @@ pub async fn run(sandbox: &Sandbox, id: &str, name: &str, input: &Value) -> Resp
                     Err(err) => sandbox_error(BASH_ERROR, &err),
                 },
             };
-            ResponseBlock::BashCodeExecutionToolResult { tool_use_id, content }
+            ContentBlock::BashCodeExecutionToolResult { tool_use_id, content, cache_control: None }
         }
         "code_execution" => {
             let content = match serde_json::from_value::<CodeInput>(input.clone()) {
@@ -93,14 +89,18 @@ pub async fn run(sandbox: &Sandbox, id: &str, name: &str, input: &Value) -> Resp
                     Err(err) => sandbox_error(CODE_ERROR, &err),
                 },
             };
-            ResponseBlock::CodeExecutionToolResult { tool_use_id, content }
+            ContentBlock::CodeExecutionToolResult { tool_use_id, content, cache_control: None }
         }
         _ => {
             let content = match serde_json::from_value::<EditorInput>(input.clone()) {
                 Err(_) => error(EDITOR_ERROR, "invalid_tool_input", None),
                 Ok(input) => text_editor(sandbox, input).await,
             };
-            ResponseBlock::TextEditorCodeExecutionToolResult { tool_use_id, content }
+            ContentBlock::TextEditorCodeExecutionToolResult {
+                tool_use_id,
+                content,
+                cache_control: None,
+            }
         }
     }
 }
@@ -111,7 +111,7 @@ async fn read_text(sandbox: &Sandbox, path: &str) -> Result<String, SandboxError
     Ok(String::from_utf8_lossy(&file.bytes).into_owned())
 }
 
-async fn text_editor(sandbox: &Sandbox, input: EditorInput) -> ServerToolResultContent {
+async fn text_editor(sandbox: &Sandbox, input: EditorInput) -> ServerToolResult {
     let outcome = match input.command.as_str() {
         "create" => {
             let existed = sandbox.read_files(std::slice::from_ref(&input.path)).await.is_ok();
@@ -119,10 +119,7 @@ async fn text_editor(sandbox: &Sandbox, input: EditorInput) -> ServerToolResultC
             sandbox.write_files(vec![(input.path, text.into_bytes())]).await.map(|_| {
                 let mut extra = Map::new();
                 extra.insert("is_file_update".into(), json!(existed));
-                ServerToolResultContent {
-                    extra,
-                    ..content("text_editor_code_execution_create_result")
-                }
+                ServerToolResult { extra, ..content("text_editor_code_execution_create_result") }
             })
         }
         "view" => read_text(sandbox, &input.path).await.map(|text| {
@@ -132,7 +129,7 @@ async fn text_editor(sandbox: &Sandbox, input: EditorInput) -> ServerToolResultC
             extra.insert("num_lines".into(), json!(total));
             extra.insert("start_line".into(), json!(1));
             extra.insert("total_lines".into(), json!(total));
-            ServerToolResultContent {
+            ServerToolResult {
                 content: Some(json!(text)),
                 extra,
                 ..content("text_editor_code_execution_view_result")
@@ -162,7 +159,7 @@ async fn text_editor(sandbox: &Sandbox, input: EditorInput) -> ServerToolResultC
                                 extra.insert("new_lines".into(), json!(new.lines().count()));
                                 extra
                                     .insert("lines".into(), json!(new.lines().collect::<Vec<_>>()));
-                                ServerToolResultContent {
+                                ServerToolResult {
                                     extra,
                                     ..content("text_editor_code_execution_str_replace_result")
                                 }

@@ -16,11 +16,10 @@ use serde_json::{Value, json};
 use super::{check_model, elapsed_ms, model_error};
 use crate::error::AwsError;
 use crate::eventstream::{event_frame, stream_response};
-use crate::model::{
-    Api, InvocationMetrics, MessageResponse, MessagesRequest, StreamEvent, stream_events,
-};
+use crate::model::{Api, stream_events};
 use crate::record::ops as record;
 use crate::state::AppState;
+use messages::{InvocationMetrics, MessagesResponse, StreamEvent};
 
 /// The rules Bedrock documents for an Anthropic Messages body beyond what the
 /// Messages API itself checks: `anthropic_version` is required; `model`, `stream`
@@ -60,14 +59,17 @@ fn check_bedrock_body(body: &[u8]) -> Result<(), AwsError> {
 const SERVER_TOOL_PREFIXES: [&str; 4] =
     ["code_execution_", "web_fetch_", "web_search_", "tool_search_tool_"];
 
-fn message_for(state: &AppState, model_id: &str, body: &[u8]) -> Result<MessageResponse, AwsError> {
+fn message_for(
+    state: &AppState, model_id: &str, body: &[u8],
+) -> Result<MessagesResponse, AwsError> {
     check_model(model_id)?;
     check_bedrock_body(body)?;
-    let request = MessagesRequest::from_json(body).map_err(model_error)?;
-    let conversation = request.to_conversation(Api::InvokeModel, model_id).map_err(model_error)?;
+    let request = crate::model::parse_request(body).map_err(model_error)?;
+    let conversation =
+        crate::model::to_conversation(&request, Api::InvokeModel, model_id).map_err(model_error)?;
     let reply = state.model.respond(&conversation).map_err(model_error)?;
     let id = format!("msg_bdrk_{}", &uuid::Uuid::new_v4().simple().to_string()[..24]);
-    Ok(MessageResponse::from_reply(&reply, model_id, id))
+    Ok(crate::model::response_for(&reply, model_id, id))
 }
 
 /// InvokeModel: the response Message as JSON.
@@ -84,8 +86,8 @@ pub async fn invoke_model(
     let mut response = Json(message).into_response();
     let headers = response.headers_mut();
     for (name, value) in [
-        ("x-amzn-bedrock-input-token-count", u64::from(usage.input_tokens)),
-        ("x-amzn-bedrock-output-token-count", u64::from(usage.output_tokens)),
+        ("x-amzn-bedrock-input-token-count", usage.input_tokens),
+        ("x-amzn-bedrock-output-token-count", usage.output_tokens),
         ("x-amzn-bedrock-invocation-latency", elapsed_ms(start)),
     ] {
         headers.insert(name, HeaderValue::from(value));

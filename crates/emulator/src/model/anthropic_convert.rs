@@ -1,10 +1,13 @@
-//! Conversions between the Anthropic Messages format and the neutral conversation.
+//! Conversions between the Anthropic Messages format (the `messages` crate's types)
+//! and the neutral conversation.
 
-use super::anthropic_types::{
-    AnthropicUsage, BlockDelta, CacheControl, CacheCreation, ContentBlockParam, ContentParam,
-    DeltaUsage, MessageDeltaBody, MessageResponse, MessageRole, MessagesRequest, ResponseBlock,
-    ServerToolResultContent, StreamEvent, SystemParam, ToolResultBlock, ToolResultContent,
+use messages::{
+    BlockDelta, CacheControl, CacheCreation, ContentBlock, DeltaUsage, MessageDeltaBody,
+    MessagesRequest, MessagesResponse, Role as MessageRole, ServerToolResult,
+    StopReason as WireStop, StreamEvent, SystemPrompt, Tool,
 };
+use serde_json::Value;
+
 use super::error::ModelError;
 use super::prompt::PromptBuilder;
 use super::types::{Api, Block, CacheTtl, Conversation, Message, Reply, Role, ToolDef, Usage};
@@ -32,7 +35,7 @@ fn ttl(cc: &CacheControl, at: &str) -> Result<CacheTtl, ModelError> {
 }
 
 /// The text the model reads from a server tool result, and whether it is an error.
-pub fn server_result_text(c: &ServerToolResultContent) -> (String, bool) {
+pub fn server_result_text(c: &ServerToolResult) -> (String, bool) {
     let mut parts = Vec::new();
     if let Some(out) = c.stdout.as_deref().filter(|s| !s.is_empty()) {
         parts.push(out.to_owned());
@@ -69,10 +72,26 @@ fn check_text(text: &str) -> Result<(), ModelError> {
     Err(ModelError::Rejected { message: message.to_owned() })
 }
 
-fn check_tool_result_text(content: Option<&ToolResultContent>) -> Result<(), ModelError> {
-    if let Some(ToolResultContent::Blocks(blocks)) = content {
+/// The text checks of [`check_text`] where the API makes them: text blocks of a
+/// message's block list, and text blocks of a `tool_result`'s block list (a plain
+/// string content is not checked).
+fn check_texts(messages: &[Value]) -> Result<(), ModelError> {
+    let text_blocks = |content: Option<&Value>| -> Vec<Value> {
+        let blocks = content.and_then(Value::as_array).cloned().unwrap_or_default();
+        blocks
+            .into_iter()
+            .filter(|b| b.get("type").and_then(Value::as_str) == Some("text"))
+            .collect()
+    };
+    for message in messages {
+        let blocks = message.get("content").and_then(Value::as_array).cloned().unwrap_or_default();
         for block in blocks {
-            if let ToolResultBlock::Text { text } = block {
+            let checked = match block.get("type").and_then(Value::as_str) {
+                Some("text") => vec![block.clone()],
+                Some("tool_result") => text_blocks(block.get("content")),
+                _ => Vec::new(),
+            };
+            for text in checked.iter().filter_map(|b| b.get("text").and_then(Value::as_str)) {
                 check_text(text)?;
             }
         }
@@ -80,241 +99,221 @@ fn check_tool_result_text(content: Option<&ToolResultContent>) -> Result<(), Mod
     Ok(())
 }
 
-fn tool_result_text(content: Option<&ToolResultContent>) -> String {
-    match content {
-        None => String::new(),
-        Some(ToolResultContent::Text(t)) => t.clone(),
-        Some(ToolResultContent::Blocks(blocks)) => blocks
-            .iter()
-            .filter_map(|b| match b {
-                ToolResultBlock::Text { text } => Some(text.as_str()),
-                ToolResultBlock::Other => None,
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-    }
+/// The text of a `tool_result`'s content blocks.
+fn tool_result_text(content: &[ContentBlock]) -> String {
+    messages::text_of(content)
 }
 
-impl MessagesRequest {
-    /// Parses a request body; errors name the field that is wrong (`messages[1].content: ...`).
-    pub fn from_json(body: &[u8]) -> Result<Self, ModelError> {
-        let value: serde_json::Value = serde_json::from_slice(body)
-            .map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
-        let Some(object) = value.as_object() else {
-            return Err(invalid("the body must be a JSON object"));
-        };
-        if !object.get("max_tokens").is_some_and(serde_json::Value::is_u64) {
-            return Err(invalid("max_tokens: a positive integer is required"));
-        }
-        let Some(messages) = object.get("messages").and_then(|m| m.as_array()) else {
-            return Err(invalid("messages: a list of messages is required"));
-        };
-        for (i, m) in messages.iter().enumerate() {
-            serde_json::from_value::<super::anthropic_types::MessageParam>(m.clone())
-                .map_err(|e| invalid(format!("messages[{i}]: {e}")))?;
-        }
-        if let Some(tools) = object.get("tools").and_then(|t| t.as_array()) {
-            for (i, t) in tools.iter().enumerate() {
-                serde_json::from_value::<super::anthropic_types::ToolParam>(t.clone())
-                    .map_err(|e| invalid(format!("tools[{i}]: {e}")))?;
-            }
-        }
-        serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+/// Parses a request body; errors name the field that is wrong (`messages[1]: ...`).
+pub fn parse_request(body: &[u8]) -> Result<MessagesRequest, ModelError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| invalid(format!("the body is not JSON: {e}")))?;
+    let Some(object) = value.as_object() else {
+        return Err(invalid("the body must be a JSON object"));
+    };
+    if !object.get("max_tokens").is_some_and(Value::is_u64) {
+        return Err(invalid("max_tokens: a positive integer is required"));
     }
-
-    /// The neutral conversation, with prompt blocks and cache points from `cache_control`.
-    pub fn to_conversation(&self, api: Api, model_id: &str) -> Result<Conversation, ModelError> {
-        if self.messages.is_empty() {
-            return Err(invalid("messages: at least one message is required"));
-        }
-        let mut prompt = PromptBuilder::new();
-        let mut tools = Vec::with_capacity(self.tools.len());
-        for (i, t) in self.tools.iter().enumerate() {
-            let kind = t.kind.clone().filter(|k| k != "custom");
-            if kind.is_none() && t.input_schema.is_none() {
+    let Some(messages) = object.get("messages").and_then(|m| m.as_array()) else {
+        return Err(invalid("messages: a list of messages is required"));
+    };
+    for (i, m) in messages.iter().enumerate() {
+        serde_json::from_value::<messages::Message>(m.clone())
+            .map_err(|e| invalid(format!("messages[{i}]: {e}")))?;
+    }
+    if let Some(tools) = object.get("tools").and_then(|t| t.as_array()) {
+        for (i, t) in tools.iter().enumerate() {
+            let kind = t.get("type").and_then(Value::as_str).filter(|k| *k != "custom");
+            if kind.is_none() && t.get("input_schema").is_none() {
+                let name = t.get("name").and_then(Value::as_str).unwrap_or_default();
                 return Err(invalid(format!(
-                    "tools[{i}].input_schema: required for custom tool {:?}",
-                    t.name
+                    "tools[{i}].input_schema: required for custom tool {name:?}"
                 )));
             }
-            let def = ToolDef {
-                name: t.name.clone(),
-                description: t.description.clone().unwrap_or_default(),
-                input_schema: t.input_schema.clone().unwrap_or_default(),
-                kind,
-            };
-            prompt.tool(&def);
-            if let Some(cc) = &t.cache_control {
-                prompt.cache_point(ttl(cc, &format!("tools[{i}]"))?);
-            }
-            tools.push(def);
+            serde_json::from_value::<Tool>(t.clone())
+                .map_err(|e| invalid(format!("tools[{i}]: {e}")))?;
         }
-        let mut system = Vec::new();
-        match &self.system {
-            None => {}
-            Some(SystemParam::Text(t)) => {
-                prompt.system(t);
-                system.push(t.clone());
-            }
-            Some(SystemParam::Blocks(blocks)) => {
-                for (i, b) in blocks.iter().enumerate() {
-                    prompt.system(&b.text);
-                    if let Some(cc) = &b.cache_control {
-                        prompt.cache_point(ttl(cc, &format!("system[{i}]"))?);
-                    }
-                    system.push(b.text.clone());
-                }
-            }
-        }
-        let mut messages = Vec::with_capacity(self.messages.len());
-        for (mi, m) in self.messages.iter().enumerate() {
-            let role = match m.role {
-                MessageRole::User => Role::User,
-                MessageRole::Assistant => Role::Assistant,
-            };
-            let mut content = Vec::new();
-            match &m.content {
-                ContentParam::Text(t) => {
-                    let b = Block::Text(t.clone());
-                    prompt.block(role, &b);
-                    content.push(b);
-                }
-                ContentParam::Blocks(blocks) => {
-                    for (bi, b) in blocks.iter().enumerate() {
-                        let (block, cc) = match b {
-                            ContentBlockParam::Text { text, cache_control } => {
-                                check_text(text)?;
-                                (Block::Text(text.clone()), cache_control)
-                            }
-                            ContentBlockParam::ToolUse { id, name, input, cache_control }
-                            | ContentBlockParam::ServerToolUse { id, name, input, cache_control } => {
-                                (
-                                    Block::ToolUse {
-                                        id: id.clone(),
-                                        name: name.clone(),
-                                        input: input.clone(),
-                                    },
-                                    cache_control,
-                                )
-                            }
-                            ContentBlockParam::ToolResult {
-                                tool_use_id,
-                                content,
-                                is_error,
-                                cache_control,
-                            } => {
-                                check_tool_result_text(content.as_ref())?;
-                                (
-                                    Block::ToolResult {
-                                        tool_use_id: tool_use_id.clone(),
-                                        text: tool_result_text(content.as_ref()),
-                                        is_error: is_error.unwrap_or(false),
-                                    },
-                                    cache_control,
-                                )
-                            }
-                            ContentBlockParam::CodeExecutionToolResult {
-                                tool_use_id,
-                                content,
-                                cache_control,
-                            }
-                            | ContentBlockParam::BashCodeExecutionToolResult {
-                                tool_use_id,
-                                content,
-                                cache_control,
-                            }
-                            | ContentBlockParam::TextEditorCodeExecutionToolResult {
-                                tool_use_id,
-                                content,
-                                cache_control,
-                            } => {
-                                let (text, is_error) = server_result_text(content);
-                                let block = Block::ToolResult {
-                                    tool_use_id: tool_use_id.clone(),
-                                    text,
-                                    is_error,
-                                };
-                                (block, cache_control)
-                            }
-                            ContentBlockParam::Other => continue,
-                        };
-                        prompt.block(role, &block);
-                        if let Some(cc) = cc {
-                            prompt.cache_point(ttl(cc, &format!("messages[{mi}].content[{bi}]"))?);
-                        }
-                        content.push(block);
-                    }
-                }
-            }
-            messages.push(Message { role, content });
-        }
-        if let Some(cc) = &self.cache_control {
-            prompt.cache_point(ttl(cc, "request")?);
-        }
-        Ok(Conversation {
-            api,
-            model_id: model_id.to_owned(),
-            system,
-            tools,
-            messages,
-            prompt_blocks: prompt.finish(),
-            max_tokens: Some(self.max_tokens),
-        })
     }
+    check_texts(messages)?;
+    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
 }
 
-impl From<&Usage> for AnthropicUsage {
-    fn from(u: &Usage) -> Self {
-        Self {
-            input_tokens: u.input_tokens,
-            output_tokens: u.output_tokens,
-            cache_creation_input_tokens: u.cache_write_input_tokens,
-            cache_read_input_tokens: u.cache_read_input_tokens,
-            cache_creation: CacheCreation {
-                ephemeral_5m_input_tokens: u.cache_write_5m,
-                ephemeral_1h_input_tokens: u.cache_write_1h,
+/// The neutral conversation of a request, with prompt blocks and cache points from
+/// `cache_control`.
+pub fn to_conversation(
+    request: &MessagesRequest, api: Api, model_id: &str,
+) -> Result<Conversation, ModelError> {
+    if request.messages.is_empty() {
+        return Err(invalid("messages: at least one message is required"));
+    }
+    let mut prompt = PromptBuilder::new();
+    let mut tools = Vec::with_capacity(request.tools.len());
+    for (i, t) in request.tools.iter().enumerate() {
+        let def = match t {
+            Tool::Custom(custom) => ToolDef {
+                name: custom.name.clone(),
+                description: custom.description.clone().unwrap_or_default(),
+                input_schema: custom.input_schema.clone(),
+                kind: None,
             },
+            Tool::Server(server) => ToolDef {
+                name: server.name.clone(),
+                description: String::new(),
+                input_schema: Value::Null,
+                kind: Some(server.kind.clone()),
+            },
+        };
+        prompt.tool(&def);
+        if let Some(cc) = t.cache_control() {
+            prompt.cache_point(ttl(cc, &format!("tools[{i}]"))?);
         }
+        tools.push(def);
+    }
+    let mut system = Vec::new();
+    match &request.system {
+        None => {}
+        Some(SystemPrompt::Text(t)) => {
+            prompt.system(t);
+            system.push(t.clone());
+        }
+        Some(SystemPrompt::Blocks(blocks)) => {
+            for (i, b) in blocks.iter().enumerate() {
+                let ContentBlock::Text { text, cache_control } = b else {
+                    return Err(invalid(format!("system[{i}]: only text blocks are allowed")));
+                };
+                prompt.system(text);
+                if let Some(cc) = cache_control {
+                    prompt.cache_point(ttl(cc, &format!("system[{i}]"))?);
+                }
+                system.push(text.clone());
+            }
+        }
+    }
+    let mut messages = Vec::with_capacity(request.messages.len());
+    for (mi, m) in request.messages.iter().enumerate() {
+        let role = match m.role {
+            MessageRole::User => Role::User,
+            MessageRole::Assistant => Role::Assistant,
+        };
+        let mut content = Vec::new();
+        for (bi, b) in m.content.iter().enumerate() {
+            let (block, cc) = match b {
+                ContentBlock::Text { text, cache_control } => {
+                    (Block::Text(text.clone()), cache_control)
+                }
+                ContentBlock::ToolUse { id, name, input, cache_control }
+                | ContentBlock::ServerToolUse { id, name, input, cache_control } => (
+                    Block::ToolUse { id: id.clone(), name: name.clone(), input: input.clone() },
+                    cache_control,
+                ),
+                ContentBlock::ToolResult { tool_use_id, content, is_error, cache_control } => (
+                    Block::ToolResult {
+                        tool_use_id: tool_use_id.clone(),
+                        text: tool_result_text(content),
+                        is_error: is_error.unwrap_or(false),
+                    },
+                    cache_control,
+                ),
+                ContentBlock::CodeExecutionToolResult { tool_use_id, content, cache_control }
+                | ContentBlock::BashCodeExecutionToolResult {
+                    tool_use_id,
+                    content,
+                    cache_control,
+                }
+                | ContentBlock::TextEditorCodeExecutionToolResult {
+                    tool_use_id,
+                    content,
+                    cache_control,
+                } => {
+                    let (text, is_error) = server_result_text(content);
+                    (
+                        Block::ToolResult { tool_use_id: tool_use_id.clone(), text, is_error },
+                        cache_control,
+                    )
+                }
+                // Thinking and block types the model does not read are skipped.
+                ContentBlock::Thinking { .. }
+                | ContentBlock::RedactedThinking { .. }
+                | ContentBlock::Other(_) => continue,
+            };
+            prompt.block(role, &block);
+            if let Some(cc) = cc {
+                prompt.cache_point(ttl(cc, &format!("messages[{mi}].content[{bi}]"))?);
+            }
+            content.push(block);
+        }
+        messages.push(Message { role, content });
+    }
+    if let Some(cc) = &request.cache_control {
+        prompt.cache_point(ttl(cc, "request")?);
+    }
+    Ok(Conversation {
+        api,
+        model_id: model_id.to_owned(),
+        system,
+        tools,
+        messages,
+        prompt_blocks: prompt.finish(),
+        max_tokens: Some(request.max_tokens),
+    })
+}
+
+/// The usage of a reply in the Messages format.
+pub fn wire_usage(u: &Usage) -> messages::Usage {
+    messages::Usage {
+        input_tokens: u64::from(u.input_tokens),
+        output_tokens: u64::from(u.output_tokens),
+        cache_creation_input_tokens: u64::from(u.cache_write_input_tokens),
+        cache_read_input_tokens: u64::from(u.cache_read_input_tokens),
+        cache_creation: Some(CacheCreation {
+            ephemeral_5m_input_tokens: u64::from(u.cache_write_5m),
+            ephemeral_1h_input_tokens: u64::from(u.cache_write_1h),
+        }),
     }
 }
 
 /// The reply's blocks in Anthropic form; ids with the server prefix become `server_tool_use`.
-pub fn response_blocks(content: &[Block]) -> Vec<ResponseBlock> {
+pub fn response_blocks(content: &[Block]) -> Vec<ContentBlock> {
     content
         .iter()
         .filter_map(|b| match b {
-            Block::Text(text) => Some(ResponseBlock::Text { text: text.clone() }),
+            Block::Text(text) => Some(ContentBlock::text(text.clone())),
             Block::ToolUse { id, name, input } if id.starts_with(SERVER_TOOL_USE_PREFIX) => {
-                Some(ResponseBlock::ServerToolUse {
+                Some(ContentBlock::ServerToolUse {
                     id: id.clone(),
                     name: name.clone(),
                     input: input.clone(),
+                    cache_control: None,
                 })
             }
-            Block::ToolUse { id, name, input } => Some(ResponseBlock::ToolUse {
+            Block::ToolUse { id, name, input } => Some(ContentBlock::ToolUse {
                 id: id.clone(),
                 name: name.clone(),
                 input: input.clone(),
+                cache_control: None,
             }),
             Block::ToolResult { .. } => None,
         })
         .collect()
 }
 
-impl MessageResponse {
-    /// A response Message for `reply`.
-    pub fn from_reply(reply: &Reply, model: &str, id: String) -> Self {
-        Self {
-            id,
-            kind: "message".to_owned(),
-            role: MessageRole::Assistant,
-            model: model.to_owned(),
-            content: response_blocks(&reply.content),
-            stop_reason: Some(reply.stop_reason.as_str().to_owned()),
-            stop_sequence: None,
-            usage: AnthropicUsage::from(&reply.usage),
-            container: None,
-        }
+/// The wire stop reason of a reply.
+pub fn wire_stop(reply: &Reply) -> WireStop {
+    serde_json::from_value(Value::from(reply.stop_reason.as_str())).unwrap_or(WireStop::Other)
+}
+
+/// A response Message for `reply`.
+pub fn response_for(reply: &Reply, model: &str, id: String) -> MessagesResponse {
+    MessagesResponse {
+        id,
+        kind: "message".to_owned(),
+        role: MessageRole::Assistant,
+        model: model.to_owned(),
+        content: response_blocks(&reply.content),
+        stop_reason: Some(wire_stop(reply)),
+        stop_sequence: None,
+        usage: wire_usage(&reply.usage),
+        container: None,
     }
 }
 
@@ -331,7 +330,7 @@ pub fn split_for_streaming(text: &str) -> Vec<String> {
 
 /// The stream of events that delivers `msg`: `message_start` (empty content, the input usage),
 /// per block start / deltas / stop, `message_delta` (stop reason, usage) and `message_stop`.
-pub fn stream_events(msg: &MessageResponse) -> Vec<StreamEvent> {
+pub fn stream_events(msg: &MessagesResponse) -> Vec<StreamEvent> {
     let mut start = msg.clone();
     start.content = Vec::new();
     start.stop_reason = None;
@@ -339,24 +338,21 @@ pub fn stream_events(msg: &MessageResponse) -> Vec<StreamEvent> {
     let mut events = vec![StreamEvent::MessageStart { message: start }];
     for (index, block) in msg.content.iter().enumerate() {
         let (first, deltas) = match block {
-            ResponseBlock::Text { text } => (
-                ResponseBlock::Text { text: String::new() },
+            ContentBlock::Text { text, .. } => (
+                ContentBlock::text(String::new()),
                 split_for_streaming(text)
                     .into_iter()
                     .map(|text| BlockDelta::TextDelta { text })
                     .collect(),
             ),
-            ResponseBlock::ToolUse { id, name, input }
-            | ResponseBlock::ServerToolUse { id, name, input } => {
-                let empty = serde_json::Value::Object(serde_json::Map::new());
-                let first = if matches!(block, ResponseBlock::ToolUse { .. }) {
-                    ResponseBlock::ToolUse { id: id.clone(), name: name.clone(), input: empty }
+            ContentBlock::ToolUse { id, name, input, .. }
+            | ContentBlock::ServerToolUse { id, name, input, .. } => {
+                let empty = Value::Object(serde_json::Map::new());
+                let (id, name) = (id.clone(), name.clone());
+                let first = if matches!(block, ContentBlock::ToolUse { .. }) {
+                    ContentBlock::ToolUse { id, name, input: empty, cache_control: None }
                 } else {
-                    ResponseBlock::ServerToolUse {
-                        id: id.clone(),
-                        name: name.clone(),
-                        input: empty,
-                    }
+                    ContentBlock::ServerToolUse { id, name, input: empty, cache_control: None }
                 };
                 let deltas = split_for_streaming(&input.to_string())
                     .into_iter()
@@ -373,7 +369,7 @@ pub fn stream_events(msg: &MessageResponse) -> Vec<StreamEvent> {
         events.push(StreamEvent::ContentBlockStop { index });
     }
     events.push(StreamEvent::MessageDelta {
-        delta: MessageDeltaBody { stop_reason: msg.stop_reason.clone(), stop_sequence: None },
+        delta: MessageDeltaBody { stop_reason: msg.stop_reason, stop_sequence: None },
         usage: DeltaUsage {
             output_tokens: msg.usage.output_tokens,
             input_tokens: Some(msg.usage.input_tokens),
@@ -383,54 +379,4 @@ pub fn stream_events(msg: &MessageResponse) -> Vec<StreamEvent> {
     });
     events.push(StreamEvent::MessageStop { invocation_metrics: None });
     events
-}
-
-impl From<ResponseBlock> for ContentBlockParam {
-    /// A response block sent back as part of the conversation.
-    fn from(block: ResponseBlock) -> Self {
-        match block {
-            ResponseBlock::Text { text } => ContentBlockParam::Text { text, cache_control: None },
-            ResponseBlock::ToolUse { id, name, input } => {
-                ContentBlockParam::ToolUse { id, name, input, cache_control: None }
-            }
-            ResponseBlock::ServerToolUse { id, name, input } => {
-                ContentBlockParam::ServerToolUse { id, name, input, cache_control: None }
-            }
-            ResponseBlock::CodeExecutionToolResult { tool_use_id, content } => {
-                ContentBlockParam::CodeExecutionToolResult {
-                    tool_use_id,
-                    content,
-                    cache_control: None,
-                }
-            }
-            ResponseBlock::BashCodeExecutionToolResult { tool_use_id, content } => {
-                ContentBlockParam::BashCodeExecutionToolResult {
-                    tool_use_id,
-                    content,
-                    cache_control: None,
-                }
-            }
-            ResponseBlock::TextEditorCodeExecutionToolResult { tool_use_id, content } => {
-                ContentBlockParam::TextEditorCodeExecutionToolResult {
-                    tool_use_id,
-                    content,
-                    cache_control: None,
-                }
-            }
-        }
-    }
-}
-
-impl std::ops::AddAssign for AnthropicUsage {
-    /// Sums the usage of several model calls that make up one response.
-    fn add_assign(&mut self, more: Self) {
-        self.input_tokens += more.input_tokens;
-        self.output_tokens += more.output_tokens;
-        self.cache_creation_input_tokens += more.cache_creation_input_tokens;
-        self.cache_read_input_tokens += more.cache_read_input_tokens;
-        self.cache_creation.ephemeral_5m_input_tokens +=
-            more.cache_creation.ephemeral_5m_input_tokens;
-        self.cache_creation.ephemeral_1h_input_tokens +=
-            more.cache_creation.ephemeral_1h_input_tokens;
-    }
 }

@@ -11,7 +11,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+#[cfg(test)]
+use std::time::Duration;
 
 use super::types::{CacheTtl, PromptBlock, Usage};
 
@@ -30,18 +33,21 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that only moves when told to.
+/// A clock that only moves when told to (tests of the cache's time to live).
+#[cfg(test)]
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     now: Arc<Mutex<Instant>>,
 }
 
+#[cfg(test)]
 impl Default for ManualClock {
     fn default() -> Self {
         Self { now: Arc::new(Mutex::new(Instant::now())) }
     }
 }
 
+#[cfg(test)]
 impl ManualClock {
     pub fn new() -> Self {
         Self::default()
@@ -54,6 +60,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(test)]
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
         *crate::sync::lock(&self.now)

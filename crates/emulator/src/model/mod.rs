@@ -51,7 +51,6 @@
 //! the Anthropic formats, `srvtoolu_01` + 22 for Anthropic server tools (tools with a `kind`).
 
 mod anthropic_convert;
-mod anthropic_types;
 mod cache;
 pub(crate) mod catalog;
 mod error;
@@ -66,15 +65,18 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 pub use anthropic_convert::{
-    SERVER_TOOL_USE_PREFIX, response_blocks, server_result_text, split_for_streaming, stream_events,
+    parse_request, response_for, split_for_streaming, stream_events, to_conversation, wire_stop,
+    wire_usage,
 };
-pub use anthropic_types::*;
-pub use cache::{Clock, ManualClock, SystemClock, min_cacheable_tokens};
-pub use error::{ModelError, NoTranscript, TRANSCRIPTS_ENV};
+#[cfg(test)]
+use cache::ManualClock;
+pub use cache::{Clock, SystemClock};
+#[cfg(test)]
+use error::TRANSCRIPTS_ENV;
+pub use error::{ModelError, NoTranscript};
 pub use prompt::{PromptBuilder, count_tokens, uncached_prompt_blocks};
 pub use types::{
-    Api, Block, CacheTtl, Conversation, Message, PromptBlock, Reply, Role, StopReason, ToolDef,
-    Usage,
+    Api, Block, CacheTtl, Conversation, Message, Reply, Role, StopReason, ToolDef, Usage,
 };
 
 use cache::{PromptCache, usage_for};
@@ -100,16 +102,6 @@ impl ModelService {
         let transcripts = transcript::load_all(user_transcripts_dir)?;
         tracing::debug!(count = transcripts.len(), "transcripts loaded");
         Ok(Self { transcripts, cache: PromptCache::new(clock) })
-    }
-
-    /// Names of the loaded transcripts, in load order.
-    pub fn transcript_names(&self) -> Vec<&str> {
-        self.transcripts.iter().map(|t| t.name.as_str()).collect()
-    }
-
-    /// Deterministic token estimate: `ceil(chars / 4)`; see [`count_tokens`].
-    pub fn count_tokens(text: &str) -> u32 {
-        count_tokens(text)
     }
 
     /// Plays the next turn of the transcript matching `conv`.

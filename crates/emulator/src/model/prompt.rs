@@ -69,15 +69,6 @@ impl PromptBuilder {
         self
     }
 
-    /// Number of blocks pushed so far.
-    pub fn len(&self) -> usize {
-        self.blocks.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty()
-    }
-
     pub fn finish(self) -> Vec<PromptBlock> {
         self.blocks
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::*;
+use messages::{BlockDelta, MessagesRequest, StreamEvent};
 
 const P: &str = "Calculate the mean and standard deviation of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]";
 const CITIES: &str = "Compare all 5 cities across weather, population, and cost of living. \
@@ -301,7 +302,7 @@ fn user_transcripts_are_loaded_and_win_ties() {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     };
-    assert!(svc.transcript_names().contains(&"mine"));
+    assert!(svc.transcripts.iter().any(|t| t.name == "mine"));
     let r = respond(&svc, &conv(Api::Converse, P, vec![python_tool()]));
     assert_eq!(text_of(&r), "user transcript");
     assert_eq!(r.stop_reason, StopReason::EndTurn);
@@ -380,7 +381,7 @@ fn anthropic_request_converts_with_cache_points() {
         Ok(r) => r,
         Err(e) => panic!("{e}"),
     };
-    let c = match req.to_conversation(Api::InvokeModel, SONNET) {
+    let c = match to_conversation(&req, Api::InvokeModel, SONNET) {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     };
@@ -398,7 +399,7 @@ fn anthropic_request_converts_with_cache_points() {
         Ok(r) => r,
         Err(e) => panic!("{e}"),
     };
-    let err = bad.to_conversation(Api::Anthropic, SONNET).map(|_| ());
+    let err = to_conversation(&bad, Api::Anthropic, SONNET).map(|_| ());
     assert!(
         matches!(&err, Err(ModelError::InvalidRequest { reason }) if reason.contains("messages[0].content[0].cache_control.ttl")),
         "{err:?}"
@@ -419,7 +420,7 @@ fn anthropic_stream_events_rebuild_the_message() {
         stop_reason: StopReason::ToolUse,
         usage: Usage { input_tokens: 10, output_tokens: 7, ..Usage::default() },
     };
-    let msg = MessageResponse::from_reply(&reply, SONNET, "msg_1".into());
+    let msg = response_for(&reply, SONNET, "msg_1".into());
     let events = stream_events(&msg);
     let mut text = String::new();
     let mut json_input = String::new();

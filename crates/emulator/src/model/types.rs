@@ -84,6 +84,7 @@ pub struct Message {
     pub content: Vec<Block>,
 }
 
+#[cfg(test)]
 impl Message {
     pub fn user(content: Vec<Block>) -> Self {
         Self { role: Role::User, content }

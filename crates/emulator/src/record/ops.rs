@@ -17,7 +17,7 @@ use super::assemble::{self, ReplyBlock};
 use super::upstream::UpstreamResponse;
 use crate::bedrock::converse_types::ConverseRequest;
 use crate::error::AwsError;
-use crate::model::{Api, Conversation, MessagesRequest};
+use crate::model::{Api, Conversation};
 use crate::state::AppState;
 
 /// What the SDKs leave unescaped in a path label.
@@ -125,7 +125,8 @@ fn converse_conversation(model_id: &str, body: &[u8]) -> Option<Conversation> {
 }
 
 fn messages_conversation(model_id: &str, body: &[u8]) -> Option<Conversation> {
-    MessagesRequest::from_json(body).ok()?.to_conversation(Api::InvokeModel, model_id).ok()
+    let request = crate::model::parse_request(body).ok()?;
+    crate::model::to_conversation(&request, Api::InvokeModel, model_id).ok()
 }
 
 /// Converse, through the upstream.

@@ -5,7 +5,7 @@
 //! (the turn is the number of assistant messages already in the request, as in replay).
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use regex::Regex;
@@ -74,11 +74,6 @@ const SYSTEM_SNIPPET_CHARS: usize = 80;
 impl Recordings {
     pub fn new(dir: PathBuf, captures: bool) -> Self {
         Self { dir, captures, by_key: Mutex::new(HashMap::new()) }
-    }
-
-    /// The directory the files go to.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Records `reply` as the next turn of `conv`'s conversation and rewrites its file.

@@ -36,7 +36,9 @@ use std::time::Duration;
 
 pub use error::SandboxError;
 pub use pool::release_root;
-pub use provision::{default_cache_dir, provision_python, provisioned_dir};
+#[cfg(test)]
+use provision::provisioned_dir;
+pub use provision::{default_cache_dir, provision_python};
 pub use session::Sandbox;
 
 /// Whether sandbox processes run confined (bubblewrap or Landlock) here (probed once).

@@ -141,7 +141,6 @@ fn helpers() {
     assert_eq!(format_secs(std::time::Duration::from_secs(60)), "60s");
     assert!(files::is_text(b"plain"));
     assert!(!files::is_text(b"nul\0"));
-    assert_eq!(Language::from_wire("TypeScript"), Some(Language::Typescript));
     assert!(
         default_cache_dir().ends_with("agentcore-emulator")
             || std::env::var_os("AGENTCORE_EMULATOR_CACHE").is_some()

@@ -46,26 +46,7 @@ pub enum Language {
     Typescript,
 }
 
-impl Language {
-    /// The wire name (`python`, `javascript`, `typescript`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Language::Python => "python",
-            Language::Javascript => "javascript",
-            Language::Typescript => "typescript",
-        }
-    }
-
-    /// Parses a wire name, case-insensitively.
-    pub fn from_wire(name: &str) -> Option<Language> {
-        match name.to_ascii_lowercase().as_str() {
-            "python" => Some(Language::Python),
-            "javascript" => Some(Language::Javascript),
-            "typescript" => Some(Language::Typescript),
-            _ => None,
-        }
-    }
-}
+impl Language {}
 
 /// Result of `executeCode` / `executeCommand`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +93,6 @@ pub struct FileEntry {
 /// State of a background task (the wire's `taskStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TaskStatus {
-    Submitted,
     Working,
     Completed,
     Canceled,
@@ -122,7 +102,6 @@ pub enum TaskStatus {
 impl TaskStatus {
     pub fn as_str(self) -> &'static str {
         match self {
-            TaskStatus::Submitted => "submitted",
             TaskStatus::Working => "working",
             TaskStatus::Completed => "completed",
             TaskStatus::Canceled => "canceled",

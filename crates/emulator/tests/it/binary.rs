@@ -17,10 +17,7 @@ fn prints_ready_then_exports_and_stops_on_sigterm() {
     let url = ready.strip_prefix("READY ").expect("first line is READY <url>");
     assert!(url.starts_with("http://127.0.0.1:"), "{ready}");
     let isolation = lines.next().unwrap().unwrap();
-    assert_eq!(
-        isolation,
-        format!("# sandbox isolation: {}", emulator::sandbox::describe_isolation())
-    );
+    assert_eq!(isolation, format!("# sandbox isolation: {}", emulator::describe_isolation()));
 
     let exports: Vec<String> = (0..9).map(|_| lines.next().unwrap().unwrap()).collect();
     for name in [

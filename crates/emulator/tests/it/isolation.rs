@@ -248,7 +248,7 @@ fn network_probe(port: u16) -> String {
 async fn confined_code_reaches_nothing_of_the_host() {
     if crate::support::skip_without(
         "bubblewrap (apt-get install bubblewrap) or Landlock",
-        emulator::sandbox::isolated(),
+        emulator::isolated(),
     ) {
         return;
     }
@@ -269,7 +269,7 @@ async fn confined_code_reaches_nothing_of_the_host() {
 async fn network_follows_the_interpreters_network_mode() {
     if crate::support::skip_without(
         "bubblewrap (apt-get install bubblewrap) or Landlock",
-        emulator::sandbox::isolated(),
+        emulator::isolated(),
     ) {
         return;
     }

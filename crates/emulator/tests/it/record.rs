@@ -11,7 +11,7 @@ use aws_sdk_bedrockruntime::types::{
 };
 use aws_smithy_types::Document;
 use emulator::Emulator;
-use emulator::record::{RecordConfig, UpstreamAuth};
+use emulator::{RecordConfig, UpstreamAuth};
 use serde_json::{Value, json};
 
 const MODEL: &str = "us.anthropic.claude-sonnet-4-6";

@@ -1,11 +1,11 @@
-//! Wire shapes of the Anthropic types.
+//! Wire shapes of the Messages types.
 
 use serde_json::json;
 
 use super::*;
 
 #[test]
-fn server_tool_blocks_of_both_versions_parse() {
+fn server_tool_blocks_of_both_versions_parse_and_print() {
     let response: MessagesResponse = serde_json::from_value(json!({
         "id": "msg_1", "type": "message", "role": "assistant", "model": "m",
         "content": [
@@ -31,52 +31,24 @@ fn server_tool_blocks_of_both_versions_parse() {
     }))
     .unwrap();
     assert_eq!(response.stop_reason, Some(StopReason::EndTurn));
-    assert_eq!(response.usage.cache_read_input_tokens, Some(5));
-    assert!(matches!(
-        &response.content[2],
-        ContentBlock::BashCodeExecutionToolResult {
-            content: BashCodeExecutionContent::BashCodeExecutionResult { stdout, return_code: 0, .. },
-            ..
-        } if stdout == "5.5\n"
-    ));
-    assert!(matches!(
-        &response.content[3],
-        ContentBlock::TextEditorCodeExecutionToolResult {
-            content: TextEditorCodeExecutionContent::TextEditorCodeExecutionCreateResult {
-                is_file_update: false
-            },
-            ..
-        }
-    ));
-    let ContentBlock::CodeExecutionToolResult {
-        content: CodeExecutionContent::CodeExecutionResult { content, .. },
-        ..
-    } = &response.content[4]
-    else {
+    assert_eq!(response.usage.cache_read_input_tokens, 5);
+    let outputs: Vec<String> =
+        response.content.iter().filter_map(|b| Some(b.code_output()?.to_string())).collect();
+    assert_eq!(outputs, ["5.5", "file created", "2.87", "[code_execution] error: unavailable"]);
+    let ContentBlock::CodeExecutionToolResult { content, .. } = &response.content[4] else {
         panic!("a code execution result: {:?}", response.content[4]);
     };
-    assert_eq!(content[0].file_id, "file_1");
-    assert!(matches!(
-        &response.content[5],
-        ContentBlock::CodeExecutionToolResult {
-            content: CodeExecutionContent::CodeExecutionToolResultError { error_code },
-            ..
-        } if error_code == "unavailable"
-    ));
+    assert_eq!(content.content.as_ref().unwrap()[0]["file_id"], "file_1");
     assert_eq!(response.text(), "Let me compute.");
+    assert_eq!(response.container.unwrap().id, "container_1");
 }
 
 #[test]
-fn unknown_blocks_and_variants_survive_a_round_trip() {
+fn unknown_blocks_and_reasons_survive_a_round_trip() {
     let raw = json!({"type": "web_search_tool_result", "tool_use_id": "x", "content": []});
     let block: ContentBlock = serde_json::from_value(raw.clone()).unwrap();
     assert_eq!(block, ContentBlock::Other(raw.clone()));
     assert_eq!(serde_json::to_value(&block).unwrap(), raw);
-
-    let new_variant = json!({"type": "bash_code_execution_result_v2", "stdout": "x"});
-    let content: BashCodeExecutionContent = serde_json::from_value(new_variant.clone()).unwrap();
-    assert_eq!(content, BashCodeExecutionContent::Other(new_variant));
-
     let reason: StopReason = serde_json::from_value(json!("something_new")).unwrap();
     assert_eq!(reason, StopReason::Other);
 }
@@ -84,13 +56,13 @@ fn unknown_blocks_and_variants_survive_a_round_trip() {
 #[test]
 fn bedrock_body_has_the_expected_shape() {
     let mut request = MessagesRequest::bedrock(4096, vec![Message::user_text("hi")]);
-    request.tools = vec![crate::tools::anthropic_tool()];
     request.messages.push(Message {
         role: Role::Assistant,
         content: vec![ContentBlock::ToolUse {
             id: "toolu_1".into(),
             name: "execute_python".into(),
             input: json!({"code": "print(1)"}),
+            cache_control: None,
         }],
     });
     request.messages.push(Message {
@@ -119,7 +91,7 @@ fn bedrock_body_has_the_expected_shape() {
 }
 
 #[test]
-fn string_content_and_cache_control() {
+fn string_content_tools_containers_and_cache_control() {
     let message: Message =
         serde_json::from_value(json!({"role": "user", "content": "plain"})).unwrap();
     assert_eq!(message.text(), "plain");
@@ -131,4 +103,19 @@ fn string_content_and_cache_control() {
         serde_json::to_value(system).unwrap(),
         json!([{"type": "text", "text": "long", "cache_control": {"type": "ephemeral"}}])
     );
+    let request: MessagesRequest = serde_json::from_value(json!({
+        "model": "claude-sonnet-4-6", "max_tokens": 10, "messages": [],
+        "tools": [{"type": "code_execution_20250825", "name": "code_execution"},
+                  {"name": "f", "input_schema": {"type": "object"}}],
+        "container": {"id": "container_9", "skills": []}
+    }))
+    .unwrap();
+    assert!(matches!(&request.tools[0], Tool::Server(t) if t.kind == "code_execution_20250825"));
+    assert!(matches!(&request.tools[1], Tool::Custom(t) if t.name == "f"));
+    assert_eq!(request.container.unwrap().id(), Some("container_9"));
+    let result: ContentBlock = serde_json::from_value(json!(
+        {"type": "tool_result", "tool_use_id": "t", "content": "42"}
+    ))
+    .unwrap();
+    assert!(matches!(result, ContentBlock::ToolResult { content, .. } if content.len() == 1));
 }

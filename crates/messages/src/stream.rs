@@ -1,0 +1,126 @@
+//! Streaming: the server-sent events of the Anthropic API, which are also the
+//! decoded `chunk`s of Bedrock's InvokeModelWithResponseStream.
+
+use serde::{Deserialize, Serialize};
+
+use crate::content::ContentBlock;
+use crate::response::{MessagesResponse, StopReason};
+
+/// One streaming event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamEvent {
+    /// The response without content yet.
+    MessageStart {
+        /// The response so far.
+        message: MessagesResponse,
+    },
+    /// A block begins.
+    ContentBlockStart {
+        /// Its position in `content`.
+        index: usize,
+        /// The block, text and input still empty.
+        content_block: ContentBlock,
+    },
+    /// More of a block.
+    ContentBlockDelta {
+        /// Its position in `content`.
+        index: usize,
+        /// What to add.
+        delta: BlockDelta,
+    },
+    /// A block ends.
+    ContentBlockStop {
+        /// Its position in `content`.
+        index: usize,
+    },
+    /// The stop reason and the output tokens.
+    MessageDelta {
+        /// The stop reason.
+        delta: MessageDeltaBody,
+        /// The usage so far.
+        usage: DeltaUsage,
+    },
+    /// The end of the response.
+    MessageStop {
+        /// What Bedrock adds to the last chunk.
+        #[serde(
+            rename = "amazon-bedrock-invocationMetrics",
+            default,
+            skip_serializing_if = "Option::is_none"
+        )]
+        invocation_metrics: Option<InvocationMetrics>,
+    },
+    /// Keeps the connection open.
+    Ping,
+}
+
+impl StreamEvent {
+    /// The SSE event name (the `type`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::MessageStart { .. } => "message_start",
+            Self::ContentBlockStart { .. } => "content_block_start",
+            Self::ContentBlockDelta { .. } => "content_block_delta",
+            Self::ContentBlockStop { .. } => "content_block_stop",
+            Self::MessageDelta { .. } => "message_delta",
+            Self::MessageStop { .. } => "message_stop",
+            Self::Ping => "ping",
+        }
+    }
+}
+
+/// What a `content_block_delta` adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum BlockDelta {
+    /// More text.
+    TextDelta {
+        /// The text.
+        text: String,
+    },
+    /// More of a tool input's JSON.
+    InputJsonDelta {
+        /// A piece of the JSON text.
+        partial_json: String,
+    },
+}
+
+/// The `delta` of `message_delta`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageDeltaBody {
+    /// Why the model stopped.
+    pub stop_reason: Option<StopReason>,
+    /// The stop sequence it wrote, if that is why.
+    pub stop_sequence: Option<String>,
+}
+
+/// The `usage` of `message_delta`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeltaUsage {
+    /// Output tokens so far.
+    pub output_tokens: u64,
+    /// Input tokens, when the service repeats them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<u64>,
+    /// Cache writes, when the service repeats them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_creation_input_tokens: Option<u64>,
+    /// Cache reads, when the service repeats them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_read_input_tokens: Option<u64>,
+}
+
+/// What Bedrock adds to the final `message_stop` chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvocationMetrics {
+    /// Input tokens.
+    pub input_token_count: u64,
+    /// Output tokens.
+    pub output_token_count: u64,
+    /// Milliseconds of the whole call.
+    pub invocation_latency: u64,
+    /// Milliseconds to the first byte.
+    pub first_byte_latency: u64,
+}
