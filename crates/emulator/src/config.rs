@@ -47,7 +47,7 @@ pub struct EmulatorConfig {
     /// How long a custom code interpreter stays CREATING after
     /// CreateCodeInterpreter, and DELETING after DeleteCodeInterpreter.
     pub interpreter_transition: Duration,
-    /// Faults to inject from the start (see [`crate::faults`]).
+    /// Faults to inject from the start (see [`Fault`](crate::Fault)).
     pub faults: Vec<crate::faults::Fault>,
     /// Record mode: model calls go to this upstream and are written as transcripts.
     pub record: Option<crate::record::RecordConfig>,

@@ -136,7 +136,7 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Injects `fault` from the start (see [`crate::faults`]); call it again for more.
+    /// Injects `fault` from the start (see [`Fault`](crate::Fault)); call it again for more.
     pub fn fault(mut self, fault: crate::faults::Fault) -> Self {
         self.config.faults.push(fault);
         self
