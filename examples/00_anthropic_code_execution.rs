@@ -11,7 +11,9 @@
 //! Model: `claude-sonnet-4-6` ([`common::models::ANTHROPIC_MODEL`]); `--model` changes it.
 //!
 //! Differs from the Python: the Python uses `claude-sonnet-4-5-20250929`, which the
-//! Anthropic API retired on 2026-11-30.
+//! Anthropic API retired on 2026-11-30; it prints the output of every result block
+//! (the Python's `code_execution_tool_result` check misses the 2025-08-25 tool's bash
+//! and file results) and resumes a `pause_turn`.
 //!
 //! Against Anthropic: `cargo run --example 00_anthropic_code_execution`
 //! Offline:           `cargo run --example 00_anthropic_code_execution -- --local`
