@@ -79,3 +79,41 @@ fn a_retired_anthropic_model_is_one_clear_line_that_names_the_flag() {
         "--model or BEDROCK_MODEL_ID",
     ]);
 }
+
+/// The example, unchanged, against the bridge (`ANTHROPIC_BASE_URL`): the model on
+/// the emulator's Bedrock, the code in its AgentCore, the same numbers printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_unchanged_against_the_bridge() {
+    let emulator = emulator::Emulator::builder().progress(false).start().await.unwrap();
+    let credentials = aws_credential_types::Credentials::new(
+        emulator.access_key_id(),
+        emulator.secret_access_key(),
+        None,
+        None,
+        "test",
+    );
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(emulator.endpoint())
+        .region(aws_config::Region::new(emulator.region().to_owned()))
+        .credentials_provider(credentials)
+        .load()
+        .await;
+    let key = "sk-bridge-test";
+    let bridge = bridge::Bridge::new(&aws, bridge::BridgeConfig::with_keys([key]));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let router = bridge.router();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let env = [("ANTHROPIC_BASE_URL", url), ("ANTHROPIC_API_KEY", key.to_owned())];
+    let run = tokio::task::spawn_blocking(move || {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        run_example_env(EXAMPLE, &[], None, &env)
+    })
+    .await
+    .unwrap();
+    run.assert_success();
+    assert_statistics(&run.stdout);
+    assert_eq!(emulator.live_sessions(), 1, "the bridge ran both calls in one AgentCore session");
+    assert_eq!(bridge.stop_containers().await, 1);
+    assert_eq!(emulator.live_sessions(), 0);
+}

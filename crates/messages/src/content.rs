@@ -258,6 +258,33 @@ pub struct ServerToolResult {
 }
 
 impl ServerToolResult {
+    /// What the model reads of this result when a server tool is emulated with a
+    /// client tool (Bedrock): stdout, `stderr: ...`, the error code and message, a
+    /// viewed file's text; and whether it counts as an error.
+    pub fn model_text(&self) -> (String, bool) {
+        let mut parts = Vec::new();
+        if let Some(out) = self.stdout.as_deref().filter(|s| !s.is_empty()) {
+            parts.push(out.to_owned());
+        }
+        if let Some(err) = self.stderr.as_deref().filter(|s| !s.is_empty()) {
+            parts.push(format!("stderr: {err}"));
+        }
+        if let Some(code) = &self.error_code {
+            parts.push(format!("error: {code}"));
+        }
+        if let Some(message) = &self.error_message {
+            parts.push(message.clone());
+        }
+        if let Some(text) = self.content.as_ref().and_then(Value::as_str) {
+            parts.push(text.to_owned());
+        }
+        if parts.is_empty() {
+            parts.push(self.kind.clone());
+        }
+        let is_error = self.error_code.is_some() || self.return_code.is_some_and(|rc| rc != 0);
+        (parts.join("\n"), is_error)
+    }
+
     /// What `tool` reported, in a printable form.
     fn output(&self, tool: &'static str) -> CodeOutput {
         let mut output = CodeOutput {

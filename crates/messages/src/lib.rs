@@ -32,7 +32,10 @@ pub use content::{
     CacheControl, CodeOutput, ContentBlock, Message, Role, ServerToolResult, text_of,
 };
 pub use response::{CacheCreation, Container, MessagesResponse, StopReason, Usage};
-pub use stream::{BlockDelta, DeltaUsage, InvocationMetrics, MessageDeltaBody, StreamEvent};
+pub use stream::{
+    BlockDelta, DeltaUsage, InvocationMetrics, MessageDeltaBody, StreamEvent, split_for_streaming,
+    stream_events,
+};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -72,6 +75,9 @@ pub struct MessagesRequest {
     /// The code execution container to continue in (Anthropic API only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<ContainerRef>,
+    /// Every other member (`temperature`, `tool_choice`, `thinking`, ...), kept as it came.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 impl MessagesRequest {

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use serde_json::Value;
+
 use crate::content::ContentBlock;
 use crate::response::{MessagesResponse, StopReason};
 
@@ -123,4 +125,68 @@ pub struct InvocationMetrics {
     pub invocation_latency: u64,
     /// Milliseconds to the first byte.
     pub first_byte_latency: u64,
+}
+
+/// Splits text into a few pieces (on character boundaries) to stream as deltas.
+pub fn split_for_streaming(text: &str) -> Vec<String> {
+    const PIECES: usize = 4;
+    let chars: Vec<char> = text.chars().collect();
+    if chars.is_empty() {
+        return Vec::new();
+    }
+    let size = chars.len().div_ceil(PIECES).max(1);
+    chars.chunks(size).map(|c| c.iter().collect()).collect()
+}
+
+/// The stream of events that delivers `msg`: `message_start` (empty content, the input usage),
+/// per block start / deltas / stop, `message_delta` (stop reason, usage) and `message_stop`.
+pub fn stream_events(msg: &MessagesResponse) -> Vec<StreamEvent> {
+    let mut start = msg.clone();
+    start.content = Vec::new();
+    start.stop_reason = None;
+    start.usage.output_tokens = 1.min(msg.usage.output_tokens);
+    let mut events = vec![StreamEvent::MessageStart { message: start }];
+    for (index, block) in msg.content.iter().enumerate() {
+        let (first, deltas) = match block {
+            ContentBlock::Text { text, .. } => (
+                ContentBlock::text(String::new()),
+                split_for_streaming(text)
+                    .into_iter()
+                    .map(|text| BlockDelta::TextDelta { text })
+                    .collect(),
+            ),
+            ContentBlock::ToolUse { id, name, input, .. }
+            | ContentBlock::ServerToolUse { id, name, input, .. } => {
+                let empty = Value::Object(serde_json::Map::new());
+                let (id, name) = (id.clone(), name.clone());
+                let first = if matches!(block, ContentBlock::ToolUse { .. }) {
+                    ContentBlock::ToolUse { id, name, input: empty, cache_control: None }
+                } else {
+                    ContentBlock::ServerToolUse { id, name, input: empty, cache_control: None }
+                };
+                let deltas = split_for_streaming(&input.to_string())
+                    .into_iter()
+                    .map(|partial_json| BlockDelta::InputJsonDelta { partial_json })
+                    .collect();
+                (first, deltas)
+            }
+            other => (other.clone(), Vec::new()),
+        };
+        events.push(StreamEvent::ContentBlockStart { index, content_block: first });
+        events.extend(
+            deltas.into_iter().map(|delta| StreamEvent::ContentBlockDelta { index, delta }),
+        );
+        events.push(StreamEvent::ContentBlockStop { index });
+    }
+    events.push(StreamEvent::MessageDelta {
+        delta: MessageDeltaBody { stop_reason: msg.stop_reason, stop_sequence: None },
+        usage: DeltaUsage {
+            output_tokens: msg.usage.output_tokens,
+            input_tokens: Some(msg.usage.input_tokens),
+            cache_creation_input_tokens: Some(msg.usage.cache_creation_input_tokens),
+            cache_read_input_tokens: Some(msg.usage.cache_read_input_tokens),
+        },
+    });
+    events.push(StreamEvent::MessageStop { invocation_metrics: None });
+    events
 }

@@ -2,9 +2,8 @@
 //! and the neutral conversation.
 
 use messages::{
-    BlockDelta, CacheControl, CacheCreation, ContentBlock, DeltaUsage, MessageDeltaBody,
-    MessagesRequest, MessagesResponse, Role as MessageRole, ServerToolResult,
-    StopReason as WireStop, StreamEvent, SystemPrompt, Tool,
+    CacheControl, CacheCreation, ContentBlock, MessagesRequest, MessagesResponse,
+    Role as MessageRole, StopReason as WireStop, SystemPrompt, Tool,
 };
 use serde_json::Value;
 
@@ -32,31 +31,6 @@ fn ttl(cc: &CacheControl, at: &str) -> Result<CacheTtl, ModelError> {
             invalid(format!("{at}.cache_control.ttl: expected \"5m\" or \"1h\", got {t:?}"))
         }),
     }
-}
-
-/// The text the model reads from a server tool result, and whether it is an error.
-pub fn server_result_text(c: &ServerToolResult) -> (String, bool) {
-    let mut parts = Vec::new();
-    if let Some(out) = c.stdout.as_deref().filter(|s| !s.is_empty()) {
-        parts.push(out.to_owned());
-    }
-    if let Some(err) = c.stderr.as_deref().filter(|s| !s.is_empty()) {
-        parts.push(format!("stderr: {err}"));
-    }
-    if let Some(code) = &c.error_code {
-        parts.push(format!("error: {code}"));
-    }
-    if let Some(msg) = &c.error_message {
-        parts.push(msg.clone());
-    }
-    if let Some(text) = c.content.as_ref().and_then(|v| v.as_str()) {
-        parts.push(text.to_owned());
-    }
-    if parts.is_empty() {
-        parts.push(c.kind.clone());
-    }
-    let is_error = c.error_code.is_some() || c.return_code.is_some_and(|rc| rc != 0);
-    (parts.join("\n"), is_error)
 }
 
 /// The Messages API refuses text blocks that are empty or only white space, in
@@ -225,7 +199,7 @@ pub fn to_conversation(
                     content,
                     cache_control,
                 } => {
-                    let (text, is_error) = server_result_text(content);
+                    let (text, is_error) = content.model_text();
                     (
                         Block::ToolResult { tool_use_id: tool_use_id.clone(), text, is_error },
                         cache_control,
@@ -315,68 +289,4 @@ pub fn response_for(reply: &Reply, model: &str, id: String) -> MessagesResponse 
         usage: wire_usage(&reply.usage),
         container: None,
     }
-}
-
-/// Splits text into a few pieces (on character boundaries) to stream as deltas.
-pub fn split_for_streaming(text: &str) -> Vec<String> {
-    const PIECES: usize = 4;
-    let chars: Vec<char> = text.chars().collect();
-    if chars.is_empty() {
-        return Vec::new();
-    }
-    let size = chars.len().div_ceil(PIECES).max(1);
-    chars.chunks(size).map(|c| c.iter().collect()).collect()
-}
-
-/// The stream of events that delivers `msg`: `message_start` (empty content, the input usage),
-/// per block start / deltas / stop, `message_delta` (stop reason, usage) and `message_stop`.
-pub fn stream_events(msg: &MessagesResponse) -> Vec<StreamEvent> {
-    let mut start = msg.clone();
-    start.content = Vec::new();
-    start.stop_reason = None;
-    start.usage.output_tokens = 1.min(msg.usage.output_tokens);
-    let mut events = vec![StreamEvent::MessageStart { message: start }];
-    for (index, block) in msg.content.iter().enumerate() {
-        let (first, deltas) = match block {
-            ContentBlock::Text { text, .. } => (
-                ContentBlock::text(String::new()),
-                split_for_streaming(text)
-                    .into_iter()
-                    .map(|text| BlockDelta::TextDelta { text })
-                    .collect(),
-            ),
-            ContentBlock::ToolUse { id, name, input, .. }
-            | ContentBlock::ServerToolUse { id, name, input, .. } => {
-                let empty = Value::Object(serde_json::Map::new());
-                let (id, name) = (id.clone(), name.clone());
-                let first = if matches!(block, ContentBlock::ToolUse { .. }) {
-                    ContentBlock::ToolUse { id, name, input: empty, cache_control: None }
-                } else {
-                    ContentBlock::ServerToolUse { id, name, input: empty, cache_control: None }
-                };
-                let deltas = split_for_streaming(&input.to_string())
-                    .into_iter()
-                    .map(|partial_json| BlockDelta::InputJsonDelta { partial_json })
-                    .collect();
-                (first, deltas)
-            }
-            other => (other.clone(), Vec::new()),
-        };
-        events.push(StreamEvent::ContentBlockStart { index, content_block: first });
-        events.extend(
-            deltas.into_iter().map(|delta| StreamEvent::ContentBlockDelta { index, delta }),
-        );
-        events.push(StreamEvent::ContentBlockStop { index });
-    }
-    events.push(StreamEvent::MessageDelta {
-        delta: MessageDeltaBody { stop_reason: msg.stop_reason, stop_sequence: None },
-        usage: DeltaUsage {
-            output_tokens: msg.usage.output_tokens,
-            input_tokens: Some(msg.usage.input_tokens),
-            cache_creation_input_tokens: Some(msg.usage.cache_creation_input_tokens),
-            cache_read_input_tokens: Some(msg.usage.cache_read_input_tokens),
-        },
-    });
-    events.push(StreamEvent::MessageStop { invocation_metrics: None });
-    events
 }

@@ -64,16 +64,14 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-pub use anthropic_convert::{
-    parse_request, response_for, split_for_streaming, stream_events, to_conversation, wire_stop,
-    wire_usage,
-};
+pub use anthropic_convert::{parse_request, response_for, to_conversation, wire_stop, wire_usage};
 #[cfg(test)]
 use cache::ManualClock;
 pub use cache::{Clock, SystemClock};
 #[cfg(test)]
 use error::TRANSCRIPTS_ENV;
 pub use error::{ModelError, NoTranscript};
+pub use messages::{split_for_streaming, stream_events};
 pub use prompt::{PromptBuilder, count_tokens, uncached_prompt_blocks};
 pub use types::{
     Api, Block, CacheTtl, Conversation, Message, Reply, Role, StopReason, ToolDef, Usage,

@@ -24,6 +24,15 @@ const EMBEDDED: &[(&str, &str)] = &[
         "anthropic_code_execution_20250522.toml",
         include_str!("../../transcripts/anthropic_code_execution_20250522.toml"),
     ),
+    (
+        "bridge_code_execution_20250825.toml",
+        include_str!("../../transcripts/bridge_code_execution_20250825.toml"),
+    ),
+    (
+        "bridge_code_execution_20250522.toml",
+        include_str!("../../transcripts/bridge_code_execution_20250522.toml"),
+    ),
+    ("bridge_view_file.toml", include_str!("../../transcripts/bridge_view_file.toml")),
     ("caching_mean.toml", include_str!("../../transcripts/caching_mean.toml")),
     ("caching_std.toml", include_str!("../../transcripts/caching_std.toml")),
     ("caching_median_mode.toml", include_str!("../../transcripts/caching_median_mode.toml")),

@@ -1,0 +1,111 @@
+//! The conversation as the client holds it (with server tool blocks) turned into
+//! the conversation the model on Bedrock can read (client tool calls and results).
+
+use messages::{ContentBlock, Message, Role};
+
+/// Prefix of the ids of server tool calls: the model's own `tool_use` id follows.
+pub const SERVER_ID_PREFIX: &str = "srvtoolu_";
+
+/// The id the client sees for the model's tool call `id`.
+pub fn server_id(id: &str) -> String {
+    format!("{SERVER_ID_PREFIX}{id}")
+}
+
+fn model_id(id: &str) -> String {
+    id.strip_prefix(SERVER_ID_PREFIX).unwrap_or(id).to_owned()
+}
+
+/// The messages for Bedrock: each `server_tool_use` becomes the `tool_use` it was,
+/// each server result a `tool_result` in a user message of its own after it, and
+/// neighbouring messages of one role are merged.
+pub fn for_bedrock(messages: &[Message]) -> Vec<Message> {
+    let mut out: Vec<Message> = Vec::new();
+    let mut push = |role: Role, content: Vec<ContentBlock>| {
+        if content.is_empty() {
+            return;
+        }
+        match out.last_mut() {
+            Some(last) if last.role == role => last.content.extend(content),
+            _ => out.push(Message { role, content }),
+        }
+    };
+    for message in messages {
+        if message.role == Role::User {
+            push(Role::User, message.content.clone());
+            continue;
+        }
+        let mut turn = Vec::new();
+        for block in &message.content {
+            match block {
+                ContentBlock::ServerToolUse { id, name, input, cache_control } => {
+                    turn.push(ContentBlock::ToolUse {
+                        id: model_id(id),
+                        name: name.clone(),
+                        input: input.clone(),
+                        cache_control: cache_control.clone(),
+                    });
+                }
+                ContentBlock::CodeExecutionToolResult { tool_use_id, content, .. }
+                | ContentBlock::BashCodeExecutionToolResult { tool_use_id, content, .. }
+                | ContentBlock::TextEditorCodeExecutionToolResult {
+                    tool_use_id, content, ..
+                } => {
+                    push(Role::Assistant, std::mem::take(&mut turn));
+                    let (text, is_error) = content.model_text();
+                    let result = ContentBlock::tool_result(model_id(tool_use_id), text, is_error);
+                    push(Role::User, vec![result]);
+                }
+                other => turn.push(other.clone()),
+            }
+        }
+        push(Role::Assistant, turn);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use messages::ServerToolResult;
+    use serde_json::json;
+
+    #[test]
+    fn server_blocks_become_client_calls_and_results() {
+        let result = ServerToolResult {
+            kind: "bash_code_execution_result".into(),
+            stdout: Some("5.5\n".into()),
+            return_code: Some(0),
+            ..ServerToolResult::default()
+        };
+        let conversation = vec![
+            Message::user_text("mean?"),
+            Message {
+                role: Role::Assistant,
+                content: vec![
+                    ContentBlock::text("Running it."),
+                    ContentBlock::ServerToolUse {
+                        id: server_id("toolu_1"),
+                        name: "bash_code_execution".into(),
+                        input: json!({"command": "python3 -c 'print(5.5)'"}),
+                        cache_control: None,
+                    },
+                    ContentBlock::BashCodeExecutionToolResult {
+                        tool_use_id: server_id("toolu_1"),
+                        content: result,
+                        cache_control: None,
+                    },
+                    ContentBlock::text("It is 5.5."),
+                ],
+            },
+            Message::user_text("thanks"),
+        ];
+        let bedrock = for_bedrock(&conversation);
+        let roles: Vec<Role> = bedrock.iter().map(|m| m.role).collect();
+        assert_eq!(roles, [Role::User, Role::Assistant, Role::User, Role::Assistant, Role::User]);
+        assert!(
+            matches!(&bedrock[1].content[1], ContentBlock::ToolUse { id, .. } if id == "toolu_1")
+        );
+        assert_eq!(bedrock[2].content, [ContentBlock::tool_result("toolu_1", "5.5\n", false)]);
+        assert_eq!(bedrock[3].text(), "It is 5.5.");
+    }
+}

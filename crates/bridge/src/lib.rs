@@ -1,0 +1,123 @@
+//! The bridge: the Anthropic Messages API, code execution tool included, served
+//! from Amazon Bedrock (InvokeModel) and AgentCore Code Interpreter, so that code
+//! written against the Anthropic SDK runs unchanged with `ANTHROPIC_BASE_URL`
+//! pointing here.
+//!
+//! The model on Bedrock has no server tools. For a request with the code execution
+//! tool the bridge declares client tools of the same names to the model, runs the
+//! loop itself (model → tool in the container's AgentCore session → model) until the
+//! model answers, and returns what the Anthropic API returns: `server_tool_use`
+//! blocks with their `*_tool_result` blocks, usage summed over the loop, and the
+//! `container` to continue in. The client's own tools pass through as `tool_use`.
+//!
+//! ```no_run
+//! # async fn demo() -> anyhow::Result<()> {
+//! let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+//! let bridge = bridge::Bridge::new(&aws, bridge::BridgeConfig::with_keys(["sk-my-key"]));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, bridge.router()).await?;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+mod container;
+mod error;
+mod handler;
+mod history;
+mod models;
+mod tools;
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use container::Container;
+pub use error::ApiError;
+pub use models::ModelMap;
+
+/// How a bridge serves.
+#[derive(Debug, Clone)]
+pub struct BridgeConfig {
+    /// Keys clients must send (`x-api-key` or `Authorization: Bearer`).
+    pub api_keys: Vec<String>,
+    /// Anthropic model names and the Bedrock ids that serve them.
+    pub models: ModelMap,
+    /// The code interpreter whose sessions are the containers.
+    pub interpreter_id: String,
+    /// Lifetime of a container (its session's timeout), in seconds.
+    pub container_seconds: i32,
+    /// Model calls of one request before it answers `pause_turn`.
+    pub max_steps: usize,
+}
+
+impl BridgeConfig {
+    /// The defaults, with these keys: the system interpreter, one-hour containers,
+    /// ten model calls per request.
+    pub fn with_keys(keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self {
+            api_keys: keys.into_iter().map(Into::into).collect(),
+            models: ModelMap::default(),
+            interpreter_id: "aws.codeinterpreter.v1".to_owned(),
+            container_seconds: 3600,
+            max_steps: 10,
+        }
+    }
+}
+
+/// A bridge: its configuration and its AWS clients. Cheap to share (`Arc`).
+#[derive(Debug)]
+pub struct Bridge {
+    config: BridgeConfig,
+    bedrock: aws_sdk_bedrockruntime::Client,
+    sessions: container::Sessions,
+    /// The containers this process started, for [`Bridge::stop_containers`].
+    started: Mutex<Vec<Container>>,
+}
+
+impl Bridge {
+    /// A bridge calling Bedrock and AgentCore with `aws` (region, credentials,
+    /// endpoints).
+    pub fn new(aws: &aws_config::SdkConfig, config: BridgeConfig) -> Arc<Self> {
+        let sessions = container::Sessions::new(
+            aws_sdk_bedrockagentcore::Client::new(aws),
+            config.interpreter_id.clone(),
+            config.container_seconds,
+        );
+        let bedrock = aws_sdk_bedrockruntime::Client::new(aws);
+        Arc::new(Self { bedrock, sessions, config, started: Mutex::new(Vec::new()) })
+    }
+
+    async fn start_container(&self) -> Result<Container, ApiError> {
+        let container = self.sessions.start().await?;
+        self.started.lock().unwrap_or_else(PoisonError::into_inner).push(container.clone());
+        Ok(container)
+    }
+
+    /// Stops every container this process started (a graceful shutdown); returns
+    /// how many were stopped. Sessions already gone count as stopped.
+    pub async fn stop_containers(&self) -> usize {
+        let started =
+            std::mem::take(&mut *self.started.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut stopped = 0;
+        for container in &started {
+            match self.sessions.stop(container).await {
+                Ok(()) => stopped += 1,
+                Err(err) => {
+                    tracing::warn!(container = container.id(), %err, "could not stop a container")
+                }
+            }
+        }
+        stopped
+    }
+
+    /// The routes, to serve alone or to nest in another axum service:
+    /// `POST /v1/messages` and `GET /v1/models`.
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/v1/messages", post(handler::create_message))
+            .route("/v1/models", get(handler::list_models))
+            .with_state(Arc::clone(self))
+    }
+}

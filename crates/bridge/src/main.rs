@@ -1,0 +1,165 @@
+//! The bridge as a server: `cargo run -p bridge -- --local` offline (the embedded
+//! emulator plays Bedrock and AgentCore), or against AWS with the default credential
+//! chain. The first line on stdout is `READY <url>`, then the `export` lines that
+//! point an Anthropic SDK at it.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use bridge::{Bridge, BridgeConfig};
+use clap::Parser;
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "The Anthropic Messages API with the code execution tool, on Bedrock + AgentCore"
+)]
+struct Args {
+    /// Address to listen on (use 0.0.0.0 behind a load balancer).
+    #[arg(long, env = "BRIDGE_LISTEN", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Key clients must send (repeatable); default: a random one, printed at start.
+    #[arg(
+        long = "api-key",
+        env = "BRIDGE_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    api_keys: Vec<String>,
+    /// File of `anthropic-model-name=bedrock-model-id` lines added to the built-in map.
+    #[arg(long, env = "BRIDGE_MODEL_MAP")]
+    model_map: Option<PathBuf>,
+    /// The code interpreter whose sessions are the containers.
+    #[arg(long, env = "BRIDGE_CODE_INTERPRETER", default_value = "aws.codeinterpreter.v1")]
+    code_interpreter: String,
+    /// Lifetime of a container, in seconds (its session's timeout).
+    #[arg(long, env = "BRIDGE_CONTAINER_SECONDS", default_value_t = 3600)]
+    container_seconds: i32,
+    /// Leave containers running at shutdown (other replicas may still serve them).
+    #[arg(long, env = "BRIDGE_KEEP_CONTAINERS")]
+    keep_containers: bool,
+    /// Offline: Bedrock and AgentCore from the embedded emulator.
+    #[arg(long, env = "BRIDGE_LOCAL")]
+    local: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "bridge=info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let mut config = BridgeConfig::with_keys(args.api_keys.clone());
+    if config.api_keys.is_empty() {
+        config.api_keys.push(format!("sk-bridge-{}", random_suffix()));
+    }
+    if let Some(path) = &args.model_map {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading --model-map {}", path.display()))?;
+        config
+            .models
+            .extend_from_lines(&text)
+            .map_err(anyhow::Error::msg)
+            .context("in --model-map")?;
+    }
+    config.interpreter_id = args.code_interpreter.clone();
+    config.container_seconds = args.container_seconds;
+    let key = config.api_keys[0].clone();
+
+    let (aws, _emulator) = aws(args.local).await?;
+    let bridge = Bridge::new(&aws, config);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "READY {url}")?;
+    writeln!(out, "export ANTHROPIC_BASE_URL={url}")?;
+    writeln!(out, "export ANTHROPIC_API_KEY={key}")?;
+    out.flush()?;
+    drop(out);
+
+    axum::serve(listener, bridge.router()).with_graceful_shutdown(stop_signal()).await?;
+    if !args.keep_containers {
+        let stopped = bridge.stop_containers().await;
+        tracing::info!(stopped, "containers stopped");
+    }
+    Ok(())
+}
+
+/// AWS settings: the default chain, or the embedded emulator with `--local`.
+#[cfg(all(feature = "local", unix))]
+async fn aws(local: bool) -> anyhow::Result<(aws_config::SdkConfig, Option<emulator::Emulator>)> {
+    if !local {
+        return Ok((aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await, None));
+    }
+    let emulator =
+        emulator::Emulator::builder().start().await.context("starting the embedded emulator")?;
+    let credentials = aws_sdk_bedrockruntime::config::Credentials::new(
+        emulator.access_key_id(),
+        emulator.secret_access_key(),
+        None,
+        None,
+        "embedded-emulator",
+    );
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(emulator.endpoint())
+        .region(aws_config::Region::new(emulator.region().to_owned()))
+        .credentials_provider(credentials)
+        .load()
+        .await;
+    Ok((aws, Some(emulator)))
+}
+
+#[cfg(not(all(feature = "local", unix)))]
+async fn aws(local: bool) -> anyhow::Result<(aws_config::SdkConfig, Option<()>)> {
+    anyhow::ensure!(
+        !local,
+        "--local needs the embedded emulator: build with the `local` feature on Linux or macOS"
+    );
+    Ok((aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await, None))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+/// 24 characters from the clock and the process id: a key no one guesses by chance
+/// (the bridge listens on loopback unless told otherwise).
+fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    hasher.write_u32(std::process::id());
+    let a = hasher.finish();
+    hasher.write_u64(a);
+    format!("{a:016x}{:08x}", hasher.finish() as u32)
+}

@@ -1,0 +1,260 @@
+//! The code execution tool on Bedrock: the model there has no server tools, so the
+//! bridge declares client tools of the same names and inputs, runs each call in the
+//! container's AgentCore session, and answers with the result blocks the Anthropic
+//! API returns.
+
+use aws_sdk_bedrockagentcore::types::{InputContentBlock, ToolArguments, ToolName};
+use messages::{ContentBlock, CustomTool, ServerToolResult, Tool};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::container::{Container, Output, Sessions};
+use crate::error::ApiError;
+
+/// A version of the code execution tool and the beta the API requires for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version {
+    /// The tool's `type`.
+    pub kind: &'static str,
+    /// The `anthropic-beta` it needs.
+    pub beta: &'static str,
+    /// The tools the model calls under it.
+    pub calls: &'static [&'static str],
+}
+
+/// Every version the bridge serves.
+pub const VERSIONS: [Version; 2] = [
+    Version {
+        kind: "code_execution_20250825",
+        beta: "code-execution-2025-08-25",
+        calls: &["bash_code_execution", "text_editor_code_execution"],
+    },
+    Version {
+        kind: "code_execution_20250522",
+        beta: "code-execution-2025-05-22",
+        calls: &["code_execution"],
+    },
+];
+
+/// The version of a server tool type, if it is a code execution tool.
+pub fn version(kind: &str) -> Option<&'static Version> {
+    VERSIONS.iter().find(|version| version.kind == kind)
+}
+
+/// The client tools Bedrock gets in place of `version`.
+pub fn client_tools(version: &Version) -> Vec<Tool> {
+    let tool = |name: &str, description: &str, input_schema: Value| {
+        Tool::Custom(CustomTool {
+            name: name.to_owned(),
+            description: Some(description.to_owned()),
+            input_schema,
+            cache_control: None,
+        })
+    };
+    version
+        .calls
+        .iter()
+        .map(|name| match *name {
+            "bash_code_execution" => tool(
+                name,
+                "Run a bash command in a sandboxed Linux container with Python 3 and common \
+                 data libraries; files persist between calls of the conversation.",
+                json!({"type": "object", "required": ["command"],
+                       "properties": {"command": {"type": "string"}}}),
+            ),
+            "text_editor_code_execution" => tool(
+                name,
+                "View, create or edit a text file in the sandboxed container: command `view` \
+                 (path), `create` (path, file_text) or `str_replace` (path, old_str, new_str).",
+                json!({"type": "object", "required": ["command", "path"], "properties": {
+                    "command": {"type": "string", "enum": ["view", "create", "str_replace"]},
+                    "path": {"type": "string"}, "file_text": {"type": "string"},
+                    "old_str": {"type": "string"}, "new_str": {"type": "string"}}}),
+            ),
+            _ => tool(
+                name,
+                "Run Python code in a sandboxed container; variables and files persist between \
+                 calls of the conversation. Print what you need to see.",
+                json!({"type": "object", "required": ["code"],
+                       "properties": {"code": {"type": "string"}}}),
+            ),
+        })
+        .collect()
+}
+
+fn result(kind: &str) -> ServerToolResult {
+    ServerToolResult { kind: kind.to_owned(), ..ServerToolResult::default() }
+}
+
+fn failure(error_kind: &str, code: &str, message: Option<String>) -> ServerToolResult {
+    ServerToolResult {
+        error_code: Some(code.to_owned()),
+        error_message: message,
+        ..result(error_kind)
+    }
+}
+
+fn executed(kind: &str, output: Output) -> ServerToolResult {
+    ServerToolResult {
+        stdout: Some(output.stdout),
+        stderr: Some(output.stderr),
+        return_code: Some(i64::from(output.exit_code.unwrap_or(i32::from(output.is_error)))),
+        content: Some(json!([])),
+        ..result(kind)
+    }
+}
+
+#[derive(Deserialize)]
+struct BashInput {
+    command: String,
+}
+
+#[derive(Deserialize)]
+struct CodeInput {
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct EditorInput {
+    command: String,
+    path: String,
+    file_text: Option<String>,
+    old_str: Option<String>,
+    new_str: Option<String>,
+}
+
+const BASH_ERROR: &str = "bash_code_execution_tool_result_error";
+const EDITOR_ERROR: &str = "text_editor_code_execution_tool_result_error";
+const CODE_ERROR: &str = "code_execution_tool_result_error";
+
+/// Runs the call `name(input)` in `container` and returns its result block
+/// (answering `tool_use_id`). A failure of the call is the tool's error result, as
+/// the API reports it; `Err` only when the container cannot be reached at all.
+pub async fn run(
+    sessions: &Sessions, container: &Container, tool_use_id: &str, name: &str, input: &Value,
+) -> Result<ContentBlock, ApiError> {
+    let tool_use_id = tool_use_id.to_owned();
+    let cache_control = None;
+    Ok(match name {
+        "bash_code_execution" => {
+            let content = match serde_json::from_value::<BashInput>(input.clone()) {
+                Err(_) => failure(BASH_ERROR, "invalid_tool_input", None),
+                Ok(input) => {
+                    let arguments = ToolArguments::builder().command(input.command).build();
+                    let output =
+                        sessions.invoke(container, ToolName::ExecuteCommand, arguments).await?;
+                    executed("bash_code_execution_result", output)
+                }
+            };
+            ContentBlock::BashCodeExecutionToolResult { tool_use_id, content, cache_control }
+        }
+        "code_execution" => {
+            let content = match serde_json::from_value::<CodeInput>(input.clone()) {
+                Err(_) => failure(CODE_ERROR, "invalid_tool_input", None),
+                Ok(input) => {
+                    let arguments =
+                        ToolArguments::builder().language("python".into()).code(input.code).build();
+                    let output =
+                        sessions.invoke(container, ToolName::ExecuteCode, arguments).await?;
+                    executed("code_execution_result", output)
+                }
+            };
+            ContentBlock::CodeExecutionToolResult { tool_use_id, content, cache_control }
+        }
+        _ => {
+            let content = match serde_json::from_value::<EditorInput>(input.clone()) {
+                Err(_) => failure(EDITOR_ERROR, "invalid_tool_input", None),
+                Ok(input) => text_editor(sessions, container, input).await?,
+            };
+            ContentBlock::TextEditorCodeExecutionToolResult { tool_use_id, content, cache_control }
+        }
+    })
+}
+
+/// The text of `path`, or `None` when it cannot be read.
+async fn read(
+    sessions: &Sessions, container: &Container, path: &str,
+) -> Result<Option<String>, ApiError> {
+    let arguments = ToolArguments::builder().paths(path).build();
+    let output = sessions.invoke(container, ToolName::ReadFiles, arguments).await?;
+    Ok(if output.is_error { None } else { output.files.into_iter().next() })
+}
+
+async fn write(
+    sessions: &Sessions, container: &Container, path: String, text: String,
+) -> Result<bool, ApiError> {
+    let block = InputContentBlock::builder().path(path).text(text).build();
+    let Ok(block) = block else { return Ok(false) };
+    let arguments = ToolArguments::builder().content(block).build();
+    let output = sessions.invoke(container, ToolName::WriteFiles, arguments).await?;
+    Ok(!output.is_error)
+}
+
+async fn text_editor(
+    sessions: &Sessions, container: &Container, input: EditorInput,
+) -> Result<ServerToolResult, ApiError> {
+    let not_found =
+        |path: &str| failure(EDITOR_ERROR, "file_not_found", Some(format!("{path}: no such file")));
+    let unavailable = || failure(EDITOR_ERROR, "unavailable", None);
+    Ok(match input.command.as_str() {
+        "create" => {
+            let existed = read(sessions, container, &input.path).await?.is_some();
+            let text = input.file_text.unwrap_or_default();
+            if !write(sessions, container, input.path, text).await? {
+                return Ok(unavailable());
+            }
+            let mut extra = Map::new();
+            extra.insert("is_file_update".into(), json!(existed));
+            ServerToolResult { extra, ..result("text_editor_code_execution_create_result") }
+        }
+        "view" => match read(sessions, container, &input.path).await? {
+            None => not_found(&input.path),
+            Some(text) => {
+                let total = text.lines().count();
+                let mut extra = Map::new();
+                extra.insert("file_type".into(), json!("text"));
+                extra.insert("num_lines".into(), json!(total));
+                extra.insert("start_line".into(), json!(1));
+                extra.insert("total_lines".into(), json!(total));
+                ServerToolResult {
+                    content: Some(json!(text)),
+                    extra,
+                    ..result("text_editor_code_execution_view_result")
+                }
+            }
+        },
+        "str_replace" => {
+            let (Some(old), Some(new)) = (input.old_str, input.new_str) else {
+                let message = "str_replace needs old_str and new_str".to_owned();
+                return Ok(failure(EDITOR_ERROR, "invalid_tool_input", Some(message)));
+            };
+            let Some(text) = read(sessions, container, &input.path).await? else {
+                return Ok(not_found(&input.path));
+            };
+            let found = text.matches(old.as_str()).count();
+            if found != 1 {
+                let message = format!(
+                    "old_str must occur exactly once in {}; it occurs {found} times",
+                    input.path
+                );
+                return Ok(failure(EDITOR_ERROR, "invalid_tool_input", Some(message)));
+            }
+            let start = text[..text.find(old.as_str()).unwrap_or(0)].lines().count() + 1;
+            if !write(sessions, container, input.path, text.replacen(old.as_str(), &new, 1)).await?
+            {
+                return Ok(unavailable());
+            }
+            let mut extra = Map::new();
+            extra.insert("old_start".into(), json!(start));
+            extra.insert("old_lines".into(), json!(old.lines().count()));
+            extra.insert("new_start".into(), json!(start));
+            extra.insert("new_lines".into(), json!(new.lines().count()));
+            extra.insert("lines".into(), json!(new.lines().collect::<Vec<_>>()));
+            ServerToolResult { extra, ..result("text_editor_code_execution_str_replace_result") }
+        }
+        other => {
+            let message = format!("unknown command '{other}'; use view, create or str_replace");
+            failure(EDITOR_ERROR, "invalid_tool_input", Some(message))
+        }
+    })
+}
