@@ -35,29 +35,6 @@ fn json_report_counts_the_server_tool_calls() {
     assert!(report["answer"].as_str().unwrap().contains("3.0277"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn paused_turns_are_resumed_in_the_same_container() {
-    // An emulator that pauses after every server-tool round, as the real API does
-    // for long turns; the example must send the turn back until it ends.
-    let emulator = emulator::Emulator::builder()
-        .progress(false)
-        .anthropic_max_server_rounds(1)
-        .start()
-        .await
-        .unwrap();
-    let env: Vec<(String, String)> =
-        emulator.env_vars().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    let run = tokio::task::spawn_blocking(move || {
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        run_example_env(EXAMPLE, &[], None, &env)
-    })
-    .await
-    .unwrap();
-    run.assert_success();
-    assert_statistics(&run.stdout);
-    assert_eq!(emulator.live_containers(), 1, "both continuations used one container");
-}
-
 #[test]
 fn without_a_key_the_error_says_what_to_do() {
     let run = run_example_env(
@@ -80,11 +57,11 @@ fn a_retired_anthropic_model_is_one_clear_line_that_names_the_flag() {
     ]);
 }
 
-/// The example, unchanged, against the bridge (`ANTHROPIC_BASE_URL`): the model on
-/// the emulator's Bedrock, the code in its AgentCore, the same numbers printed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn runs_unchanged_against_the_bridge() {
-    let emulator = emulator::Emulator::builder().progress(false).start().await.unwrap();
+/// A bridge on `emulator`'s Bedrock and AgentCore, pausing after `max_steps` model
+/// calls; the environment that points the example at it.
+async fn bridge_on(
+    emulator: &emulator::Emulator, max_steps: usize,
+) -> (std::sync::Arc<bridge::Bridge>, Vec<(&'static str, String)>) {
     let credentials = aws_credential_types::Credentials::new(
         emulator.access_key_id(),
         emulator.secret_access_key(),
@@ -99,21 +76,47 @@ async fn runs_unchanged_against_the_bridge() {
         .load()
         .await;
     let key = "sk-bridge-test";
-    let bridge = bridge::Bridge::new(&aws, bridge::BridgeConfig::with_keys([key]));
+    let mut config = bridge::BridgeConfig::with_keys([key]);
+    config.max_steps = max_steps;
+    let bridge = bridge::Bridge::new(&aws, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = bridge.router();
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let env = [("ANTHROPIC_BASE_URL", url), ("ANTHROPIC_API_KEY", key.to_owned())];
-    let run = tokio::task::spawn_blocking(move || {
+    (bridge, vec![("ANTHROPIC_BASE_URL", url), ("ANTHROPIC_API_KEY", key.to_owned())])
+}
+
+async fn run_with(env: Vec<(&'static str, String)>) -> crate::support::Run {
+    tokio::task::spawn_blocking(move || {
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         run_example_env(EXAMPLE, &[], None, &env)
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// The example, unchanged, against the bridge (`ANTHROPIC_BASE_URL`): the model on
+/// the emulator's Bedrock, the code in its AgentCore, the same numbers printed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_unchanged_against_the_bridge() {
+    let emulator = emulator::Emulator::builder().progress(false).start().await.unwrap();
+    let (bridge, env) = bridge_on(&emulator, 10).await;
+    let run = run_with(env).await;
     run.assert_success();
     assert_statistics(&run.stdout);
     assert_eq!(emulator.live_sessions(), 1, "the bridge ran both calls in one AgentCore session");
     assert_eq!(bridge.stop_containers().await, 1);
     assert_eq!(emulator.live_sessions(), 0);
+}
+
+/// A bridge that pauses after every model call, as the real API pauses long turns:
+/// the example sends the turn back until it ends, in the same container.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paused_turns_are_resumed_in_the_same_container() {
+    let emulator = emulator::Emulator::builder().progress(false).start().await.unwrap();
+    let (_bridge, env) = bridge_on(&emulator, 1).await;
+    let run = run_with(env).await;
+    run.assert_success();
+    assert_statistics(&run.stdout);
+    assert_eq!(emulator.live_sessions(), 1, "every continuation used one container");
 }

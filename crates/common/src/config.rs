@@ -266,6 +266,9 @@ pub struct Clients {
     /// The embedded emulator behind the clients (`--local`), kept alive with them.
     #[cfg(all(feature = "local", unix))]
     pub(crate) emulator: Option<emulator::Emulator>,
+    /// The bridge that serves the Anthropic API on top of it (`--local`).
+    #[cfg(all(feature = "local", unix))]
+    pub(crate) bridge: Option<crate::local::LocalBridge>,
 }
 
 impl Clients {
@@ -288,6 +291,8 @@ impl Clients {
             anthropic,
             #[cfg(all(feature = "local", unix))]
             emulator: None,
+            #[cfg(all(feature = "local", unix))]
+            bridge: None,
         }
     }
 

@@ -14,7 +14,6 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::anthropic::AnthropicError;
 use crate::error::{AwsError, QueryError};
 use crate::state::AppState;
 
@@ -34,14 +33,11 @@ pub struct SignedService(pub String);
 enum Protocol {
     RestJson,
     Query,
-    Anthropic,
 }
 
 fn protocol_of(request: &Request) -> Protocol {
     let path = request.uri().path();
-    if path.starts_with("/v1/") {
-        Protocol::Anthropic
-    } else if path == "/" && request.method() == Method::POST {
+    if path == "/" && request.method() == Method::POST {
         Protocol::Query
     } else {
         Protocol::RestJson
@@ -52,14 +48,6 @@ fn reject(protocol: Protocol, status: StatusCode, code: &str, message: &str) -> 
     match protocol {
         Protocol::RestJson => AwsError::new(status, code, message).into_response(),
         Protocol::Query => QueryError::new(status, code, message).into_response(),
-        Protocol::Anthropic => {
-            let kind = if status == StatusCode::UNAUTHORIZED {
-                "authentication_error"
-            } else {
-                "permission_error"
-            };
-            AnthropicError::new(status, kind, message).into_response()
-        }
     }
 }
 
@@ -96,13 +84,6 @@ pub async fn authenticate(
                 "Host header '{host}' is not a loopback address; the emulator only answers requests addressed to 127.0.0.1, ::1 or localhost"
             ),
         );
-    }
-
-    if protocol == Protocol::Anthropic {
-        return match check_api_key(&state, &request) {
-            Ok(()) => next.run(request).await,
-            Err(message) => reject(protocol, StatusCode::UNAUTHORIZED, "", &message),
-        };
     }
 
     let authorization = request
@@ -158,23 +139,6 @@ pub async fn authenticate(
             next.run(request).await
         }
         Err((code, message)) => reject(protocol, StatusCode::FORBIDDEN, code, &message),
-    }
-}
-
-fn check_api_key(state: &AppState, request: &Request) -> Result<(), String> {
-    let headers = request.headers();
-    let key =
-        headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
-            headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(|v| v.trim().to_owned())
-        });
-    match key {
-        None => Err("missing API key: send it in the x-api-key header (or Authorization: Bearer); the emulator printed its ANTHROPIC_API_KEY".into()),
-        Some(key) if key == state.config.api_key => Ok(()),
-        Some(_) => Err("invalid x-api-key: use the ANTHROPIC_API_KEY the emulator printed".into()),
     }
 }
 

@@ -18,7 +18,7 @@ pub struct EmulatorConfig {
     pub access_key_id: String,
     /// Its secret, used to check SigV4 signatures.
     pub secret_access_key: String,
-    /// The API key of the Anthropic route, also accepted as a Bedrock bearer token.
+    /// A Bedrock API key (`Authorization: Bearer`, as `AWS_BEARER_TOKEN_BEDROCK` sends it).
     pub api_key: String,
     /// Check SigV4 signatures (on by default).
     pub verify_signatures: bool,
@@ -41,9 +41,6 @@ pub struct EmulatorConfig {
     pub preload_modules: Vec<String>,
     /// Extra transcripts for the scripted model (`*.toml`).
     pub transcripts_dir: Option<PathBuf>,
-    /// Server-tool rounds one Anthropic response may hold before it stops with
-    /// `pause_turn` (the client then sends the conversation back to continue).
-    pub anthropic_max_server_rounds: usize,
     /// How long a custom code interpreter stays CREATING after
     /// CreateCodeInterpreter, and DELETING after DeleteCodeInterpreter.
     pub interpreter_transition: Duration,
@@ -61,7 +58,7 @@ impl Default for EmulatorConfig {
             account_id: "123456789012".into(),
             access_key_id: "AKIAEMULATORLOCAL000".into(),
             secret_access_key: random_token(40),
-            api_key: format!("sk-ant-emulator-{}", random_token(24)),
+            api_key: format!("bedrock-api-key-emulator-{}", random_token(24)),
             verify_signatures: true,
             python: None,
             cache_dir: crate::sandbox::default_cache_dir(),
@@ -72,7 +69,6 @@ impl Default for EmulatorConfig {
             output_limit_bytes: 1024 * 1024,
             preload_modules: Vec::new(),
             transcripts_dir: std::env::var_os("AGENTCORE_EMULATOR_TRANSCRIPTS").map(PathBuf::from),
-            anthropic_max_server_rounds: 8,
             interpreter_transition: Duration::from_millis(500),
             faults: Vec::new(),
             record: None,

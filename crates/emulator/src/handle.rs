@@ -66,7 +66,7 @@ impl EmulatorBuilder {
         self
     }
 
-    /// The key of the Anthropic route (also a Bedrock bearer token).
+    /// The Bedrock API key clients may send as a bearer token.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.config.api_key = key.into();
         self
@@ -115,12 +115,6 @@ impl EmulatorBuilder {
     /// A directory of extra model transcripts.
     pub fn transcripts_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.config.transcripts_dir = Some(dir.into());
-        self
-    }
-
-    /// Server-tool rounds per Anthropic response before `pause_turn` (default 8).
-    pub fn anthropic_max_server_rounds(mut self, rounds: usize) -> Self {
-        self.config.anthropic_max_server_rounds = rounds.max(1);
         self
     }
 
@@ -257,7 +251,6 @@ impl Emulator {
                     _ = reaper_cancel.cancelled() => break,
                     _ = tick.tick() => {
                         reaper_state.sessions.reap_expired().await;
-                        reaper_state.containers.reap_expired().await;
                     }
                 }
             }
@@ -292,7 +285,7 @@ impl Emulator {
         &self.state.config.secret_access_key
     }
 
-    /// The API key of the Anthropic route.
+    /// The Bedrock API key clients may send as a bearer token.
     pub fn api_key(&self) -> &str {
         &self.state.config.api_key
     }
@@ -333,11 +326,6 @@ impl Emulator {
         self.state.faults.fired_on(operation)
     }
 
-    /// The number of live code-execution containers of the Anthropic route.
-    pub fn live_containers(&self) -> usize {
-        self.state.containers.live()
-    }
-
     /// The number of custom code interpreters.
     pub fn custom_interpreters(&self) -> usize {
         self.state.interpreters.len()
@@ -349,7 +337,8 @@ impl Emulator {
     }
 
     /// The environment that points any AWS SDK, the AgentCore Python SDK and the
-    /// Anthropic SDK at this emulator.
+    /// Bedrock API-key clients at this emulator (`cargo run -p bridge -- --local` adds the
+    /// Anthropic API on top).
     pub fn env_vars(&self) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_ENDPOINT_URL", self.endpoint.clone()),
@@ -359,8 +348,7 @@ impl Emulator {
             ("AWS_DEFAULT_REGION", self.region().to_owned()),
             ("BEDROCK_AGENTCORE_DP_ENDPOINT", self.endpoint.clone()),
             ("BEDROCK_AGENTCORE_CP_ENDPOINT", self.endpoint.clone()),
-            ("ANTHROPIC_BASE_URL", self.endpoint.clone()),
-            ("ANTHROPIC_API_KEY", self.api_key().to_owned()),
+            ("AWS_BEARER_TOKEN_BEDROCK", self.api_key().to_owned()),
         ]
     }
 
@@ -368,7 +356,6 @@ impl Emulator {
     pub async fn shutdown(mut self) {
         self.cancel.cancel();
         self.state.sessions.terminate_all().await;
-        self.state.containers.shutdown_all().await;
         for task in self.tasks.drain(..) {
             if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
                 tracing::warn!("emulator task did not stop within 5 s");
@@ -382,7 +369,6 @@ impl Drop for Emulator {
         self.cancel.cancel();
         // Dropping the sandboxes kills their process groups synchronously.
         self.state.sessions.kill_all_now();
-        self.state.containers.kill_all_now();
         // Interpreters pre-started for this emulator's next sessions go too.
         crate::sandbox::release_root(&self.state.sandbox.root_dir);
         for task in &self.tasks {

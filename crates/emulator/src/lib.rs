@@ -1,6 +1,7 @@
 //! An offline emulator of the services the migration examples use: Amazon Bedrock
-//! AgentCore Code Interpreter (data and control planes), Bedrock Runtime, IAM, STS
-//! and the Anthropic Messages API.
+//! AgentCore Code Interpreter (data and control planes), Bedrock Runtime, IAM and STS.
+//! The Anthropic Messages API is the bridge's (`crates/bridge`), served on top of
+//! this emulator's Bedrock and AgentCore.
 //!
 //! It is a real HTTP server on 127.0.0.1 speaking the services' wire protocols, so
 //! the unmodified AWS SDK clients talk to it as they talk to AWS. Code runs for real
@@ -14,7 +15,6 @@
 //! ```
 
 mod agentcore;
-mod anthropic;
 mod auth;
 mod bedrock;
 mod config;

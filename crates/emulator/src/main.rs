@@ -17,8 +17,8 @@ use anyhow::Context;
 use clap::Parser;
 use emulator::Emulator;
 
-/// Offline emulator of Bedrock Runtime, AgentCore Code Interpreter, IAM/STS and the
-/// Anthropic Messages API.
+/// Offline emulator of Bedrock Runtime, AgentCore Code Interpreter and IAM/STS (the
+/// Anthropic Messages API on top of it: `cargo run -p bridge -- --local`).
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
@@ -34,7 +34,7 @@ struct Args {
     /// Secret access key clients must sign with (default: random per start).
     #[arg(long, env = "EMULATOR_SECRET_ACCESS_KEY", hide_env_values = true)]
     secret_access_key: Option<String>,
-    /// API key of the Anthropic route (default: random per start).
+    /// Bedrock API key clients may send as a bearer token (default: random per start).
     #[arg(long, env = "EMULATOR_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
     /// Python for the sandbox (default: a provisioned venv with numpy, pandas, matplotlib).

@@ -35,8 +35,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/model/{model_id}/invoke-with-response-stream",
             post(bedrock::invoke_model_with_response_stream),
         )
-        // The Anthropic Messages API.
-        .route("/v1/messages", post(crate::anthropic::create_message))
         // IAM and STS (query protocol).
         .route("/", post(crate::iam::dispatch))
         .fallback(unknown_operation)

@@ -21,10 +21,8 @@ pub struct AppState {
     pub interpreters: InterpreterStore,
     /// IAM roles and their inline policies.
     pub iam: IamStore,
-    /// The scripted model behind Bedrock Runtime and the Anthropic API.
+    /// The scripted model behind Bedrock Runtime.
     pub model: ModelService,
-    /// Code-execution containers of the Anthropic API.
-    pub containers: crate::anthropic::containers::ContainerStore,
     /// Faults to inject (empty unless a test or `--fault` asks for some).
     pub faults: crate::faults::FaultPlan,
     /// Record mode: model calls go upstream and are written as transcripts.
@@ -50,7 +48,6 @@ impl AppState {
             faults: crate::faults::FaultPlan::new(config.faults.iter().cloned()),
             model,
             sessions: SessionStore::default(),
-            containers: Default::default(),
             interpreters: InterpreterStore::default(),
             iam: IamStore::default(),
             recorder: None,

@@ -136,6 +136,22 @@ fn the_anthropic_sdk_runs_unchanged_against_the_bridge() {
             .contains("anthropic-beta: code-execution-2025-08-25")
     );
     assert_eq!(status("unknown_model"), Some(404), "{}", seen["unknown_model"]);
+    assert!(
+        seen["unknown_model"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("model: claude-sonnet-4-5-20250929")
+    );
+    // Bedrock's refusal of a blank text block reaches the client as the API's error.
+    assert_eq!(status("blank_text"), Some(400), "{}", seen["blank_text"]);
+    assert!(
+        seen["blank_text"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("text content blocks must be non-empty"),
+        "{}",
+        seen["blank_text"]
+    );
     assert_eq!(seen["unknown_model"]["class"], "NotFoundError");
     assert_eq!(status("unknown_container"), Some(400), "{}", seen["unknown_container"]);
     assert!(

@@ -60,6 +60,8 @@ seen["unknown_model"] = error(lambda: client.beta.messages.create(
     messages=[{"role": "user", "content": PROMPT}], tools=[TOOL_0825]))
 seen["unknown_container"] = error(lambda: create(["code-execution-2025-08-25"], TOOL_0825,
                                                  container="container_not-a-real-one"))
+seen["blank_text"] = error(lambda: create(["code-execution-2025-08-25"], TOOL_0825, prompt=[
+    {"type": "text", "text": ""}]))
 wrong = anthropic.Anthropic(api_key="sk-wrong")
 seen["wrong_key"] = error(lambda: wrong.beta.messages.create(
     model="claude-sonnet-4-6", betas=["code-execution-2025-08-25"], max_tokens=10,

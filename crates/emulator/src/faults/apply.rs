@@ -13,7 +13,6 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::FaultKind;
-use crate::anthropic::AnthropicError;
 use crate::error::{AwsError, QueryError};
 use crate::state::AppState;
 
@@ -45,7 +44,6 @@ pub fn rest_operation(method: &Method, path: &str) -> Option<&'static str> {
 enum Protocol {
     RestJson,
     Query,
-    Anthropic,
 }
 
 /// Middleware: applies the first fault that fires for the request's operation.
@@ -55,11 +53,7 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
     }
     let (operation, protocol, request) =
         match rest_operation(request.method(), request.uri().path()) {
-            Some(op) => {
-                let protocol =
-                    if op == "CreateMessage" { Protocol::Anthropic } else { Protocol::RestJson };
-                (op.to_owned(), protocol, request)
-            }
+            Some(op) => (op.to_owned(), Protocol::RestJson, request),
             None if request.method() == Method::POST && request.uri().path() == "/" => {
                 // IAM and STS: the action is a form field of the (small) body.
                 let (parts, body) = request.into_parts();
@@ -130,14 +124,6 @@ fn error(protocol: Protocol, status: StatusCode, codes: [&str; 3], message: &str
     match protocol {
         Protocol::RestJson => AwsError::new(status, codes[0], message).into_response(),
         Protocol::Query => QueryError::new(status, codes[1], message).into_response(),
-        Protocol::Anthropic => {
-            let kind = match codes[2] {
-                "rate_limit_error" => "rate_limit_error",
-                "overloaded_error" => "overloaded_error",
-                _ => "api_error",
-            };
-            AnthropicError::new(status, kind, message).into_response()
-        }
     }
 }
 

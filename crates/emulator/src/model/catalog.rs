@@ -13,8 +13,6 @@
 
 /// One Claude model as the two services name it.
 struct Model {
-    /// The Anthropic API's name (and its undated alias, when it has one).
-    anthropic: &'static [&'static str],
     /// The Bedrock base model id.
     bedrock: &'static str,
     /// Past its end of life on the services.
@@ -23,51 +21,15 @@ struct Model {
 
 /// The models the emulator knows, newest first.
 const MODELS: &[Model] = &[
-    Model {
-        anthropic: &["claude-sonnet-4-6"],
-        bedrock: "anthropic.claude-sonnet-4-6",
-        retired: false,
-    },
-    Model {
-        anthropic: &["claude-opus-4-5-20251101", "claude-opus-4-5"],
-        bedrock: "anthropic.claude-opus-4-5-20251101-v1:0",
-        retired: false,
-    },
-    Model {
-        anthropic: &["claude-haiku-4-5-20251001", "claude-haiku-4-5"],
-        bedrock: "anthropic.claude-haiku-4-5-20251001-v1:0",
-        retired: false,
-    },
-    Model {
-        anthropic: &["claude-sonnet-4-5-20250929", "claude-sonnet-4-5"],
-        bedrock: "anthropic.claude-sonnet-4-5-20250929-v1:0",
-        retired: true,
-    },
-    Model {
-        anthropic: &["claude-opus-4-1-20250805", "claude-opus-4-1"],
-        bedrock: "anthropic.claude-opus-4-1-20250805-v1:0",
-        retired: true,
-    },
-    Model {
-        anthropic: &["claude-sonnet-4-20250514", "claude-sonnet-4-0"],
-        bedrock: "anthropic.claude-sonnet-4-20250514-v1:0",
-        retired: true,
-    },
-    Model {
-        anthropic: &["claude-opus-4-20250514", "claude-opus-4-0"],
-        bedrock: "anthropic.claude-opus-4-20250514-v1:0",
-        retired: true,
-    },
-    Model {
-        anthropic: &["claude-3-7-sonnet-20250219", "claude-3-7-sonnet-latest"],
-        bedrock: "anthropic.claude-3-7-sonnet-20250219-v1:0",
-        retired: true,
-    },
-    Model {
-        anthropic: &["claude-3-5-haiku-20241022", "claude-3-5-haiku-latest"],
-        bedrock: "anthropic.claude-3-5-haiku-20241022-v1:0",
-        retired: true,
-    },
+    Model { bedrock: "anthropic.claude-sonnet-4-6", retired: false },
+    Model { bedrock: "anthropic.claude-opus-4-5-20251101-v1:0", retired: false },
+    Model { bedrock: "anthropic.claude-haiku-4-5-20251001-v1:0", retired: false },
+    Model { bedrock: "anthropic.claude-sonnet-4-5-20250929-v1:0", retired: true },
+    Model { bedrock: "anthropic.claude-opus-4-1-20250805-v1:0", retired: true },
+    Model { bedrock: "anthropic.claude-sonnet-4-20250514-v1:0", retired: true },
+    Model { bedrock: "anthropic.claude-opus-4-20250514-v1:0", retired: true },
+    Model { bedrock: "anthropic.claude-3-7-sonnet-20250219-v1:0", retired: true },
+    Model { bedrock: "anthropic.claude-3-5-haiku-20241022-v1:0", retired: true },
 ];
 
 /// Prefixes of Bedrock's cross-region inference profiles.
@@ -80,15 +42,6 @@ pub enum Refusal {
     Invalid(String),
     /// Bedrock: 404 `ResourceNotFoundException`; the Anthropic API: 404 `not_found_error`.
     NotFound(String),
-}
-
-/// Checks a model name of the Anthropic Messages API.
-pub fn check_anthropic(name: &str) -> Result<(), Refusal> {
-    let known = MODELS.iter().find(|model| model.anthropic.contains(&name));
-    match known {
-        Some(model) if !model.retired => Ok(()),
-        _ => Err(Refusal::NotFound(format!("model: {name}"))),
-    }
 }
 
 /// Checks a Bedrock `modelId` path parameter: an inference profile id or ARN, or a
@@ -132,17 +85,6 @@ pub fn check_bedrock(model_id: &str) -> Result<(), Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn anthropic_names() {
-        assert_eq!(check_anthropic("claude-sonnet-4-6"), Ok(()));
-        assert_eq!(check_anthropic("claude-haiku-4-5"), Ok(()));
-        assert_eq!(
-            check_anthropic("claude-sonnet-4-5-20250929"),
-            Err(Refusal::NotFound("model: claude-sonnet-4-5-20250929".into()))
-        );
-        assert!(check_anthropic("claude-nonsense").is_err());
-    }
 
     #[test]
     fn bedrock_ids() {

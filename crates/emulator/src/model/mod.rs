@@ -64,7 +64,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-pub use anthropic_convert::{parse_request, response_for, to_conversation, wire_stop, wire_usage};
+pub use anthropic_convert::{parse_request, response_for, to_conversation};
 #[cfg(test)]
 use cache::ManualClock;
 pub use cache::{Clock, SystemClock};

@@ -153,19 +153,20 @@ fn agent_system_prompt_selects_the_agent_transcript() {
 }
 
 #[test]
-fn anthropic_server_tools_pick_their_version() {
+fn the_bridges_code_execution_tools_pick_their_transcript() {
     let svc = service();
-    let tool = |kind: &str| ToolDef {
-        name: "code_execution".into(),
+    let tool = |name: &str| ToolDef {
+        name: name.into(),
         description: String::new(),
-        input_schema: serde_json::Value::Null,
-        kind: Some(kind.into()),
+        input_schema: json!({"type": "object"}),
+        kind: None,
     };
-    let mut c = conv(Api::Anthropic, P, vec![tool("code_execution_20250825")]);
+    let tools = vec![tool("bash_code_execution"), tool("text_editor_code_execution")];
+    let mut c = conv(Api::InvokeModel, P, tools);
     let r1 = respond(&svc, &c);
     let calls = tool_calls(&r1);
     assert_eq!(calls[0].1, "text_editor_code_execution");
-    assert!(calls[0].0.starts_with("srvtoolu_01"), "{}", calls[0].0);
+    assert!(calls[0].0.starts_with("toolu_01"), "{}", calls[0].0);
     assert_eq!(calls[0].2["command"], "create");
     play(&mut c, &r1, |_, _| "File created".into());
     let r2 = respond(&svc, &c);
@@ -175,7 +176,7 @@ fn anthropic_server_tools_pick_their_version() {
     assert_eq!(r3.stop_reason, StopReason::EndTurn);
     assert!(text_of(&r3).contains("Mean:** 5.5"), "{}", text_of(&r3));
 
-    let c = conv(Api::Anthropic, P, vec![tool("code_execution_20250522")]);
+    let c = conv(Api::InvokeModel, P, vec![tool("code_execution")]);
     let r1 = respond(&svc, &c);
     assert_eq!(tool_calls(&r1)[0].1, "code_execution");
     assert!(tool_calls(&r1)[0].2["code"].is_string());

@@ -17,14 +17,6 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("mean_std.toml", include_str!("../../transcripts/mean_std.toml")),
     ("mean_std_agent.toml", include_str!("../../transcripts/mean_std_agent.toml")),
     (
-        "anthropic_code_execution_20250825.toml",
-        include_str!("../../transcripts/anthropic_code_execution_20250825.toml"),
-    ),
-    (
-        "anthropic_code_execution_20250522.toml",
-        include_str!("../../transcripts/anthropic_code_execution_20250522.toml"),
-    ),
-    (
         "bridge_code_execution_20250825.toml",
         include_str!("../../transcripts/bridge_code_execution_20250825.toml"),
     ),

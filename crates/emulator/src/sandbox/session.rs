@@ -46,6 +46,7 @@ pub struct Sandbox {
 impl Sandbox {
     /// Creates the session directory and a ready Python interpreter in it, without
     /// network access where the sandbox can cut it (see [`Sandbox::start_with_network`]).
+    #[cfg(test)]
     pub async fn start(config: &SandboxConfig) -> Result<Sandbox, SandboxError> {
         Self::start_with_network(config, false).await
     }

@@ -19,14 +19,13 @@ fn prints_ready_then_exports_and_stops_on_sigterm() {
     let isolation = lines.next().unwrap().unwrap();
     assert_eq!(isolation, format!("# sandbox isolation: {}", emulator::describe_isolation()));
 
-    let exports: Vec<String> = (0..9).map(|_| lines.next().unwrap().unwrap()).collect();
+    let exports: Vec<String> = (0..8).map(|_| lines.next().unwrap().unwrap()).collect();
     for name in [
         "AWS_ENDPOINT_URL",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_REGION",
-        "ANTHROPIC_BASE_URL",
-        "ANTHROPIC_API_KEY",
+        "AWS_BEARER_TOKEN_BEDROCK",
     ] {
         assert!(
             exports.iter().any(|l| l.starts_with(&format!("export {name}="))),

@@ -311,7 +311,7 @@ async fn without_bubblewrap_landlock_confines_sessions() {
     let mut next = || lines.next().and_then(Result::ok).unwrap_or_default();
     let ready = next();
     let isolation = next();
-    let exports: std::collections::HashMap<String, String> = (0..9)
+    let exports: std::collections::HashMap<String, String> = (0..8)
         .filter_map(|_| {
             let line = next();
             let (name, value) = line.strip_prefix("export ")?.split_once('=')?;

@@ -7,8 +7,6 @@
 mod support;
 
 mod agentcore;
-mod anthropic;
-mod anthropic_sdk;
 mod bedrock;
 mod binary;
 mod boto3;
