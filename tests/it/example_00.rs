@@ -62,19 +62,7 @@ fn a_retired_anthropic_model_is_one_clear_line_that_names_the_flag() {
 async fn bridge_on(
     emulator: &emulator::Emulator, max_steps: usize,
 ) -> (std::sync::Arc<bridge::Bridge>, Vec<(&'static str, String)>) {
-    let credentials = aws_credential_types::Credentials::new(
-        emulator.access_key_id(),
-        emulator.secret_access_key(),
-        None,
-        None,
-        "test",
-    );
-    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(emulator.endpoint())
-        .region(aws_config::Region::new(emulator.region().to_owned()))
-        .credentials_provider(credentials)
-        .load()
-        .await;
+    let aws = emulator.sdk_config_loader().load().await;
     let key = "sk-bridge-test";
     let mut config = bridge::BridgeConfig::with_keys([key]);
     config.max_steps = max_steps;

@@ -100,19 +100,7 @@ async fn aws(local: bool) -> anyhow::Result<(aws_config::SdkConfig, Option<emula
     }
     let emulator =
         emulator::Emulator::builder().start().await.context("starting the embedded emulator")?;
-    let credentials = aws_sdk_bedrockruntime::config::Credentials::new(
-        emulator.access_key_id(),
-        emulator.secret_access_key(),
-        None,
-        None,
-        "embedded-emulator",
-    );
-    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(emulator.endpoint())
-        .region(aws_config::Region::new(emulator.region().to_owned()))
-        .credentials_provider(credentials)
-        .load()
-        .await;
+    let aws = emulator.sdk_config_loader().load().await;
     Ok((aws, Some(emulator)))
 }
 

@@ -5,8 +5,6 @@
 //! emulator's sandbox runs; an AWS-only build (`--no-default-features`) has none of
 //! this and does not compile the emulator.
 
-use aws_config::{BehaviorVersion, Region};
-use aws_credential_types::Credentials;
 use emulator::Emulator;
 
 use crate::config::{AnthropicEndpoint, Clients, CommonArgs, retry_config, timeout_config};
@@ -20,18 +18,10 @@ pub(crate) async fn connect(args: &CommonArgs) -> Result<Clients, Error> {
         .await
         .map_err(|source| Error::Emulator(source.into()))?;
     tracing::debug!(endpoint = emulator.endpoint(), "using the embedded emulator");
-    let sdk_config = aws_config::defaults(BehaviorVersion::latest())
+    let sdk_config = emulator
+        .sdk_config_loader()
         .retry_config(retry_config())
         .timeout_config(timeout_config(args.read_timeout))
-        .endpoint_url(emulator.endpoint())
-        .region(Region::new(emulator.region().to_owned()))
-        .credentials_provider(Credentials::new(
-            emulator.access_key_id(),
-            emulator.secret_access_key(),
-            None,
-            None,
-            "embedded-emulator",
-        ))
         .load()
         .await;
     let key = emulator.api_key().to_owned();

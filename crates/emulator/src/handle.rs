@@ -260,6 +260,22 @@ impl Emulator {
         Ok(Self { endpoint, addr, state, cancel, tasks: vec![server, reaper], _work_dir: work_dir })
     }
 
+    /// AWS settings that point every SDK client at this emulator (endpoint, region,
+    /// its credentials); add retry or timeout settings, then `.load().await`.
+    pub fn sdk_config_loader(&self) -> aws_config::ConfigLoader {
+        let credentials = aws_credential_types::Credentials::new(
+            self.access_key_id(),
+            self.secret_access_key(),
+            None,
+            None,
+            "emulator",
+        );
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.endpoint())
+            .region(aws_config::Region::new(self.region().to_owned()))
+            .credentials_provider(credentials)
+    }
+
     /// `http://127.0.0.1:<port>`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
