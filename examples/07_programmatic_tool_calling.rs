@@ -80,8 +80,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         }
         LoopEvent::ToolCall { .. } => out.line("  [Executing code block...]"),
         LoopEvent::ToolResult { name, output, .. } if name == EXECUTE_PYTHON => {
-            let preview: String = output.text.chars().take(150).collect();
-            out.line(format_args!("  [Output: {preview}...]"));
+            out.preview("  [Output: ", &output.text, 150);
         }
         _ => {}
     };

@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut config = BridgeConfig::with_keys(args.api_keys.clone());
     if config.api_keys.is_empty() {
-        config.api_keys.push(format!("sk-bridge-{}", random_suffix()));
+        config.api_keys.push(random_key());
     }
     if let Some(path) = &args.model_map {
         let text = std::fs::read_to_string(path)
@@ -135,19 +135,10 @@ async fn stop_signal() {
     }
 }
 
-/// 24 characters from the clock and the process id: a key no one guesses by chance
-/// (the bridge listens on loopback unless told otherwise).
-fn random_suffix() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    hasher.write_u32(std::process::id());
-    let a = hasher.finish();
-    hasher.write_u64(a);
-    format!("{a:016x}{:08x}", hasher.finish() as u32)
+/// A random key for this run, when no `--api-key` is given.
+fn random_key() -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    let suffix: String = rand::rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
+    format!("sk-bridge-{suffix}")
 }

@@ -78,8 +78,13 @@ impl Printer {
     /// `[Code output: <the first 100 characters>...]`, the line the Python prints
     /// after each tool call.
     pub fn code_output(&self, text: &str) {
-        let preview: String = text.chars().take(100).collect();
-        self.line(format_args!("[Code output: {preview}...]"));
+        self.preview("[Code output: ", text, 100);
+    }
+
+    /// `<label><the first chars characters of text>...]`: a tool's output, cut short.
+    pub fn preview(&self, label: &str, text: &str, chars: usize) {
+        let preview: String = text.chars().take(chars).collect();
+        self.line(format_args!("{label}{preview}...]"));
     }
 
     /// With `--json`, the report with the wall time since [`Printer::new`].
