@@ -1,14 +1,14 @@
 //! One-shot processes: `executeCommand` and JavaScript/TypeScript `executeCode`.
 //!
 //! Each call is a fresh process in its own group, in the session directory, with the
-//! scrubbed environment and the session's limits; output goes to capture files.
+//! scrubbed environment and the session's limits; output goes to capped pipes (`capture::OutputPipe`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use super::capture::{append_note, read_capped};
+use super::capture::{OutputPipe, append_note};
 use super::limits::{self, GroupGuard};
 use super::{ExecOutput, SandboxError};
 
@@ -119,19 +119,15 @@ pub(crate) struct RunContext<'a> {
 pub(crate) async fn run(
     wrapped: super::isolation::Wrapped, ctx: RunContext<'_>,
 ) -> Result<ExecOutput, SandboxError> {
-    let out_path = ctx.capture_stem.with_extension("out");
-    let err_path = ctx.capture_stem.with_extension("err");
-    let create = |path: &Path| {
-        std::fs::File::create(path)
-            .map_err(|source| SandboxError::io(format!("creating {}", path.display()), source))
-    };
+    let out_pipe = OutputPipe::create(ctx.capture_stem.with_extension("out"), ctx.output_limit)?;
+    let err_pipe = OutputPipe::create(ctx.capture_stem.with_extension("err"), ctx.output_limit)?;
     let program = wrapped.program.clone();
     let mut command = wrapped.supervised().command();
     command
         .current_dir(ctx.cwd)
         .stdin(Stdio::null())
-        .stdout(create(&out_path)?)
-        .stderr(create(&err_path)?);
+        .stdout(out_pipe.writer()?)
+        .stderr(err_pipe.writer()?);
     ctx.env.apply(&mut command);
     limits::apply_limits(&mut command, ctx.limits);
     let started = Instant::now();
@@ -162,10 +158,7 @@ pub(crate) async fn run(
         }
     };
     let execution_time = started.elapsed();
-    let stdout = read_capped(&out_path, ctx.output_limit);
-    let mut stderr = read_capped(&err_path, ctx.output_limit);
-    let _ = std::fs::remove_file(&out_path);
-    let _ = std::fs::remove_file(&err_path);
+    let (stdout, mut stderr) = tokio::join!(out_pipe.finish(), err_pipe.finish());
     if let Some(limit) = super::watchdog::tripped(pgid) {
         append_note(
             &mut stderr.text,

@@ -1,8 +1,8 @@
 //! The persistent Python interpreter behind `executeCode` with language `python`.
 //!
 //! One long-lived process runs `driver.py`; requests and replies are JSON lines on
-//! its original stdin/stdout (see the driver's header). Output is captured in files in
-//! the interpreter's private directory, never in the session directory.
+//! its original stdin/stdout (see the driver's header). Output is captured through named
+//! pipes in the interpreter's private directory, never in the session directory.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::SandboxError;
+use super::capture::{Captured, OutputPipe};
 use super::isolation::Wrapped;
 use super::limits::{self, GroupGuard, Limits, SandboxEnv};
 
@@ -75,10 +76,11 @@ pub(crate) enum Outcome {
     },
 }
 
-/// Capture file paths of one call.
-pub(crate) struct CapturePaths {
-    pub stdout: PathBuf,
-    pub stderr: PathBuf,
+/// One `exec` request's ending and its capped output.
+pub(crate) struct Executed {
+    pub outcome: Outcome,
+    pub stdout: Captured,
+    pub stderr: Captured,
 }
 
 impl Interpreter {
@@ -194,37 +196,37 @@ impl Interpreter {
         }
     }
 
-    /// Fresh capture file paths for the next call.
-    pub(crate) fn next_capture(&mut self) -> CapturePaths {
-        self.seq += 1;
-        CapturePaths {
-            stdout: self.private_dir.join(format!("{}.out", self.seq)),
-            stderr: self.private_dir.join(format!("{}.err", self.seq)),
-        }
-    }
-
-    /// Runs `code`; output goes to `capture`. A timeout or death kills the process group.
+    /// Runs `code`, keeping at most `limit` bytes of each output stream. A timeout or
+    /// death kills the process group.
     pub(crate) async fn exec(
-        &mut self, code: &str, clear: bool, capture: &CapturePaths, timeout: Duration,
-    ) -> Result<Outcome, SandboxError> {
+        &mut self, code: &str, clear: bool, timeout: Duration, limit: usize,
+    ) -> Result<Executed, SandboxError> {
+        self.seq += 1;
+        let stdout = OutputPipe::create(self.private_dir.join(format!("{}.out", self.seq)), limit)?;
+        let stderr = OutputPipe::create(self.private_dir.join(format!("{}.err", self.seq)), limit)?;
         let request = json!({
             "op": "exec",
             "code": code,
             "clear": clear,
-            "stdout": capture.stdout.to_string_lossy(),
-            "stderr": capture.stderr.to_string_lossy(),
+            "stdout": stdout.path().to_string_lossy(),
+            "stderr": stderr.path().to_string_lossy(),
         });
-        match self.request(&request, timeout).await? {
-            Ok(Reply { exit_code: Some(exit_code), duration_ms, .. }) => Ok(Outcome::Finished {
+        let reply = self.request(&request, timeout).await;
+        let (stdout, stderr) = tokio::join!(stdout.finish(), stderr.finish());
+        let outcome = match reply? {
+            Ok(Reply { exit_code: Some(exit_code), duration_ms, .. }) => Outcome::Finished {
                 exit_code,
                 duration: Duration::from_secs_f64(duration_ms.unwrap_or(0.0).max(0.0) / 1000.0),
-            }),
-            Ok(reply) => Err(SandboxError::protocol(format!(
-                "unexpected reply: {}",
-                reply.error.unwrap_or_else(|| "no exit code".into())
-            ))),
-            Err(outcome) => Ok(outcome),
-        }
+            },
+            Ok(reply) => {
+                return Err(SandboxError::protocol(format!(
+                    "unexpected reply: {}",
+                    reply.error.unwrap_or_else(|| "no exit code".into())
+                )));
+            }
+            Err(outcome) => outcome,
+        };
+        Ok(Executed { outcome, stdout, stderr })
     }
 
     /// Sends one request and waits for its reply line. `Err(outcome)` when the process

@@ -8,13 +8,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::capture::{self, append_note};
+use super::capture::append_note;
 use super::command::{self, RunContext, Runtimes, TIMEOUT_EXIT_CODE};
 use super::files::{self, SessionRoot};
 use super::isolation::{self, Wrapped};
 use super::limits::{self, Limits, SandboxEnv};
 use super::pool::{InterpreterPool, SessionDirs};
-use super::python::{InterpSpec, Interpreter, Outcome};
+use super::python::{Executed, InterpSpec, Interpreter, Outcome};
 use super::tasks::{Task, Tasks};
 use super::watchdog;
 use super::{
@@ -28,7 +28,7 @@ const INIT_TIMEOUT: Duration = Duration::from_secs(30);
 /// One code-interpreter session. Calls on one sandbox are serialized.
 pub struct Sandbox {
     root: SessionRoot,
-    /// Capture files, task output and TMPDIR; outside the session directory.
+    /// Capture pipes, task output and TMPDIR; outside the session directory.
     private: PathBuf,
     config: SandboxConfig,
     pool: InterpreterPool,
@@ -346,13 +346,9 @@ impl Sandbox {
             }
         };
         let interp = slot.insert(interp);
-        let capture = interp.next_capture();
-        let outcome = interp.exec(code, clear, &capture, self.config.call_timeout).await?;
-        let limit = self.config.output_limit_bytes;
-        let stdout = capture::read_capped(&capture.stdout, limit);
-        let mut stderr = capture::read_capped(&capture.stderr, limit);
-        let _ = std::fs::remove_file(&capture.stdout);
-        let _ = std::fs::remove_file(&capture.stderr);
+        let Executed { outcome, stdout, mut stderr } = interp
+            .exec(code, clear, self.config.call_timeout, self.config.output_limit_bytes)
+            .await?;
         let (exit_code, execution_time, timed_out) = match outcome {
             Outcome::Finished { exit_code, duration } => (exit_code, duration, false),
             Outcome::TimedOut => {

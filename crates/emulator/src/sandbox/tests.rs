@@ -169,6 +169,27 @@ async fn output_is_capped_with_marker() {
 }
 
 #[tokio::test]
+async fn a_background_process_may_print_after_its_call_ended() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sb = Sandbox::start(&config(tmp.path())).await.unwrap();
+    // The child outlives the call and prints once the call's output has been collected:
+    // the print must neither appear in a later call nor kill the child.
+    let code = "import subprocess\n\
+        subprocess.Popen('sleep 0.3; echo late; echo late >&2; echo ok > survived.txt', shell=True)\n\
+        print('started')";
+    assert_eq!(py(&sb, code).await.stdout, "started\n");
+    let check = "import os, time\n\
+        for _ in range(100):\n    \
+            if os.path.exists('survived.txt'):\n        \
+                break\n    \
+            time.sleep(0.1)\n\
+        print(open('survived.txt').read().strip())";
+    let out = py(&sb, check).await;
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("ok\n", ""));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
 async fn host_environment_is_scrubbed() {
     // SAFETY: tests in this module never read this variable concurrently; the
     // sandbox children get a cleared environment either way.

@@ -128,8 +128,9 @@ async fn three_hundred_mb_of_output_are_capped_with_a_marker() {
     let stdout = result.structured_content().and_then(|s| s.stdout()).unwrap_or_default();
     assert!(
         stdout.contains("[output truncated: 314572800 bytes total, showing first 1048576]"),
-        "{}",
-        &stdout[stdout.len().saturating_sub(200)..]
+        "stdout ends {:?}; stderr {:?}",
+        &stdout[stdout.len().saturating_sub(200)..],
+        result.structured_content().and_then(|s| s.stderr())
     );
     assert!(stdout.len() < 2 << 20);
     eprintln!(
