@@ -3,9 +3,9 @@
 # The emulator starts this script once per session and sends it JSON lines on its
 # original stdin; it answers with one JSON line per request on its original stdout.
 # Both are private duplicates: fd 0 is pointed at /dev/null, and fds 1 and 2 are
-# pointed at the emulator's capture pipes during each call, so prints and the output of child
-# processes (os.system, subprocess) land in those files. Keep the imports light:
-# start-up time is part of every session start.
+# pointed at the emulator's capture pipes during each call, so prints and the output
+# of child processes (os.system, subprocess) reach the emulator. Keep the imports
+# light: start-up time is part of every session start.
 import builtins
 import json
 import linecache
