@@ -37,6 +37,7 @@ SERVICES = {
         "ConverseStream",
         "InvokeModel",
         "InvokeModelWithResponseStream",
+        "CountTokens",
     ],
 }
 

@@ -50,8 +50,21 @@ pub struct Output {
     pub exit_code: Option<i32>,
     /// Whether the service flagged the result as an error.
     pub is_error: bool,
-    /// The text of each file a `readFiles` returned.
-    pub files: Vec<String>,
+    /// The bytes of each file a `readFiles` returned (its text, or its blob).
+    pub files: Vec<Vec<u8>>,
+    /// What a `listFiles` returned.
+    pub listing: Vec<Listed>,
+}
+
+/// One entry of a `listFiles` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its name in the listed directory.
+    pub name: String,
+    /// Its size, when the service reports one.
+    pub size: Option<i64>,
+    /// A directory rather than a file.
+    pub is_dir: bool,
 }
 
 /// The AgentCore calls the bridge makes.
@@ -166,9 +179,18 @@ impl Sessions {
                 match block.r#type() {
                     ContentBlockType::Text => texts.extend(block.text().map(str::to_owned)),
                     ContentBlockType::EmbeddedResource => {
-                        let text = block.resource().and_then(|r| r.text());
-                        output.files.push(text.unwrap_or_default().to_owned());
+                        let resource = block.resource();
+                        let bytes = match resource.and_then(|r| r.blob()) {
+                            Some(blob) => blob.as_ref().to_vec(),
+                            None => resource.and_then(|r| r.text()).unwrap_or_default().into(),
+                        };
+                        output.files.push(bytes);
                     }
+                    ContentBlockType::ResourceLink => output.listing.push(Listed {
+                        name: block.name().unwrap_or_default().to_owned(),
+                        size: block.size(),
+                        is_dir: block.description() == Some("Directory"),
+                    }),
                     _ => {}
                 }
             }

@@ -1,9 +1,12 @@
-//! `POST /v1/messages` and `GET /v1/models`.
+//! `POST /v1/messages`, `POST /v1/messages/count_tokens` and `GET /v1/models`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types::{CountTokensInput, InvokeModelTokensRequest};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
@@ -19,6 +22,7 @@ use serde_json::json;
 use crate::Bridge;
 use crate::container::Container;
 use crate::error::ApiError;
+use crate::files::{self, FileMetadata};
 use crate::history::{for_bedrock, server_id};
 use crate::tools::{self, Version};
 
@@ -31,23 +35,16 @@ fn api_key(headers: &HeaderMap) -> Option<&str> {
     bearer.strip_prefix("Bearer ")
 }
 
-fn authenticate(bridge: &Bridge, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn authenticate(bridge: &Bridge, headers: &HeaderMap) -> Result<(), ApiError> {
     match api_key(headers) {
         Some(key) if bridge.config.api_keys.iter().any(|k| k == key) => Ok(()),
         _ => Err(ApiError::authentication("invalid x-api-key")),
     }
 }
 
-/// The code execution version a request asks for, after checking its beta and
-/// refusing server tools the bridge does not run.
-fn code_execution(
-    request: &MessagesRequest, headers: &HeaderMap,
-) -> Result<Option<&'static Version>, ApiError> {
-    let betas: Vec<&str> = (headers.get_all("anthropic-beta").iter())
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect();
+/// The code execution version a request asks for, after refusing server tools the
+/// bridge does not run.
+fn code_execution(request: &MessagesRequest) -> Result<Option<&'static Version>, ApiError> {
     let mut found = None;
     for (i, tool) in request.tools.iter().enumerate() {
         let Tool::Server(server) = tool else { continue };
@@ -55,15 +52,9 @@ fn code_execution(
             return Err(ApiError::invalid_request(format!(
                 "tools.{i}: the bridge does not run the server tool {}; it runs {}",
                 server.kind,
-                tools::VERSIONS.map(|v| v.kind).join(" and ")
+                tools::VERSIONS.map(|v| v.kind).join(", ")
             )));
         };
-        if !betas.contains(&version.beta) {
-            return Err(ApiError::invalid_request(format!(
-                "tools.{i}: the {} tool needs the beta header 'anthropic-beta: {}'",
-                version.kind, version.beta
-            )));
-        }
         found = Some(version);
     }
     Ok(found)
@@ -82,7 +73,7 @@ pub async fn create_message(
             ApiError::invalid_request(format!("the request body is invalid: {err}"))
         })?;
         let stream = request.stream.unwrap_or(false);
-        let message = complete(&bridge, &headers, request).await?;
+        let message = complete(&bridge, request).await?;
         Ok::<_, ApiError>((stream, message))
     }
     .await;
@@ -96,47 +87,184 @@ pub async fn create_message(
     }
 }
 
-/// The loop: the model on Bedrock, the code execution calls in the container, until
-/// the model answers, asks for a client tool, or runs out of steps (`pause_turn`).
-async fn complete(
-    bridge: &Bridge, headers: &HeaderMap, request: MessagesRequest,
-) -> Result<MessagesResponse, ApiError> {
-    let name = request.model.clone().unwrap_or_default();
-    if name.is_empty() {
-        return Err(ApiError::invalid_request("model: field required"));
-    }
-    let model_id = bridge.config.models.resolve(&name)?.to_owned();
-    let version = code_execution(&request, headers)?;
-    let mut container = match request.container.as_ref().map(|c| c.id().unwrap_or_default()) {
-        None => None,
-        Some(id) => {
-            let container = Container::from_id(id).ok_or_else(|| {
-                ApiError::invalid_request(format!(
-                    "container: '{id}' was not found or has expired; omit `container` to get a new one"
-                ))
-            })?;
-            bridge.sessions.expires_at(&container).await?;
-            Some(container)
-        }
+/// The container a request names, checked to be alive.
+async fn named_container(
+    bridge: &Bridge, request: &MessagesRequest,
+) -> Result<Option<Container>, ApiError> {
+    let Some(id) = request.container.as_ref().map(|c| c.id().unwrap_or_default()) else {
+        return Ok(None);
     };
+    let container = Container::from_id(id).ok_or_else(|| {
+        ApiError::invalid_request(format!(
+            "container: '{id}' was not found or has expired; omit `container` to get a new one"
+        ))
+    })?;
+    bridge.sessions.expires_at(&container).await?;
+    Ok(Some(container))
+}
+
+/// The tools the model on Bedrock gets: the client's own, and the code execution
+/// tool's calls as client tools.
+fn bedrock_tools(request: &MessagesRequest, version: Option<&Version>) -> Vec<Tool> {
     let mut tools: Vec<Tool> =
         request.tools.iter().filter(|t| matches!(t, Tool::Custom(_))).cloned().collect();
     if let Some(version) = version {
         tools.extend(tools::client_tools(version));
     }
-    let mut conversation = for_bedrock(&request.messages);
+    tools
+}
+
+/// The `container_upload` blocks of `messages`, each with its file's name; the model
+/// on Bedrock reads each as a line of text saying where the file is.
+async fn uploads(
+    bridge: &Bridge, messages: &mut [Message],
+) -> Result<Vec<Vec<FileMetadata>>, ApiError> {
+    let mut per_message = Vec::with_capacity(messages.len());
+    for (mi, message) in messages.iter_mut().enumerate() {
+        let mut files = Vec::new();
+        for (bi, block) in message.content.iter_mut().enumerate() {
+            let ContentBlock::ContainerUpload { file_id, .. } = block else { continue };
+            let meta = bridge
+                .config
+                .files
+                .metadata(file_id)
+                .await
+                .map_err(|err| ApiError::api(format!("reading the file store: {err}")))?;
+            let meta = meta.ok_or_else(|| {
+                ApiError::invalid_request(format!(
+                    "messages.{mi}.content.{bi}: file {file_id} was not found; upload it with POST /v1/files first"
+                ))
+            })?;
+            *block = ContentBlock::text(format!(
+                "[The file {} ({}) is in the container's working directory.]",
+                meta.filename, meta.id
+            ));
+            files.push(meta);
+        }
+        per_message.push(files);
+    }
+    Ok(per_message)
+}
+
+/// The body of one InvokeModel call.
+fn bedrock_body(
+    request: &MessagesRequest, messages: Vec<Message>, tools: Vec<Tool>,
+) -> MessagesRequest {
+    MessagesRequest {
+        anthropic_version: Some(BEDROCK_ANTHROPIC_VERSION.to_owned()),
+        max_tokens: request.max_tokens,
+        system: request.system.clone(),
+        messages,
+        tools,
+        extra: request.extra.clone(),
+        ..MessagesRequest::default()
+    }
+}
+
+/// A container's state as one request sees it: started on first use, and the files
+/// of its output directory already reported.
+struct Running<'a> {
+    bridge: &'a Bridge,
+    container: Option<Container>,
+    /// Output files known (name → size) once the directory has been looked at.
+    reported: Option<HashMap<String, Option<i64>>>,
+}
+
+impl Running<'_> {
+    async fn container(&mut self) -> Result<Container, ApiError> {
+        if let Some(container) = &self.container {
+            return Ok(container.clone());
+        }
+        let started = self.bridge.start_container().await?;
+        // A new container has no output files yet.
+        self.reported = Some(HashMap::new());
+        self.container = Some(started.clone());
+        Ok(started)
+    }
+
+    /// Files new or changed in the output directory since the last look, stored
+    /// for download; their ids.
+    async fn new_outputs(&mut self) -> Result<Vec<String>, ApiError> {
+        let container = self.container().await?;
+        let sessions = &self.bridge.sessions;
+        let listed = tools::list_outputs(sessions, &container).await?;
+        let Some(reported) = self.reported.as_mut() else {
+            // The first look in this request: what is there came before it.
+            self.reported = Some(listed.into_iter().collect());
+            return Ok(Vec::new());
+        };
+        let mut ids = Vec::new();
+        for (name, size) in listed {
+            if reported.get(&name) == Some(&size) {
+                continue;
+            }
+            reported.insert(name.clone(), size);
+            let path = format!("{}/{name}", tools::OUTPUT_DIR);
+            let Some(bytes) = tools::read_bytes(sessions, &container, &path).await? else {
+                continue;
+            };
+            let meta = FileMetadata::new(&name, files::mime_type(&name), bytes.len() as u64, true);
+            let id = meta.id.clone();
+            self.bridge
+                .config
+                .files
+                .put(meta, bytes.into())
+                .await
+                .map_err(|err| ApiError::api(format!("storing {path}: {err}")))?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+}
+
+/// The loop: the model on Bedrock, the code execution calls in the container, until
+/// the model answers, asks for a client tool, or runs out of steps (`pause_turn`).
+async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<MessagesResponse, ApiError> {
+    let name = request.model.clone().unwrap_or_default();
+    if name.is_empty() {
+        return Err(ApiError::invalid_request("model: field required"));
+    }
+    let model_id = bridge.config.models.resolve(&name)?.to_owned();
+    let version = code_execution(&request)?;
+    let mut running =
+        Running { bridge, container: named_container(bridge, &request).await?, reported: None };
+    let mut messages = request.messages.clone();
+    let uploaded = uploads(bridge, &mut messages).await?;
+    // A new container gets every file the conversation uploaded; one that goes on
+    // has those of earlier turns already.
+    let to_place: Vec<&FileMetadata> = if running.container.is_some() {
+        uploaded.last().into_iter().flatten().collect()
+    } else {
+        uploaded.iter().flatten().collect()
+    };
+    for meta in to_place {
+        let container = running.container().await?;
+        let bytes = bridge
+            .config
+            .files
+            .content(&meta.id)
+            .await
+            .map_err(|err| ApiError::api(format!("reading the file store: {err}")))?
+            .unwrap_or_default();
+        if !tools::write_bytes(&bridge.sessions, &container, meta.filename.clone(), bytes.to_vec())
+            .await?
+        {
+            return Err(ApiError::api(format!(
+                "could not put {} ({}) into the container",
+                meta.filename, meta.id
+            )));
+        }
+    }
+    let tools = bedrock_tools(&request, version);
+    let mut conversation = for_bedrock(&messages);
     let (mut content, mut usage, mut stop_reason, mut id) =
         (Vec::new(), Usage::default(), StopReason::PauseTurn, None);
+    let started = Instant::now();
     for _ in 0..bridge.config.max_steps {
-        let body = MessagesRequest {
-            anthropic_version: Some(BEDROCK_ANTHROPIC_VERSION.to_owned()),
-            max_tokens: request.max_tokens,
-            system: request.system.clone(),
-            messages: conversation.clone(),
-            tools: tools.clone(),
-            extra: request.extra.clone(),
-            ..MessagesRequest::default()
-        };
+        if started.elapsed() >= bridge.config.turn_budget {
+            break;
+        }
+        let body = bedrock_body(&request, conversation.clone(), tools.clone());
         let response = invoke_model(bridge, &model_id, &body).await?;
         id.get_or_insert_with(|| response.id.clone());
         usage += response.usage;
@@ -146,18 +274,15 @@ async fn complete(
                 ContentBlock::ToolUse { id, name, input, .. }
                     if version.is_some_and(|v| v.calls.contains(&name.as_str())) =>
                 {
-                    let running = match container.clone() {
-                        Some(running) => running,
-                        None => {
-                            let started = bridge.start_container().await?;
-                            container = Some(started.clone());
-                            started
-                        }
-                    };
+                    let container = running.container().await?;
                     let call_id = server_id(id);
                     let input = input.clone();
-                    let result =
-                        tools::run(&bridge.sessions, &running, &call_id, name, &input).await?;
+                    let mut result =
+                        tools::run(&bridge.sessions, &container, &call_id, name, &input).await?;
+                    if name != "text_editor_code_execution" {
+                        let outputs = running.new_outputs().await?;
+                        tools::attach_outputs(&mut result, &outputs);
+                    }
                     content.push(ContentBlock::ServerToolUse {
                         id: call_id,
                         name: name.clone(),
@@ -182,7 +307,7 @@ async fn complete(
         }
         conversation.push(Message { role: Role::User, content: results });
     }
-    let container = match container {
+    let container = match running.container {
         Some(container) => {
             let expires_at = bridge.sessions.expires_at(&container).await?;
             Some(messages::Container { id: container.id(), expires_at: Some(expires_at) })
@@ -200,6 +325,60 @@ async fn complete(
         usage,
         container,
     })
+}
+
+/// `POST /v1/messages/count_tokens`: Bedrock's CountTokens on the body the bridge
+/// would send, so the code execution tool counts as the client tools it becomes.
+pub async fn count_tokens(
+    State(bridge): State<Arc<Bridge>>, headers: HeaderMap, body: Bytes,
+) -> Response {
+    let outcome = async {
+        authenticate(&bridge, &headers)?;
+        let invalid = |err: serde_json::Error| {
+            ApiError::invalid_request(format!("the request body is invalid: {err}"))
+        };
+        // A count has no max_tokens; Bedrock's body needs one, and does not count it.
+        let mut fields: serde_json::Value = serde_json::from_slice(&body).map_err(invalid)?;
+        if let Some(fields) = fields.as_object_mut() {
+            fields.entry("max_tokens").or_insert(json!(1));
+        }
+        let request: MessagesRequest = serde_json::from_value(fields).map_err(invalid)?;
+        let name = request.model.clone().unwrap_or_default();
+        if name.is_empty() {
+            return Err(ApiError::invalid_request("model: field required"));
+        }
+        let model_id = bridge.config.models.resolve(&name)?;
+        let version = code_execution(&request)?;
+        let mut messages = request.messages.clone();
+        uploads(&bridge, &mut messages).await?;
+        let bedrock =
+            bedrock_body(&request, for_bedrock(&messages), bedrock_tools(&request, version));
+        let json = serde_json::to_vec(&bedrock)
+            .map_err(|err| ApiError::api(format!("writing the Bedrock body: {err}")))?;
+        let output = bridge
+            .bedrock
+            .count_tokens()
+            .model_id(foundation_model(model_id))
+            .input(CountTokensInput::InvokeModel(
+                InvokeModelTokensRequest::builder()
+                    .body(Blob::new(json))
+                    .build()
+                    .map_err(|err| ApiError::api(format!("building CountTokens: {err}")))?,
+            ))
+            .send()
+            .await
+            .map_err(|err| bedrock_error("CountTokens", err))?;
+        Ok(Json(json!({"input_tokens": output.input_tokens()})).into_response())
+    }
+    .await;
+    outcome.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// CountTokens takes a base model id: an inference profile's id without its
+/// geography (`global.anthropic.x` → `anthropic.x`).
+fn foundation_model(model_id: &str) -> &str {
+    const GEOGRAPHIES: [&str; 6] = ["global.", "us.", "eu.", "apac.", "jp.", "au."];
+    GEOGRAPHIES.iter().find_map(|prefix| model_id.strip_prefix(prefix)).unwrap_or(model_id)
 }
 
 /// What the model on Bedrock reads of a server tool's result block.
@@ -227,26 +406,35 @@ async fn invoke_model(
         .body(Blob::new(json))
         .send()
         .await
-        .map_err(|err| {
-            let message = err.message().unwrap_or("Bedrock InvokeModel failed").to_owned();
-            match err.code() {
-                Some("ValidationException") => ApiError::invalid_request(message),
-                Some("ResourceNotFoundException") => ApiError::not_found(message),
-                Some("ThrottlingException" | "ServiceQuotaExceededException") => {
-                    ApiError::rate_limit(message)
-                }
-                Some("ServiceUnavailableException" | "ModelNotReadyException") => {
-                    ApiError::overloaded(message)
-                }
-                _ => ApiError::api(format!(
-                    "Bedrock InvokeModel failed: {}",
-                    aws_smithy_types::error::display::DisplayErrorContext(&err)
-                )),
-            }
-        })?;
+        .map_err(|err| bedrock_error("InvokeModel", err))?;
     serde_json::from_slice(output.body().as_ref()).map_err(|err| {
         ApiError::api(format!("Bedrock answered a body that is not a Messages response: {err}"))
     })
+}
+
+/// A Bedrock error as the API's.
+fn bedrock_error<E, R>(
+    operation: &str, err: aws_sdk_bedrockruntime::error::SdkError<E, R>,
+) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let message = err.message().unwrap_or("Bedrock refused the request").to_owned();
+    match err.code() {
+        Some("ValidationException") => ApiError::invalid_request(message),
+        Some("ResourceNotFoundException") => ApiError::not_found(message),
+        Some("ThrottlingException" | "ServiceQuotaExceededException") => {
+            ApiError::rate_limit(message)
+        }
+        Some("ServiceUnavailableException" | "ModelNotReadyException") => {
+            ApiError::overloaded(message)
+        }
+        _ => ApiError::api(format!(
+            "Bedrock {operation} failed: {}",
+            aws_smithy_types::error::display::DisplayErrorContext(&err)
+        )),
+    }
 }
 
 /// The response as server-sent events, as `stream: true` asks.

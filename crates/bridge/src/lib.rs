@@ -23,6 +23,8 @@
 
 mod container;
 mod error;
+pub mod files;
+mod files_api;
 mod handler;
 mod history;
 mod models;
@@ -31,6 +33,7 @@ mod tools;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 pub use container::Container;
@@ -50,11 +53,17 @@ pub struct BridgeConfig {
     pub container_seconds: i32,
     /// Model calls of one request before it answers `pause_turn`.
     pub max_steps: usize,
+    /// Time one request may take before it answers `pause_turn`: no model call
+    /// starts after it has passed.
+    pub turn_budget: std::time::Duration,
+    /// Where the Files API keeps files (uploads, and files the code writes).
+    pub files: Arc<dyn files::FileStore>,
 }
 
 impl BridgeConfig {
     /// The defaults, with these keys: the system interpreter, one-hour containers,
-    /// ten model calls per request.
+    /// ten model calls or ten minutes per request, files in `anthropic-bridge-files` under the
+    /// system's temporary directory.
     pub fn with_keys(keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Self {
             api_keys: keys.into_iter().map(Into::into).collect(),
@@ -62,6 +71,10 @@ impl BridgeConfig {
             interpreter_id: "aws.codeinterpreter.v1".to_owned(),
             container_seconds: 3600,
             max_steps: 10,
+            turn_budget: std::time::Duration::from_secs(600),
+            files: Arc::new(files::LocalDir::new(
+                std::env::temp_dir().join("anthropic-bridge-files"),
+            )),
         }
     }
 }
@@ -113,11 +126,23 @@ impl Bridge {
     }
 
     /// The routes, to serve alone or to nest in another axum service:
-    /// `POST /v1/messages` and `GET /v1/models`.
+    /// `POST /v1/messages`, `POST /v1/messages/count_tokens`, `GET /v1/models` and
+    /// the Files API (`/v1/files`). Bodies may be as large as the API allows: 32 MB
+    /// for a Messages request, 500 MB for an upload.
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new()
             .route("/v1/messages", post(handler::create_message))
+            .route("/v1/messages/count_tokens", post(handler::count_tokens))
             .route("/v1/models", get(handler::list_models))
+            .layer(DefaultBodyLimit::max(32 << 20))
+            .route(
+                "/v1/files",
+                post(files_api::upload)
+                    .get(files_api::list)
+                    .layer(DefaultBodyLimit::max(500 << 20)),
+            )
+            .route("/v1/files/{id}", get(files_api::metadata).delete(files_api::delete))
+            .route("/v1/files/{id}/content", get(files_api::content))
             .with_state(Arc::clone(self))
     }
 }

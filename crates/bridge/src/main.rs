@@ -36,6 +36,16 @@ struct Args {
     /// Lifetime of a container, in seconds (its session's timeout).
     #[arg(long, env = "BRIDGE_CONTAINER_SECONDS", default_value_t = 3600)]
     container_seconds: i32,
+    /// Directory of the Files API's files (uploads and files the code writes);
+    /// default: `anthropic-bridge-files` in the system's temporary directory.
+    #[arg(long, env = "BRIDGE_FILES_DIR")]
+    files_dir: Option<PathBuf>,
+    /// Model calls of one request before it answers `pause_turn`.
+    #[arg(long, env = "BRIDGE_MAX_STEPS", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    max_steps: u16,
+    /// Seconds one request may run before it answers `pause_turn`.
+    #[arg(long, env = "BRIDGE_TURN_SECONDS", default_value_t = 600)]
+    turn_seconds: u64,
     /// Leave containers running at shutdown (other replicas may still serve them).
     #[arg(long, env = "BRIDGE_KEEP_CONTAINERS")]
     keep_containers: bool,
@@ -69,6 +79,11 @@ async fn main() -> anyhow::Result<()> {
     }
     config.interpreter_id = args.code_interpreter.clone();
     config.container_seconds = args.container_seconds;
+    config.max_steps = usize::from(args.max_steps);
+    config.turn_budget = std::time::Duration::from_secs(args.turn_seconds);
+    if let Some(dir) = &args.files_dir {
+        config.files = std::sync::Arc::new(bridge::files::LocalDir::new(dir));
+    }
     let key = config.api_keys[0].clone();
 
     let (aws, _emulator) = aws(args.local).await?;

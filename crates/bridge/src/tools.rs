@@ -11,29 +11,29 @@ use serde_json::{Map, Value, json};
 use crate::container::{Container, Output, Sessions};
 use crate::error::ApiError;
 
-/// A version of the code execution tool and the beta the API requires for it.
+/// A version of the code execution tool.
+///
+/// Every version is generally available: the anthropic SDKs define them all in the
+/// Messages API's own (non-beta) types, so no `anthropic-beta` header is needed;
+/// one sent anyway is accepted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version {
     /// The tool's `type`.
     pub kind: &'static str,
-    /// The `anthropic-beta` it needs.
-    pub beta: &'static str,
     /// The tools the model calls under it.
     pub calls: &'static [&'static str],
 }
 
-/// Every version the bridge serves.
-pub const VERSIONS: [Version; 2] = [
-    Version {
-        kind: "code_execution_20250825",
-        beta: "code-execution-2025-08-25",
-        calls: &["bash_code_execution", "text_editor_code_execution"],
-    },
-    Version {
-        kind: "code_execution_20250522",
-        beta: "code-execution-2025-05-22",
-        calls: &["code_execution"],
-    },
+const BASH_AND_EDITOR: &[&str] = &["bash_code_execution", "text_editor_code_execution"];
+
+/// Every version the bridge serves, newest first. `_20260120` and `_20260521` add
+/// REPL state kept across requests for programmatic tool calling; an AgentCore
+/// session keeps its Python state anyway, so they run as `_20250825` does.
+pub const VERSIONS: [Version; 4] = [
+    Version { kind: "code_execution_20260521", calls: BASH_AND_EDITOR },
+    Version { kind: "code_execution_20260120", calls: BASH_AND_EDITOR },
+    Version { kind: "code_execution_20250825", calls: BASH_AND_EDITOR },
+    Version { kind: "code_execution_20250522", calls: &["code_execution"] },
 ];
 
 /// The version of a server tool type, if it is a code execution tool.
@@ -58,7 +58,9 @@ pub fn client_tools(version: &Version) -> Vec<Tool> {
             "bash_code_execution" => tool(
                 name,
                 "Run a bash command in a sandboxed Linux container with Python 3 and common \
-                 data libraries; files persist between calls of the conversation.",
+                 data libraries; files persist between calls of the conversation. Files the \
+                 user uploaded are in the working directory; save files meant for the user \
+                 in outputs/ and they are returned to them.",
                 json!({"type": "object", "required": ["command"],
                        "properties": {"command": {"type": "string"}}}),
             ),
@@ -74,7 +76,9 @@ pub fn client_tools(version: &Version) -> Vec<Tool> {
             _ => tool(
                 name,
                 "Run Python code in a sandboxed container; variables and files persist between \
-                 calls of the conversation. Print what you need to see.",
+                 calls of the conversation. Print what you need to see. Files the user \
+                 uploaded are in the working directory; save files meant for the user in \
+                 outputs/ and they are returned to them.",
                 json!({"type": "object", "required": ["code"],
                        "properties": {"code": {"type": "string"}}}),
             ),
@@ -171,10 +175,35 @@ pub async fn run(
     })
 }
 
+/// Lists `file_ids` in a bash or Python result's `content`, as the API lists the
+/// files the code wrote.
+pub fn attach_outputs(block: &mut ContentBlock, file_ids: &[String]) {
+    let (content, kind) = match block {
+        ContentBlock::BashCodeExecutionToolResult { content, .. } => {
+            (content, "bash_code_execution_output")
+        }
+        ContentBlock::CodeExecutionToolResult { content, .. } => (content, "code_execution_output"),
+        _ => return,
+    };
+    if content.error_code.is_some() {
+        return;
+    }
+    let listed = file_ids.iter().map(|id| json!({"type": kind, "file_id": id})).collect();
+    content.content = Some(Value::Array(listed));
+}
+
 /// The text of `path`, or `None` when it cannot be read.
 async fn read(
     sessions: &Sessions, container: &Container, path: &str,
 ) -> Result<Option<String>, ApiError> {
+    let bytes = read_bytes(sessions, container, path).await?;
+    Ok(bytes.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// The bytes of `path`, or `None` when it cannot be read.
+pub async fn read_bytes(
+    sessions: &Sessions, container: &Container, path: &str,
+) -> Result<Option<Vec<u8>>, ApiError> {
     let arguments = ToolArguments::builder().paths(path).build();
     let output = sessions.invoke(container, ToolName::ReadFiles, arguments).await?;
     Ok(if output.is_error { None } else { output.files.into_iter().next() })
@@ -183,11 +212,40 @@ async fn read(
 async fn write(
     sessions: &Sessions, container: &Container, path: String, text: String,
 ) -> Result<bool, ApiError> {
-    let block = InputContentBlock::builder().path(path).text(text).build();
+    write_bytes(sessions, container, path, text.into_bytes()).await
+}
+
+/// Writes `bytes` to `path` (as text when it is UTF-8, else as a blob); false when
+/// the service refused.
+pub async fn write_bytes(
+    sessions: &Sessions, container: &Container, path: String, bytes: Vec<u8>,
+) -> Result<bool, ApiError> {
+    let block = match String::from_utf8(bytes) {
+        Ok(text) => InputContentBlock::builder().path(path).text(text).build(),
+        Err(binary) => InputContentBlock::builder()
+            .path(path)
+            .blob(aws_smithy_types::Blob::new(binary.into_bytes()))
+            .build(),
+    };
     let Ok(block) = block else { return Ok(false) };
     let arguments = ToolArguments::builder().content(block).build();
     let output = sessions.invoke(container, ToolName::WriteFiles, arguments).await?;
     Ok(!output.is_error)
+}
+
+/// The directory whose files come back to the client as file ids.
+pub const OUTPUT_DIR: &str = "outputs";
+
+/// The files in [`OUTPUT_DIR`] (name and size); empty when it does not exist.
+pub async fn list_outputs(
+    sessions: &Sessions, container: &Container,
+) -> Result<Vec<(String, Option<i64>)>, ApiError> {
+    let arguments = ToolArguments::builder().directory_path(OUTPUT_DIR).build();
+    let output = sessions.invoke(container, ToolName::ListFiles, arguments).await?;
+    if output.is_error {
+        return Ok(Vec::new());
+    }
+    Ok(output.listing.into_iter().filter(|e| !e.is_dir).map(|e| (e.name, e.size)).collect())
 }
 
 async fn text_editor(

@@ -31,6 +31,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/model/{model_id}/converse", post(bedrock::converse))
         .route("/model/{model_id}/converse-stream", post(bedrock::converse_stream))
         .route("/model/{model_id}/invoke", post(bedrock::invoke_model))
+        .route("/model/{model_id}/count-tokens", post(bedrock::count_tokens))
         .route(
             "/model/{model_id}/invoke-with-response-stream",
             post(bedrock::invoke_model_with_response_stream),

@@ -173,6 +173,14 @@ pub enum ContentBlock {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cache_control: Option<CacheControl>,
     },
+    /// A file of the Files API put into the code execution container.
+    ContainerUpload {
+        /// The file (`file_...`).
+        file_id: String,
+        /// Marks the end of a cached prefix.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cache_control: Option<CacheControl>,
+    },
     /// Any other block, kept as it came.
     #[serde(untagged)]
     Other(Value),
@@ -205,9 +213,8 @@ impl ContentBlock {
             | Self::ServerToolUse { cache_control, .. }
             | Self::CodeExecutionToolResult { cache_control, .. }
             | Self::BashCodeExecutionToolResult { cache_control, .. }
-            | Self::TextEditorCodeExecutionToolResult { cache_control, .. } => {
-                cache_control.as_ref()
-            }
+            | Self::TextEditorCodeExecutionToolResult { cache_control, .. }
+            | Self::ContainerUpload { cache_control, .. } => cache_control.as_ref(),
             Self::Thinking { .. } | Self::RedactedThinking { .. } | Self::Other(_) => None,
         }
     }

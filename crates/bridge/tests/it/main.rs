@@ -14,9 +14,13 @@ struct Running {
 }
 
 impl Running {
-    fn start() -> Running {
+    fn start(extra_args: &[&str]) -> Running {
+        let files = std::env::temp_dir().join(format!("bridge-test-files-{}", std::process::id()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_bridge"))
             .arg("--local")
+            .arg("--files-dir")
+            .arg(files)
+            .args(extra_args)
             .env("RUST_LOG", "off")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -62,6 +66,20 @@ fn have_anthropic_sdk() -> bool {
     found
 }
 
+/// Runs one part of the SDK script against `bridge`; the JSON object it printed.
+fn run_client(bridge: &Running, part: &str) -> Value {
+    let script = format!("{}/tests/python/anthropic_client.py", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(part)
+        .envs(bridge.env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_str(stdout.trim()).expect("one JSON object")
+}
+
 fn assert_answers_the_statistics(run: &Value) {
     let text = run["text"].as_str().unwrap();
     for number in ["5.5", "2.8723", "3.0277"] {
@@ -76,16 +94,8 @@ fn the_anthropic_sdk_runs_unchanged_against_the_bridge() {
     if !have_anthropic_sdk() {
         return;
     }
-    let bridge = Running::start();
-    let script = format!("{}/tests/python/anthropic_client.py", env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new("python3")
-        .arg(script)
-        .envs(bridge.env.iter().map(|(k, v)| (k, v)))
-        .output()
-        .expect("python3 runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    let seen: Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    let bridge = Running::start(&[]);
+    let seen = run_client(&bridge, "messages");
 
     // code_execution_20250825: the text editor writes the script, bash runs it.
     let first = &seen["create_0825"];
@@ -126,15 +136,19 @@ fn the_anthropic_sdk_runs_unchanged_against_the_bridge() {
     assert_eq!(reuse["container"], first["container"], "{reuse}");
     assert!(reuse["text"].as_str().unwrap().contains("`import numpy as np`"), "{reuse}");
 
+    // Generally available: no beta header, and the newer version runs as 20250825 does.
+    assert_answers_the_statistics(&seen["ga_0120"]);
+    assert_eq!(seen["ga_0120"]["types"], first["types"]);
+
+    // Token counting goes to Bedrock's CountTokens; the tool's definition counts.
+    let (plain, with_tool) = (
+        seen["count_tokens"]["plain"].as_u64().unwrap(),
+        seen["count_tokens"]["with_tool"].as_u64().unwrap(),
+    );
+    assert!(plain > 0 && with_tool > plain, "{}", seen["count_tokens"]);
+
     // The API's errors.
     let status = |case: &str| seen[case]["status"].as_u64();
-    assert_eq!(status("missing_beta"), Some(400), "{}", seen["missing_beta"]);
-    assert!(
-        seen["missing_beta"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("anthropic-beta: code-execution-2025-08-25")
-    );
     assert_eq!(status("unknown_model"), Some(404), "{}", seen["unknown_model"]);
     assert!(
         seen["unknown_model"]["message"]
@@ -167,4 +181,68 @@ fn the_anthropic_sdk_runs_unchanged_against_the_bridge() {
         "{}",
         seen["models"]
     );
+
+    assert_eq!(status("unknown_server_tool"), Some(400), "{}", seen["unknown_server_tool"]);
+}
+
+#[test]
+fn files_go_into_the_container_and_what_the_code_writes_comes_back() {
+    if !have_anthropic_sdk() {
+        return;
+    }
+    let bridge = Running::start(&[]);
+    let files = &run_client(&bridge, "files")["files"];
+    // The upload: stored, not downloadable (as with the API).
+    assert_eq!(files["uploaded"]["filename"], "data.csv", "{files}");
+    assert_eq!(files["uploaded"]["size_bytes"], 39, "{files}");
+    assert_eq!(files["uploaded"]["downloadable"], false, "{files}");
+    // The code read it in the container and wrote outputs/totals.csv.
+    let text = files["reply"]["text"].as_str().unwrap();
+    assert!(text.contains("The 3 rows add up to 9.5"), "{files}");
+    assert_eq!(files["outputs"].as_array().unwrap().len(), 1, "{files}");
+    assert_eq!(files["written"]["filename"], "totals.csv", "{files}");
+    assert_eq!(files["written"]["mime_type"], "text/csv", "{files}");
+    assert_eq!(files["written"]["downloadable"], true, "{files}");
+    assert_eq!(
+        files["downloaded"], "item,amount\r\napples,3\r\npears,4.5\r\nplums,2\r\ntotal,9.5\r\n",
+        "{files}"
+    );
+    let listed = files["listed"].as_array().unwrap();
+    assert!(listed.contains(&files["uploaded"]["id"]) && listed.contains(&files["outputs"][0]));
+    assert_eq!(files["download_upload"]["status"], 400, "{files}");
+    assert_eq!(files["deleted"], "file_deleted", "{files}");
+    assert_eq!(files["after_delete"]["status"], 404, "{files}");
+    assert_eq!(files["after_delete"]["class"], "NotFoundError", "{files}");
+    assert_eq!(files["unknown_upload"]["status"], 400, "{files}");
+    assert!(
+        files["unknown_upload"]["message"].as_str().unwrap().contains("was not found"),
+        "{files}"
+    );
+}
+
+#[test]
+fn a_client_tool_goes_back_to_the_client_and_its_result_reaches_the_model() {
+    if !have_anthropic_sdk() {
+        return;
+    }
+    let bridge = Running::start(&[]);
+    let case = &run_client(&bridge, "client_tool")["client_tool"];
+    assert_eq!(case["asked"]["stop_reason"], "tool_use", "{case}");
+    assert_eq!(case["asked"]["types"], serde_json::json!(["text", "tool_use"]), "{case}");
+    assert_eq!(case["call"]["name"], "get_temperature", "{case}");
+    assert_eq!(case["call"]["input"]["city"], "Paris", "{case}");
+    assert_eq!(case["answered"]["stop_reason"], "end_turn", "{case}");
+    assert_eq!(case["answered"]["text"], "It is 18 °C in Paris.", "{case}");
+}
+
+#[test]
+fn a_turn_past_its_step_budget_pauses_and_goes_on_when_sent_back() {
+    if !have_anthropic_sdk() {
+        return;
+    }
+    let bridge = Running::start(&["--max-steps", "1"]);
+    let pause = &run_client(&bridge, "pause")["pause"];
+    // Three model calls at one per request: two pauses, then the answer.
+    assert_eq!(pause["pauses"], 2, "{pause}");
+    assert_answers_the_statistics(pause);
 }

@@ -1,4 +1,5 @@
-//! Bedrock Runtime: Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream,
+//! Bedrock Runtime: Converse, ConverseStream, InvokeModel, InvokeModelWithResponseStream and
+//! CountTokens,
 //! answered by the scripted model ([`crate::model`]).
 //!
 //! Every operation converts its body into a [`crate::model::Conversation`], asks
@@ -8,11 +9,13 @@
 
 mod converse;
 pub mod converse_types;
+mod count_tokens;
 mod invoke;
 
 use axum::http::StatusCode;
 
 pub use converse::{converse, converse_stream};
+pub use count_tokens::count_tokens;
 pub use invoke::{invoke_model, invoke_model_with_response_stream};
 
 use crate::error::AwsError;

@@ -205,6 +205,12 @@ pub fn to_conversation(
                         cache_control,
                     )
                 }
+                // Bedrock has no Files API, so it has no file to put anywhere.
+                ContentBlock::ContainerUpload { .. } => {
+                    return Err(invalid(format!(
+                        "messages.{mi}.content.{bi}: container_upload blocks are not supported"
+                    )));
+                }
                 // Thinking and block types the model does not read are skipped.
                 ContentBlock::Thinking { .. }
                 | ContentBlock::RedactedThinking { .. }

@@ -82,9 +82,46 @@ pub fn check_bedrock(model_id: &str) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// Checks CountTokens' `modelId`, a `FoundationModelVersionIdentifier` in the
+/// service model: a base model id or its ARN, not an inference profile.
+pub fn check_count_tokens(model_id: &str) -> Result<(), Refusal> {
+    let invalid = || Refusal::Invalid("The provided model identifier is invalid.".to_owned());
+    let id = match model_id.strip_prefix("arn:") {
+        Some(arn) => {
+            let resource = arn.splitn(5, ':').nth(4).ok_or_else(invalid)?;
+            resource.strip_prefix("foundation-model/").ok_or_else(invalid)?
+        }
+        None => model_id,
+    };
+    let model = MODELS.iter().find(|model| model.bedrock == id).ok_or_else(invalid)?;
+    if model.retired {
+        return Err(Refusal::NotFound(
+            "This model version has reached the end of its life. Please refer to the AWS \
+             documentation for more details."
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn count_tokens_takes_base_model_ids() {
+        assert_eq!(check_count_tokens("anthropic.claude-sonnet-4-6"), Ok(()));
+        assert_eq!(
+            check_count_tokens(
+                "arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-sonnet-4-6"
+            ),
+            Ok(())
+        );
+        assert!(matches!(
+            check_count_tokens("global.anthropic.claude-sonnet-4-6"),
+            Err(Refusal::Invalid(_))
+        ));
+    }
 
     #[test]
     fn bedrock_ids() {

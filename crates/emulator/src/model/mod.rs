@@ -102,6 +102,19 @@ impl ModelService {
         Ok(Self { transcripts, cache: PromptCache::new(clock) })
     }
 
+    /// The input tokens `conv` counts, as CountTokens reports them: what the
+    /// prompt would cost uncached, without touching the prompt cache.
+    pub fn input_tokens(conv: &Conversation) -> u64 {
+        let computed;
+        let blocks = if conv.prompt_blocks.is_empty() {
+            computed = uncached_prompt_blocks(conv);
+            &computed
+        } else {
+            &conv.prompt_blocks
+        };
+        blocks.iter().map(|b| u64::from(b.tokens)).sum()
+    }
+
     /// Plays the next turn of the transcript matching `conv`.
     pub fn respond(&self, conv: &Conversation) -> Result<Reply, ModelError> {
         let transcript = self.select(conv)?;

@@ -25,6 +25,11 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../transcripts/bridge_code_execution_20250522.toml"),
     ),
     ("bridge_view_file.toml", include_str!("../../transcripts/bridge_view_file.toml")),
+    (
+        "bridge_upload_and_output.toml",
+        include_str!("../../transcripts/bridge_upload_and_output.toml"),
+    ),
+    ("bridge_client_tool.toml", include_str!("../../transcripts/bridge_client_tool.toml")),
     ("caching_mean.toml", include_str!("../../transcripts/caching_mean.toml")),
     ("caching_std.toml", include_str!("../../transcripts/caching_std.toml")),
     ("caching_median_mode.toml", include_str!("../../transcripts/caching_median_mode.toml")),
