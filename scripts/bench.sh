@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Performance figures of the examples, the emulator's sandbox, the event-stream framing,
-# the tool loop and the test suite, printed as one table with the targets beside them.
+# the bridge, the tool loop and the test suite, printed as one table with the targets beside them.
 # See docs/PERFORMANCE.md for what each figure means and the latest table.
 set -euo pipefail
 
@@ -196,6 +196,9 @@ if [[ $QUICK -eq 1 ]]; then QUICK_ARG=(--quick); fi
 note "sandbox and event-stream figures (crates/emulator/benches/figures.rs)"
 cargo bench -p emulator --bench figures -- "${QUICK_ARG[@]}" 2>"$LOG_DIR/figures.err" |
     tee "$LOG_DIR/figures.out" | sed -n 's/^FIGURE //p' >>"$FIGURES"
+note "bridge figures (crates/bridge/benches/figures.rs)"
+cargo bench -p bridge --bench figures -- "${QUICK_ARG[@]}" 2>"$LOG_DIR/bridge.err" |
+    tee "$LOG_DIR/bridge.out" | sed -n 's/^FIGURE //p' >>"$FIGURES"
 note "tool loop figures (crates/common/benches/tool_loop.rs)"
 cargo bench -p common --bench tool_loop -- "${QUICK_ARG[@]}" 2>"$LOG_DIR/tool_loop.err" |
     tee "$LOG_DIR/tool_loop.out" | sed -n 's/^FIGURE //p' >>"$FIGURES"
@@ -314,6 +317,15 @@ for label in ["small", "large"]:
         row("event stream %s frames: decode" % size, "%.0f frames/s, %.0f MB/s" % (fps, dmb), "(info)")
         row("event stream %s frames: encode" % size, "%.0f frames/s, %.0f MB/s" % (num("es_%s_encode_frames_per_s" % label), emb), "(info)")
 check("  8 MiB vs 1 MiB frame, time per byte (16 KiB pieces)", "es_chunked_8mib_vs_1mib", "%.2fx", "< 4x (quadratic: 8x)", lambda v: v < 4)
+check("bridge's own time per request p50 (Server-Timing)", "bridge_own_p50_ms", "%.3f ms", "<= 2 ms", lambda v: v <= 2)
+check("bridge's own time per request p90", "bridge_own_p90_ms", "%.3f ms", "(info)", lambda v: None)
+check("bridge request p50, mean/std conversation (3 model + 2 code calls)", "bridge_request_p50_ms", "%.1f ms", "(info)", lambda v: None)
+n, errors = num("bridge_concurrent"), num("bridge_concurrent_errors")
+if n is not None:
+    row("bridge: concurrent new conversations", "%d, %d errors, %.2f s" % (n, errors, num("bridge_concurrent_s")),
+        "100, 0 errors", n >= 100 and errors == 0)
+check("bridge RSS after them", "bridge_rss_mb", "%.1f MB", "(info)", lambda v: None)
+check("bridge RSS per open conversation", "bridge_rss_per_conversation_kb", "%.1f KB", "(info)", lambda v: None)
 check("tool loop per round trip", "loop_round_trip_us", "%.0f us", "(info)", lambda v: None)
 check("tool loop overhead per round trip", "loop_overhead_us", "%.0f us", "(info)", lambda v: None)
 check("history copy, 100 messages", "history_copy_100_msgs_us", "%.1f us", "(info)", lambda v: None)

@@ -10,7 +10,9 @@ Usage: scripts/compare.sh [--local | --aws] [--with-05] [--json] [--only "01 02 
 Builds the examples once (cargo build --examples --locked), runs each with --json, and
 prints one table: approach, mean and standard deviations as stated in the answer,
 model round trips, tool calls, sessions started, input/output/cached tokens, wall time,
-and a check against the expected numbers (mean 5.5, population sd 2.8723, sample sd
+and a check against the expected numbers. Row 00b runs example 00 unchanged (no
+--local) against the bridge (crates/bridge), started here: offline on its embedded
+emulator, or with --aws on Bedrock + AgentCore (no Anthropic key needed) (mean 5.5, population sd 2.8723, sample sd
 3.0277; 06 checks its three answers, 07 checks that a ranking of the five cities exists,
 and with --compare its traditional run is a row of its own).
 
@@ -65,8 +67,9 @@ else
   trap 'rm -rf "$out"' EXIT
 fi
 
-echo "compare.sh: building the examples (cargo build --examples --locked)" >&2
+echo "compare.sh: building the examples and the bridge (cargo build --locked)" >&2
 cargo build --examples --locked --quiet >&2
+cargo build -p bridge --locked --quiet >&2
 bin="${CARGO_TARGET_DIR:-$root/target}/debug/examples"
 
 name_of() {
@@ -136,6 +139,32 @@ for ex in $only; do
   esac
   run "$out/$ex" "$exe" "${flags[@]}"
 done
+
+# 00b: example 00 as a user's unchanged Anthropic code, pointed at the bridge.
+if [[ " $only " == *" 00 "* ]]; then
+  echo "compare.sh: running 00 through the bridge ($mode)" >&2
+  bridge_flags=()
+  [[ "$mode" == local ]] && bridge_flags+=(--local)
+  "${CARGO_TARGET_DIR:-$root/target}/debug/bridge" "${bridge_flags[@]}" \
+    >"$out/bridge.stdout" 2>"$out/bridge.stderr" </dev/null &
+  bridge_pid=$!
+  for _ in $(seq 1 600); do
+    grep -q '^export ANTHROPIC_API_KEY=' "$out/bridge.stdout" 2>/dev/null && break
+    kill -0 "$bridge_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  base_url="$(sed -n 's/^export ANTHROPIC_BASE_URL=//p' "$out/bridge.stdout")"
+  api_key="$(sed -n 's/^export ANTHROPIC_API_KEY=//p' "$out/bridge.stdout")"
+  if [[ -n "$base_url" && -n "$api_key" ]]; then
+    ANTHROPIC_BASE_URL="$base_url" ANTHROPIC_API_KEY="$api_key" \
+      run "$out/00b" "$bin/$(name_of 00)" --json
+  else
+    cp "$out/bridge.stderr" "$out/00b.stderr"
+    echo 1 >"$out/00b.rc"
+  fi
+  kill -TERM "$bridge_pid" 2>/dev/null || true
+  wait "$bridge_pid" 2>/dev/null || true
+fi
 
 report_flags=()
 [[ "$json" == true ]] && report_flags+=(--json)

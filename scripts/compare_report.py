@@ -22,6 +22,7 @@ CITIES = ("Seattle", "Portland", "San Francisco", "Los Angeles", "Denver")
 
 APPROACHES = {
     "00": "Anthropic API, server-side tool",
+    "00b": "00 unchanged, through the bridge",
     "01": "Converse + Code Interpreter",
     "02": "InvokeModel + Code Interpreter",
     "03": "Agent (one call)",
@@ -256,7 +257,7 @@ def render(rows: list[dict]) -> str:
 def examples_in(directory: Path) -> list[str]:
     found = set()
     for path in directory.iterdir():
-        match = re.match(r"^(\d\d)(?:-\w+)?\.(json|rc|skip)$", path.name)
+        match = re.match(r"^(\d\d[a-z]?)(?:-\w+)?\.(json|rc|skip)$", path.name)
         if match:
             found.add(match.group(1))
     return sorted(found)

@@ -12,6 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::error::ApiError;
+use crate::timing::Upstream;
 
 const PREFIX: &str = "container_";
 
@@ -94,6 +95,7 @@ impl Sessions {
             .name("anthropic-bridge")
             .session_timeout_seconds(self.timeout_seconds)
             .send()
+            .upstream()
             .await
             .map_err(|err| {
                 unavailable(
@@ -122,6 +124,7 @@ impl Sessions {
             .code_interpreter_identifier(&container.interpreter_id)
             .session_id(&container.session_id)
             .send()
+            .upstream()
             .await
             .map_err(|_| gone())?;
         if session.status() != Some(&CodeInterpreterSessionStatus::Ready) {
@@ -139,6 +142,7 @@ impl Sessions {
             .code_interpreter_identifier(&container.interpreter_id)
             .session_id(&container.session_id)
             .send()
+            .upstream()
             .await
             .map(|_| ())
             .map_err(|err| unavailable("StopCodeInterpreterSession", err))
@@ -156,6 +160,7 @@ impl Sessions {
             .name(name)
             .arguments(arguments)
             .send()
+            .upstream()
             .await
             .map_err(|err| {
                 unavailable(
@@ -166,7 +171,7 @@ impl Sessions {
         let mut output = Output::default();
         let mut texts = Vec::new();
         while let Some(event) =
-            response.stream.recv().await.map_err(|err| unavailable("InvokeCodeInterpreter", err))?
+            response.stream.recv().upstream().await.map_err(|err| unavailable("InvokeCodeInterpreter", err))?
         {
             let CodeInterpreterStreamOutput::Result(result) = event else { continue };
             output.is_error |= result.is_error() == Some(true);

@@ -22,6 +22,7 @@ use serde_json::json;
 use crate::Bridge;
 use crate::container::Container;
 use crate::error::ApiError;
+use crate::timing::Upstream;
 use crate::files::{self, FileMetadata};
 use crate::history::{for_bedrock, server_id};
 use crate::tools::{self, Version};
@@ -366,6 +367,7 @@ pub async fn count_tokens(
                     .map_err(|err| ApiError::api(format!("building CountTokens: {err}")))?,
             ))
             .send()
+            .upstream()
             .await
             .map_err(|err| bedrock_error("CountTokens", err))?;
         Ok(Json(json!({"input_tokens": output.input_tokens()})).into_response())
@@ -405,6 +407,7 @@ async fn invoke_model(
         .accept("application/json")
         .body(Blob::new(json))
         .send()
+        .upstream()
         .await
         .map_err(|err| bedrock_error("InvokeModel", err))?;
     serde_json::from_slice(output.body().as_ref()).map_err(|err| {

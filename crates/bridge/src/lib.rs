@@ -28,6 +28,7 @@ mod files_api;
 mod handler;
 mod history;
 mod models;
+mod timing;
 mod tools;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -128,7 +129,9 @@ impl Bridge {
     /// The routes, to serve alone or to nest in another axum service:
     /// `POST /v1/messages`, `POST /v1/messages/count_tokens`, `GET /v1/models` and
     /// the Files API (`/v1/files`). Bodies may be as large as the API allows: 32 MB
-    /// for a Messages request, 500 MB for an upload.
+    /// for a Messages request, 500 MB for an upload. Every response carries a
+    /// `Server-Timing` header: time spent on Bedrock and AgentCore (`upstream`) and
+    /// the bridge's own (`bridge`), in milliseconds.
     pub fn router(self: &Arc<Self>) -> Router {
         Router::new()
             .route("/v1/messages", post(handler::create_message))
@@ -143,6 +146,7 @@ impl Bridge {
             )
             .route("/v1/files/{id}", get(files_api::metadata).delete(files_api::delete))
             .route("/v1/files/{id}/content", get(files_api::content))
+            .layer(axum::middleware::from_fn(timing::server_timing))
             .with_state(Arc::clone(self))
     }
 }
