@@ -68,6 +68,7 @@ fn tool(name: &str, description: String, input_schema: serde_json::Value) -> Too
         name: name.into(),
         description: Some(description),
         input_schema,
+        allowed_callers: None,
         cache_control: None,
     })
 }

@@ -7,14 +7,18 @@ usage() {
 Usage: scripts/compare.sh [--local | --aws] [--with-05] [--json] [--only "01 02 ..."]
                           [--timeout SECS] [--keep DIR]
 
-Builds the examples once (cargo build --examples --locked), runs each with --json, and
-prints one table: approach, mean and standard deviations as stated in the answer,
+Builds the examples and the bridge once (cargo build --locked), runs each with --json,
+and prints one table: approach, mean and standard deviations as stated in the answer,
 model round trips, tool calls, sessions started, input/output/cached tokens, wall time,
-and a check against the expected numbers. Row 00b runs example 00 unchanged (no
---local) against the bridge (crates/bridge), started here: offline on its embedded
-emulator, or with --aws on Bedrock + AgentCore (no Anthropic key needed) (mean 5.5, population sd 2.8723, sample sd
+and a check against the expected numbers (mean 5.5, population sd 2.8723, sample sd
 3.0277; 06 checks its three answers, 07 checks that a ranking of the five cities exists,
 and with --compare its traditional run is a row of its own).
+
+Two rows go through the bridge binary (crates/bridge), started here: offline on its
+embedded emulator, or with --aws on Bedrock + AgentCore (no Anthropic key needed).
+00b is example 00 unchanged (no --local); 07b is example 07's task with the tools kept
+in the client (programmatic tool calling), beside 07 (tools pre-loaded into the
+sandbox) and 07t (the traditional way). For 07b "trips" are requests to the bridge.
 
   --local         offline, against each example's embedded emulator (the default)
   --aws           against AWS with the default credential chain (AWS_REGION, AWS_PROFILE
@@ -140,9 +144,9 @@ for ex in $only; do
   run "$out/$ex" "$exe" "${flags[@]}"
 done
 
-# 00b: example 00 as a user's unchanged Anthropic code, pointed at the bridge.
-if [[ " $only " == *" 00 "* ]]; then
-  echo "compare.sh: running 00 through the bridge ($mode)" >&2
+# Through the bridge binary: 00b, example 00 as a user's unchanged Anthropic code, and
+# 07b, example 07's task with the tools kept in the client (programmatic tool calling).
+if [[ " $only " == *" 00 "* || " $only " == *" 07 "* ]]; then
   bridge_flags=()
   [[ "$mode" == local ]] && bridge_flags+=(--local)
   "${CARGO_TARGET_DIR:-$root/target}/debug/bridge" "${bridge_flags[@]}" \
@@ -155,13 +159,18 @@ if [[ " $only " == *" 00 "* ]]; then
   done
   base_url="$(sed -n 's/^export ANTHROPIC_BASE_URL=//p' "$out/bridge.stdout")"
   api_key="$(sed -n 's/^export ANTHROPIC_API_KEY=//p' "$out/bridge.stdout")"
-  if [[ -n "$base_url" && -n "$api_key" ]]; then
-    ANTHROPIC_BASE_URL="$base_url" ANTHROPIC_API_KEY="$api_key" \
-      run "$out/00b" "$bin/$(name_of 00)" --json
-  else
-    cp "$out/bridge.stderr" "$out/00b.stderr"
-    echo 1 >"$out/00b.rc"
-  fi
+  for pair in "00b:00_anthropic_code_execution" "07b:07b_programmatic_tool_calling_via_bridge"; do
+    stem="${pair%%:*}"
+    [[ " $only " == *" ${stem:0:2} "* ]] || continue
+    echo "compare.sh: running $stem through the bridge ($mode)" >&2
+    if [[ -n "$base_url" && -n "$api_key" ]]; then
+      ANTHROPIC_BASE_URL="$base_url" ANTHROPIC_API_KEY="$api_key" \
+        run "$out/$stem" "$bin/${pair#*:}" --json
+    else
+      cp "$out/bridge.stderr" "$out/$stem.stderr"
+      echo 1 >"$out/$stem.rc"
+    fi
+  done
   kill -TERM "$bridge_pid" 2>/dev/null || true
   wait "$bridge_pid" 2>/dev/null || true
 fi

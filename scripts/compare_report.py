@@ -31,6 +31,7 @@ APPROACHES = {
     "06": "InvokeModel + prompt caching",
     "07": "Programmatic tool calling",
     "07t": "07 the traditional way",
+    "07b": "07 with the tools in the client (bridge)",
 }
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\d])")
@@ -176,6 +177,8 @@ def verdict(example: str, report: dict) -> list[dict]:
         calls = report.get("calls") or []
         text = "\n".join(c.get("answer") or "" for c in calls)
         return [row(example, report, *check_calls(calls), text)]
+    if example == "07b":
+        return [row(example, report, *check_ranking(report.get("answer") or ""))]
     if example == "07":
         answer = report.get("answer") or ""
         rows = [row(example, report, *check_ranking(answer))]

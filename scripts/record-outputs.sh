@@ -40,6 +40,7 @@ examples=(
   "05_claude_code_in_code_interpreter|--local --node-dist-url http://127.0.0.1:9/dist"
   "06_invoke_model_with_caching|--local"
   "07_programmatic_tool_calling|--local --compare"
+  "07b_programmatic_tool_calling_via_bridge|--local"
 )
 
 tmp="$(mktemp)"

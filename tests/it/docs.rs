@@ -49,11 +49,12 @@ fn shown_runs(markdown: &str) -> Vec<(String, Vec<String>)> {
     runs
 }
 
-/// The recorded transcript of example `name` (`NN_...` → `NN.txt`), if it has one.
+/// The recorded transcript of example `name` (`NN_...` → `NN.txt`, `07b_...` →
+/// `07b.txt`), if it has one.
 fn transcript(name: &str) -> Option<Vec<String>> {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/transcripts")
-        .join(format!("{}.txt", name.get(..2)?));
+        .join(format!("{}.txt", name.split('_').next()?));
     let text = std::fs::read_to_string(file).ok()?;
     Some(text.trim_end().lines().map(str::to_owned).collect())
 }

@@ -16,5 +16,6 @@ mod example_04;
 mod example_05;
 mod example_06;
 mod example_07;
+mod example_07b;
 mod record_replay;
 mod reliability;

@@ -58,9 +58,9 @@ mod figures {
             status
                 .ok()
                 .and_then(|s| {
-                    s.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| {
-                        v.trim().trim_end_matches("kB").trim().parse().ok()
-                    })
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("VmRSS:"))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
                 })
                 .unwrap_or(0)
         }

@@ -170,8 +170,12 @@ impl Sessions {
             })?;
         let mut output = Output::default();
         let mut texts = Vec::new();
-        while let Some(event) =
-            response.stream.recv().upstream().await.map_err(|err| unavailable("InvokeCodeInterpreter", err))?
+        while let Some(event) = response
+            .stream
+            .recv()
+            .upstream()
+            .await
+            .map_err(|err| unavailable("InvokeCodeInterpreter", err))?
         {
             let CodeInterpreterStreamOutput::Result(result) = event else { continue };
             output.is_error |= result.is_error() == Some(true);

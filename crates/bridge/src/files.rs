@@ -9,8 +9,6 @@ use std::path::PathBuf;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use rand::Rng;
-use rand::distr::Alphanumeric;
 use serde::{Deserialize, Serialize};
 
 /// A stored file, as the API describes it (`GET /v1/files/{id}`).
@@ -37,8 +35,7 @@ pub struct FileMetadata {
 impl FileMetadata {
     /// Metadata for a new file of `size_bytes`, with a fresh id.
     pub fn new(filename: &str, mime_type: &str, size_bytes: u64, downloadable: bool) -> Self {
-        let suffix: String =
-            rand::rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect();
+        let suffix = crate::random_suffix();
         let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
         Self {
             id: format!("file_{suffix}"),

@@ -1,6 +1,6 @@
 //! `POST /v1/messages`, `POST /v1/messages/count_tokens` and `GET /v1/models`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,18 +14,23 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use messages::{
-    BEDROCK_ANTHROPIC_VERSION, ContentBlock, Message, MessagesRequest, MessagesResponse, Role,
-    StopReason, Tool, Usage, stream_events,
+    BEDROCK_ANTHROPIC_VERSION, ContentBlock, CustomTool, Message, MessagesRequest,
+    MessagesResponse, Role, StopReason, Tool, Usage, stream_events,
 };
 use serde_json::json;
 
 use crate::Bridge;
 use crate::container::Container;
 use crate::error::ApiError;
-use crate::timing::Upstream;
 use crate::files::{self, FileMetadata};
-use crate::history::{for_bedrock, server_id};
+use crate::history::{for_bedrock, model_id as model_id_of, server_id};
+use crate::ptc::{self, Progress};
+use crate::timing::Upstream;
 use crate::tools::{self, Version};
+
+/// Header of a response in which code ended that called the client's tools: how
+/// many calls it made.
+pub const TOOL_CALLS_FROM_CODE: &str = "x-bridge-tool-calls-from-code";
 
 /// The key a request carries: `x-api-key`, or `Authorization: Bearer <key>`.
 fn api_key(headers: &HeaderMap) -> Option<&str> {
@@ -74,13 +79,21 @@ pub async fn create_message(
             ApiError::invalid_request(format!("the request body is invalid: {err}"))
         })?;
         let stream = request.stream.unwrap_or(false);
-        let message = complete(&bridge, request).await?;
-        Ok::<_, ApiError>((stream, message))
+        let turn = complete(&bridge, request).await?;
+        Ok::<_, ApiError>((stream, turn))
     }
     .await;
     match outcome {
-        Ok((false, message)) => Json(message).into_response(),
-        Ok((true, message)) => sse(&message),
+        Ok((stream, turn)) => {
+            let mut response =
+                if stream { sse(&turn.message) } else { Json(turn.message).into_response() };
+            if let Some(calls) = turn.tool_calls_from_code {
+                // Each of these calls would have been a model round trip without
+                // programmatic tool calling.
+                response.headers_mut().insert(TOOL_CALLS_FROM_CODE, calls.into());
+            }
+            response
+        }
         Err(err) => {
             tracing::debug!(%err, "request refused");
             err.into_response()
@@ -106,13 +119,42 @@ async fn named_container(
 
 /// The tools the model on Bedrock gets: the client's own, and the code execution
 /// tool's calls as client tools.
+/// Tools the client allows only its code to call are not among them; the Python tool
+/// that runs such code is, and says which functions the code has.
 fn bedrock_tools(request: &MessagesRequest, version: Option<&Version>) -> Vec<Tool> {
-    let mut tools: Vec<Tool> =
-        request.tools.iter().filter(|t| matches!(t, Tool::Custom(_))).cloned().collect();
+    let mut tools: Vec<Tool> = request
+        .tools
+        .iter()
+        .filter_map(|tool| match tool {
+            Tool::Custom(custom) if ptc::callable_directly(custom) => {
+                Some(Tool::Custom(CustomTool { allowed_callers: None, ..custom.clone() }))
+            }
+            _ => None,
+        })
+        .collect();
     if let Some(version) = version {
         tools.extend(tools::client_tools(version));
+        let callable = ptc::callable_from_code(&request.tools);
+        if !callable.is_empty() && !version.calls.contains(&"code_execution") {
+            tools.push(ptc::code_tool(&callable));
+        }
     }
     tools
+}
+
+/// The code execution version, and the client's tools its code may call.
+fn code_execution_and_callable(
+    request: &MessagesRequest,
+) -> Result<(Option<&'static Version>, Vec<CustomTool>), ApiError> {
+    let version = code_execution(request)?;
+    let callable = ptc::callable_from_code(&request.tools);
+    if !callable.is_empty() && version.is_none_or(|v| v.calls.contains(&"code_execution")) {
+        return Err(ApiError::invalid_request(format!(
+            "tools: {} may be called from code (allowed_callers), which needs the code execution tool code_execution_20250825 or later in `tools`",
+            callable.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok((version, callable))
 }
 
 /// The `container_upload` blocks of `messages`, each with its file's name; the model
@@ -218,15 +260,24 @@ impl Running<'_> {
     }
 }
 
+/// A finished turn: the response, and how many tool calls the model's code made when
+/// a code execution call with programmatic tool calls ended in it.
+pub(crate) struct Turn {
+    message: MessagesResponse,
+    tool_calls_from_code: Option<u64>,
+}
+
 /// The loop: the model on Bedrock, the code execution calls in the container, until
-/// the model answers, asks for a client tool, or runs out of steps (`pause_turn`).
-async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<MessagesResponse, ApiError> {
+/// the model answers, asks for a client tool (directly, or from its code), or runs
+/// out of steps or time (`pause_turn`).
+async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<Turn, ApiError> {
     let name = request.model.clone().unwrap_or_default();
     if name.is_empty() {
         return Err(ApiError::invalid_request("model: field required"));
     }
     let model_id = bridge.config.models.resolve(&name)?.to_owned();
-    let version = code_execution(&request)?;
+    let (version, callable) = code_execution_and_callable(&request)?;
+    let from_code = !callable.is_empty();
     let mut running =
         Running { bridge, container: named_container(bridge, &request).await?, reported: None };
     let mut messages = request.messages.clone();
@@ -260,11 +311,45 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<MessagesR
     let mut conversation = for_bedrock(&messages);
     let (mut content, mut usage, mut stop_reason, mut id) =
         (Vec::new(), Usage::default(), StopReason::PauseTurn, None);
+    let mut tool_calls_from_code = None;
+    // The code the client's results are for: let it go on, until it calls again
+    // (back to the client) or ends (its output to the model).
+    let resumed = if from_code { ptc::paused(&request.messages)? } else { None };
+    let mut paused = None;
+    if let Some(resumed) = resumed {
+        let container = running
+            .container
+            .clone()
+            .ok_or_else(|| ApiError::invalid_request(ptc::CONTAINER_REQUIRED))?;
+        ptc::answer(&bridge.sessions, &container, &resumed).await?;
+        let progress = ptc::progress(
+            &bridge.sessions,
+            &container,
+            &resumed.call_id,
+            &resumed.handed_out,
+            bridge.config.turn_budget,
+        )
+        .await?;
+        match progress {
+            Progress::Calls(calls) => paused = Some((resumed.call_id, resumed.version, calls)),
+            Progress::Done(status) => {
+                tool_calls_from_code = Some(status.calls);
+                let block = ptc::result_block(&resumed.call_id, status);
+                let (text, is_error) = result_text(&block);
+                let result =
+                    ContentBlock::tool_result(model_id_of(&resumed.call_id), text, is_error);
+                conversation.push(Message { role: Role::User, content: vec![result] });
+                content.push(block);
+            }
+        }
+    }
     let started = Instant::now();
-    for _ in 0..bridge.config.max_steps {
+    let mut steps = 0;
+    while paused.is_none() && steps < bridge.config.max_steps {
         if started.elapsed() >= bridge.config.turn_budget {
             break;
         }
+        steps += 1;
         let body = bedrock_body(&request, conversation.clone(), tools.clone());
         let response = invoke_model(bridge, &model_id, &body).await?;
         id.get_or_insert_with(|| response.id.clone());
@@ -272,6 +357,44 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<MessagesR
         let (mut results, mut client_call) = (Vec::new(), false);
         for block in &response.content {
             match block {
+                ContentBlock::ToolUse { id, name, input, .. }
+                    if from_code && name == "code_execution" =>
+                {
+                    let container = running.container().await?;
+                    let call_id = server_id(id);
+                    content.push(ContentBlock::ServerToolUse {
+                        id: call_id.clone(),
+                        name: name.clone(),
+                        input: input.clone(),
+                        cache_control: None,
+                    });
+                    let Some(code) = input.get("code").and_then(serde_json::Value::as_str) else {
+                        let block = tools::invalid_code_input(&call_id);
+                        let (text, is_error) = result_text(&block);
+                        results.push(ContentBlock::tool_result(id.clone(), text, is_error));
+                        content.push(block);
+                        continue;
+                    };
+                    let sessions = &bridge.sessions;
+                    let wait = bridge.config.tool_wait;
+                    ptc::start(sessions, &container, &call_id, code, &callable, wait).await?;
+                    let budget = bridge.config.turn_budget.saturating_sub(started.elapsed());
+                    let none = HashSet::new();
+                    match ptc::progress(sessions, &container, &call_id, &none, budget).await? {
+                        Progress::Calls(calls) => {
+                            let version = version.map(|v| v.kind).unwrap_or_default();
+                            paused = Some((call_id, version.to_owned(), calls));
+                            break;
+                        }
+                        Progress::Done(status) => {
+                            tool_calls_from_code = Some(status.calls);
+                            let block = ptc::result_block(&call_id, status);
+                            let (text, is_error) = result_text(&block);
+                            results.push(ContentBlock::tool_result(id.clone(), text, is_error));
+                            content.push(block);
+                        }
+                    }
+                }
                 ContentBlock::ToolUse { id, name, input, .. }
                     if version.is_some_and(|v| v.calls.contains(&name.as_str())) =>
                 {
@@ -301,12 +424,20 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<MessagesR
                 other => content.push(other.clone()),
             }
         }
+        if paused.is_some() {
+            break;
+        }
         conversation.push(response.to_message());
         if client_call || results.is_empty() {
             stop_reason = response.stop_reason.unwrap_or(StopReason::EndTurn);
             break;
         }
         conversation.push(Message { role: Role::User, content: results });
+    }
+    if let Some((call_id, version, calls)) = paused {
+        // The code waits for the client: its calls go out, as the API sends them.
+        content.extend(calls.iter().map(|call| ptc::tool_use_block(&call_id, &version, call)));
+        stop_reason = StopReason::ToolUse;
     }
     let container = match running.container {
         Some(container) => {
@@ -315,8 +446,8 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<MessagesR
         }
         None => None,
     };
-    Ok(MessagesResponse {
-        id: id.unwrap_or_default(),
+    let message = MessagesResponse {
+        id: id.unwrap_or_else(|| format!("msg_bridge_{}", crate::random_suffix())),
         kind: "message".to_owned(),
         role: Role::Assistant,
         model: name,
@@ -325,7 +456,8 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<MessagesR
         stop_sequence: None,
         usage,
         container,
-    })
+    };
+    Ok(Turn { message, tool_calls_from_code })
 }
 
 /// `POST /v1/messages/count_tokens`: Bedrock's CountTokens on the body the bridge
@@ -349,7 +481,7 @@ pub async fn count_tokens(
             return Err(ApiError::invalid_request("model: field required"));
         }
         let model_id = bridge.config.models.resolve(&name)?;
-        let version = code_execution(&request)?;
+        let (version, _) = code_execution_and_callable(&request)?;
         let mut messages = request.messages.clone();
         uploads(&bridge, &mut messages).await?;
         let bedrock =

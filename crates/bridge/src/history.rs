@@ -1,6 +1,8 @@
 //! The conversation as the client holds it (with server tool blocks) turned into
 //! the conversation the model on Bedrock can read (client tool calls and results).
 
+use std::collections::HashSet;
+
 use messages::{ContentBlock, Message, Role};
 
 /// Prefix of the ids of server tool calls: the model's own `tool_use` id follows.
@@ -11,7 +13,7 @@ pub fn server_id(id: &str) -> String {
     format!("{SERVER_ID_PREFIX}{id}")
 }
 
-fn model_id(id: &str) -> String {
+pub fn model_id(id: &str) -> String {
     id.strip_prefix(SERVER_ID_PREFIX).unwrap_or(id).to_owned()
 }
 
@@ -19,6 +21,18 @@ fn model_id(id: &str) -> String {
 /// each server result a `tool_result` in a user message of its own after it, and
 /// neighbouring messages of one role are merged.
 pub fn for_bedrock(messages: &[Message]) -> Vec<Message> {
+    // Calls the model's code made (programmatic tool calling) and their results are
+    // the code's business: the model sees only what the code printed.
+    let from_code: HashSet<&str> = messages
+        .iter()
+        .flat_map(|m| &m.content)
+        .filter_map(|block| match block {
+            ContentBlock::ToolUse { id, caller: Some(caller), .. } if caller.kind != "direct" => {
+                Some(id.as_str())
+            }
+            _ => None,
+        })
+        .collect();
     let mut out: Vec<Message> = Vec::new();
     let mut push = |role: Role, content: Vec<ContentBlock>| {
         if content.is_empty() {
@@ -31,7 +45,11 @@ pub fn for_bedrock(messages: &[Message]) -> Vec<Message> {
     };
     for message in messages {
         if message.role == Role::User {
-            push(Role::User, message.content.clone());
+            let content = message.content.iter().filter(|block| {
+                !matches!(block, ContentBlock::ToolResult { tool_use_id, .. }
+                    if from_code.contains(tool_use_id.as_str()))
+            });
+            push(Role::User, content.cloned().collect());
             continue;
         }
         let mut turn = Vec::new();
@@ -42,9 +60,11 @@ pub fn for_bedrock(messages: &[Message]) -> Vec<Message> {
                         id: model_id(id),
                         name: name.clone(),
                         input: input.clone(),
+                        caller: None,
                         cache_control: cache_control.clone(),
                     });
                 }
+                ContentBlock::ToolUse { id, .. } if from_code.contains(id.as_str()) => {}
                 ContentBlock::CodeExecutionToolResult { tool_use_id, content, .. }
                 | ContentBlock::BashCodeExecutionToolResult { tool_use_id, content, .. }
                 | ContentBlock::TextEditorCodeExecutionToolResult {

@@ -28,6 +28,7 @@ mod files_api;
 mod handler;
 mod history;
 mod models;
+mod ptc;
 mod timing;
 mod tools;
 
@@ -57,6 +58,9 @@ pub struct BridgeConfig {
     /// Time one request may take before it answers `pause_turn`: no model call
     /// starts after it has passed.
     pub turn_budget: std::time::Duration,
+    /// How long code may wait for the result of a tool call it made (programmatic
+    /// tool calling) before the call fails.
+    pub tool_wait: std::time::Duration,
     /// Where the Files API keeps files (uploads, and files the code writes).
     pub files: Arc<dyn files::FileStore>,
 }
@@ -73,11 +77,19 @@ impl BridgeConfig {
             container_seconds: 3600,
             max_steps: 10,
             turn_budget: std::time::Duration::from_secs(600),
+            tool_wait: std::time::Duration::from_secs(270),
             files: Arc::new(files::LocalDir::new(
                 std::env::temp_dir().join("anthropic-bridge-files"),
             )),
         }
     }
+}
+
+/// 24 random letters and digits, for ids.
+pub(crate) fn random_suffix() -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    rand::rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect()
 }
 
 /// A bridge: its configuration and its AWS clients. Cheap to share (`Arc`).

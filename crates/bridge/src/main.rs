@@ -46,6 +46,10 @@ struct Args {
     /// Seconds one request may run before it answers `pause_turn`.
     #[arg(long, env = "BRIDGE_TURN_SECONDS", default_value_t = 600)]
     turn_seconds: u64,
+    /// Seconds code may wait for the result of a tool call it made (programmatic tool
+    /// calling) before the call fails.
+    #[arg(long, env = "BRIDGE_TOOL_WAIT_SECONDS", default_value_t = 270)]
+    tool_wait_seconds: u64,
     /// Leave containers running at shutdown (other replicas may still serve them).
     #[arg(long, env = "BRIDGE_KEEP_CONTAINERS")]
     keep_containers: bool,
@@ -81,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
     config.container_seconds = args.container_seconds;
     config.max_steps = usize::from(args.max_steps);
     config.turn_budget = std::time::Duration::from_secs(args.turn_seconds);
+    config.tool_wait = std::time::Duration::from_secs(args.tool_wait_seconds);
     if let Some(dir) = &args.files_dir {
         config.files = std::sync::Arc::new(bridge::files::LocalDir::new(dir));
     }

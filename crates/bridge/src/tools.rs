@@ -48,6 +48,7 @@ pub fn client_tools(version: &Version) -> Vec<Tool> {
             name: name.to_owned(),
             description: Some(description.to_owned()),
             input_schema,
+            allowed_callers: None,
             cache_control: None,
         })
     };
@@ -173,6 +174,15 @@ pub async fn run(
             ContentBlock::TextEditorCodeExecutionToolResult { tool_use_id, content, cache_control }
         }
     })
+}
+
+/// The result of a `code_execution` call whose input has no `code`.
+pub fn invalid_code_input(tool_use_id: &str) -> ContentBlock {
+    ContentBlock::CodeExecutionToolResult {
+        tool_use_id: tool_use_id.to_owned(),
+        content: failure(CODE_ERROR, "invalid_tool_input", Some("code: field required".into())),
+        cache_control: None,
+    }
 }
 
 /// Lists `file_ids` in a bash or Python result's `content`, as the API lists the

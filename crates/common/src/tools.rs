@@ -68,6 +68,7 @@ pub fn anthropic_tool() -> AnthropicTool {
         name: EXECUTE_PYTHON.to_owned(),
         description: Some(EXECUTE_PYTHON_DESCRIPTION.to_owned()),
         input_schema: execute_python_schema(),
+        allowed_callers: None,
         cache_control: None,
     })
 }

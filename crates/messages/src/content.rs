@@ -79,6 +79,18 @@ fn string_or_blocks<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<ContentBlock
     })
 }
 
+/// Who called a tool: `{"type": "direct"}`, or code of the code execution tool,
+/// `{"type": "code_execution_20250825", "tool_id": "srvtoolu_..."}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Caller {
+    /// `direct` or the code execution tool's version.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The `server_tool_use` whose code made the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_id: Option<String>,
+}
+
 /// A content block. Block types this crate does not know are kept as raw JSON
 /// in [`ContentBlock::Other`], so they survive a round trip (`pause_turn`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,6 +125,10 @@ pub enum ContentBlock {
         name: String,
         /// The input the model wrote.
         input: Value,
+        /// Who called it: the model (`direct`, or absent) or code running in the code
+        /// execution tool (programmatic tool calling).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caller: Option<Caller>,
         /// Marks the end of a cached prefix.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cache_control: Option<CacheControl>,

@@ -29,7 +29,7 @@ mod response;
 mod stream;
 
 pub use content::{
-    CacheControl, CodeOutput, ContentBlock, Message, Role, ServerToolResult, text_of,
+    CacheControl, Caller, CodeOutput, ContentBlock, Message, Role, ServerToolResult, text_of,
 };
 pub use response::{CacheCreation, Container, MessagesResponse, StopReason, Usage};
 pub use stream::{
@@ -160,6 +160,10 @@ pub struct CustomTool {
     pub description: Option<String>,
     /// The JSON schema of its input.
     pub input_schema: Value,
+    /// Who may call it: `direct` (the model) and code execution versions
+    /// (programmatic tool calling); absent means the model only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_callers: Option<Vec<String>>,
     /// Marks the end of a cached prefix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<CacheControl>,

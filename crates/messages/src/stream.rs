@@ -159,8 +159,9 @@ pub fn stream_events(msg: &MessagesResponse) -> Vec<StreamEvent> {
             | ContentBlock::ServerToolUse { id, name, input, .. } => {
                 let empty = Value::Object(serde_json::Map::new());
                 let (id, name) = (id.clone(), name.clone());
-                let first = if matches!(block, ContentBlock::ToolUse { .. }) {
-                    ContentBlock::ToolUse { id, name, input: empty, cache_control: None }
+                let first = if let ContentBlock::ToolUse { caller, .. } = block {
+                    let caller = caller.clone();
+                    ContentBlock::ToolUse { id, name, input: empty, caller, cache_control: None }
                 } else {
                     ContentBlock::ServerToolUse { id, name, input: empty, cache_control: None }
                 };

@@ -62,6 +62,7 @@ fn bedrock_body_has_the_expected_shape() {
             id: "toolu_1".into(),
             name: "execute_python".into(),
             input: json!({"code": "print(1)"}),
+            caller: None,
             cache_control: None,
         }],
     });

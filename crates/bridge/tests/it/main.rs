@@ -14,13 +14,21 @@ struct Running {
 }
 
 impl Running {
+    /// `bridge --local` with `extra_args`.
     fn start(extra_args: &[&str]) -> Running {
+        let mut args = vec!["--local"];
+        args.extend_from_slice(extra_args);
+        Running::spawn(&args, &[])
+    }
+
+    /// The bridge with `args`, its AWS settings from `env`.
+    fn spawn(args: &[&str], env: &[(&str, String)]) -> Running {
         let files = std::env::temp_dir().join(format!("bridge-test-files-{}", std::process::id()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_bridge"))
-            .arg("--local")
             .arg("--files-dir")
             .arg(files)
-            .args(extra_args)
+            .args(args)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("RUST_LOG", "off")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -37,6 +45,10 @@ impl Running {
             })
             .collect();
         Running { child, env }
+    }
+
+    fn base_url(&self) -> String {
+        self.env.iter().find(|(k, _)| k == "ANTHROPIC_BASE_URL").unwrap().1.clone()
     }
 }
 
@@ -68,11 +80,16 @@ fn have_anthropic_sdk() -> bool {
 
 /// Runs one part of the SDK script against `bridge`; the JSON object it printed.
 fn run_client(bridge: &Running, part: &str) -> Value {
+    run_client_with(bridge, part, &[])
+}
+
+fn run_client_with(bridge: &Running, part: &str, env: &[(&str, String)]) -> Value {
     let script = format!("{}/tests/python/anthropic_client.py", env!("CARGO_MANIFEST_DIR"));
     let output = Command::new("python3")
         .arg(script)
         .arg(part)
-        .envs(bridge.env.iter().map(|(k, v)| (k, v)))
+        .envs(bridge.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("python3 runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -245,4 +262,68 @@ fn a_turn_past_its_step_budget_pauses_and_goes_on_when_sent_back() {
     // Three model calls at one per request: two pauses, then the answer.
     assert_eq!(pause["pauses"], 2, "{pause}");
     assert_answers_the_statistics(pause);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn programmatic_tool_calls_run_in_the_client_and_any_replica_resumes_them() {
+    if !have_anthropic_sdk() {
+        return;
+    }
+    // Three bridges on one AWS (an emulator): two replicas sharing a key, and one
+    // whose code waits at most a second for a tool's result.
+    let aws = emulator::Emulator::builder().progress(false).start().await.unwrap();
+    let env = aws.env_vars();
+    let key = ["--api-key", "sk-test-programmatic"];
+    let first = Running::spawn(&key, &env);
+    let second = Running::spawn(&key, &env);
+    let short = Running::spawn(&[key[0], key[1], "--tool-wait-seconds", "1"], &env);
+    let extra = [("SECOND_BASE_URL", second.base_url()), ("SHORT_WAIT_BASE_URL", short.base_url())];
+    let seen = tokio::task::spawn_blocking(move || {
+        let seen = run_client_with(&first, "programmatic", &extra);
+        drop((first, second, short));
+        seen
+    })
+    .await
+    .unwrap();
+
+    let run = &seen["programmatic"];
+    // One code block, 15 calls of the client's tools: five pauses of three calls made
+    // at once, answered alternately through both replicas.
+    assert_eq!(run["pauses"], serde_json::json!([3, 3, 3, 3, 3]), "{run}");
+    assert_eq!(run["calls"], 15, "{run}");
+    assert_eq!(run["callers"], serde_json::json!([["code_execution_20250825", "srvtoolu_"]]));
+    assert_eq!(
+        run["served_by"],
+        serde_json::json!(["second", "first", "second", "first", "second"])
+    );
+    assert_eq!(run["calls_from_code"], "15", "{run}");
+    // The ranking is example 07's: the same data, scored by the same code.
+    let text = run["final"]["text"].as_str().unwrap();
+    for (rank, city) in
+        [(1, "Los Angeles"), (2, "Denver"), (3, "Portland"), (4, "Seattle"), (5, "San Francisco")]
+    {
+        assert!(text.contains(&format!("{rank}. {city} (score")), "rank {rank} {city}: {text}");
+    }
+    assert_eq!(run["final"]["stop_reason"], "end_turn", "{run}");
+    assert_eq!(run["result_types"][0], "code_execution_tool_result", "{run}");
+
+    let errors = &seen["programmatic_errors"];
+    assert_eq!(errors["no_container"]["status"], 400, "{errors}");
+    assert!(
+        errors["no_container"]["message"].as_str().unwrap().contains("container_id is required")
+    );
+    assert_eq!(errors["unknown_call"]["status"], 400, "{errors}");
+    assert!(errors["unknown_call"]["message"].as_str().unwrap().contains("unexpected tool_use_id"));
+
+    let raised = &seen["programmatic_raised"];
+    assert_eq!(raised["return_code"], 1, "{raised}");
+    assert!(
+        raised["stderr"].as_str().unwrap().contains("ToolError: get_weather is down"),
+        "{raised}"
+    );
+
+    let expired = &seen["programmatic_expired"];
+    assert_eq!(expired["content_type"], "code_execution_tool_result_error", "{expired}");
+    assert_eq!(expired["error_code"], "execution_time_exceeded", "{expired}");
+    aws.shutdown().await;
 }

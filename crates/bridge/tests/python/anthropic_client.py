@@ -1,7 +1,9 @@
 """Drives the bridge with the anthropic SDK, unmodified: ANTHROPIC_BASE_URL and
 ANTHROPIC_API_KEY point it at the bridge. Prints one JSON object of what it saw;
 the Rust test asserts on it. The argument names the part to run: `messages`, `files`,
-`client_tool`, or `pause` (for a bridge started with --max-steps 1)."""
+`client_tool`, `pause` (for a bridge started with --max-steps 1), or `programmatic`
+(with SECOND_BASE_URL, a second bridge on the same AWS, and SHORT_WAIT_BASE_URL, one
+whose code waits at most a second for a tool result)."""
 
 import json
 import sys
@@ -150,8 +152,123 @@ def errors():
     seen["models"] = [model.id for model in client.models.list()]
 
 
+CITY_PROMPT = ("Compare all 5 cities across weather, population, and cost of living. Which city "
+               "has the best combination of warm weather, large metro area, and affordable rent? "
+               "Rank them.")
+# The client's own tools: the same data as example 07's, kept here in the client.
+WEATHER = {"Seattle": (58, "Cloudy"), "Portland": (62, "Partly Cloudy"),
+           "San Francisco": (65, "Foggy"), "Los Angeles": (78, "Sunny"), "Denver": (72, "Clear")}
+METRO = {"Seattle": 4018762, "Portland": 2512859, "San Francisco": 4749008,
+         "Los Angeles": 13200998, "Denver": 2963821}
+RENT = {"Seattle": (172, 2100), "Portland": (130, 1650), "San Francisco": (190, 2800),
+        "Los Angeles": (166, 2400), "Denver": (128, 1700)}
+LOCAL_TOOLS = {
+    "get_weather": lambda city: {"temp_f": WEATHER[city][0], "condition": WEATHER[city][1]},
+    "get_population": lambda city: {"metro_population": METRO[city]},
+    "get_cost_of_living": lambda city: {"index": RENT[city][0], "median_rent_1br": RENT[city][1]},
+}
+
+
+def city_tool(name, what):
+    return {"name": name, "description": what + " of a city.",
+            "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                             "required": ["city"]},
+            "allowed_callers": ["code_execution_20250825"]}
+
+
+CITY_TOOLS = [TOOL_0825, city_tool("get_weather", "The weather"),
+              city_tool("get_population", "The population"),
+              city_tool("get_cost_of_living", "The cost of living")]
+
+
+def ask_cities(on, **extra):
+    return on.messages.with_raw_response.create(
+        model="claude-sonnet-4-6", max_tokens=4096, tools=CITY_TOOLS, **extra)
+
+
+def answer(reply, raises=()):
+    """The client runs the tools the paused code called; results in one user message."""
+    results = []
+    for block in reply.content:
+        if block.type != "tool_use":
+            continue
+        if block.name in raises:
+            results.append({"type": "tool_result", "tool_use_id": block.id, "is_error": True,
+                            "content": "%s is down" % block.name})
+        else:
+            results.append({"type": "tool_result", "tool_use_id": block.id,
+                            "content": json.dumps(LOCAL_TOOLS[block.name](**block.input))})
+    return results
+
+
+def programmatic():
+    import os
+    import time
+    second = anthropic.Anthropic(base_url=os.environ["SECOND_BASE_URL"])
+    short_wait = anthropic.Anthropic(base_url=os.environ["SHORT_WAIT_BASE_URL"])
+    # The five cities: every pause answered by the client, bridges taking turns.
+    messages = [{"role": "user", "content": CITY_PROMPT}]
+    raw = ask_cities(client, messages=messages)
+    reply, pauses, calls, callers, served_by = raw.parse(), [], 0, set(), []
+    while reply.stop_reason == "tool_use":
+        uses = [b for b in reply.content if b.type == "tool_use"]
+        pauses.append(len(uses))
+        calls += len(uses)
+        callers |= {(b.caller.type, b.caller.tool_id[:9]) for b in uses}
+        messages = messages + [{"role": "assistant", "content": reply.content},
+                               {"role": "user", "content": answer(reply)}]
+        on = second if len(pauses) % 2 else client
+        served_by.append("second" if on is second else "first")
+        raw = ask_cities(on, messages=messages, container=reply.container.id)
+        reply = raw.parse()
+    seen["programmatic"] = {
+        "pauses": pauses, "calls": calls, "callers": sorted(map(list, callers)),
+        "served_by": served_by, "final": summary(reply),
+        "calls_from_code": raw.headers.get("x-bridge-tool-calls-from-code"),
+        "result_types": [b.type for b in reply.content],
+    }
+    # Rules the API enforces on the reply to a pause.
+    first = ask_cities(client, messages=[{"role": "user", "content": CITY_PROMPT}]).parse()
+    history = [{"role": "user", "content": CITY_PROMPT},
+               {"role": "assistant", "content": first.content}]
+    seen["programmatic_errors"] = {
+        "no_container": error(lambda: client.messages.create(
+            model="claude-sonnet-4-6", max_tokens=4096, tools=CITY_TOOLS,
+            messages=history + [{"role": "user", "content": answer(first)}])),
+        "unknown_call": error(lambda: client.messages.create(
+            model="claude-sonnet-4-6", max_tokens=4096, tools=CITY_TOOLS,
+            container=first.container.id, messages=history + [{"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_not_asked", "content": "{}"}]}])),
+    }
+    # A tool that fails in the client: the code gets ToolError.
+    failed = client.messages.create(
+        model="claude-sonnet-4-6", max_tokens=4096, tools=CITY_TOOLS,
+        container=first.container.id,
+        messages=history + [{"role": "user", "content": answer(first, raises={"get_weather"})}])
+    results = [b for b in failed.content if b.type == "code_execution_tool_result"]
+    seen["programmatic_raised"] = {
+        "stop_reason": failed.stop_reason,
+        "return_code": results[0].content.return_code if results else None,
+        "stderr": results[0].content.stderr if results else None,
+    }
+    # A pause answered too late: the call has expired.
+    late = ask_cities(short_wait, messages=[{"role": "user", "content": CITY_PROMPT}]).parse()
+    time.sleep(2.5)
+    expired = short_wait.messages.create(
+        model="claude-sonnet-4-6", max_tokens=4096, tools=CITY_TOOLS,
+        container=late.container.id,
+        messages=[{"role": "user", "content": CITY_PROMPT},
+                  {"role": "assistant", "content": late.content},
+                  {"role": "user", "content": answer(late)}])
+    results = [b for b in expired.content if b.type == "code_execution_tool_result"]
+    seen["programmatic_expired"] = {
+        "content_type": results[0].content.type if results else None,
+        "error_code": getattr(results[0].content, "error_code", None) if results else None,
+    }
+
+
 PARTS = {"messages": [messages_api, errors], "files": [files], "client_tool": [client_tool],
-         "pause": [lambda: seen.update(pause=pause_turn())]}
+         "pause": [lambda: seen.update(pause=pause_turn())], "programmatic": [programmatic]}
 for part in PARTS[sys.argv[1]]:
     part()
 print(json.dumps(seen))

@@ -175,7 +175,12 @@ pub fn to_conversation(
                 ContentBlock::Text { text, cache_control } => {
                     (Block::Text(text.clone()), cache_control)
                 }
-                ContentBlock::ToolUse { id, name, input, cache_control }
+                ContentBlock::ToolUse { caller: Some(_), .. } => {
+                    return Err(invalid(format!(
+                        "messages.{mi}.content.{bi}: extraneous key [caller] is not permitted"
+                    )));
+                }
+                ContentBlock::ToolUse { id, name, input, cache_control, caller: None }
                 | ContentBlock::ServerToolUse { id, name, input, cache_control } => (
                     Block::ToolUse { id: id.clone(), name: name.clone(), input: input.clone() },
                     cache_control,
@@ -270,6 +275,7 @@ pub fn response_blocks(content: &[Block]) -> Vec<ContentBlock> {
                 id: id.clone(),
                 name: name.clone(),
                 input: input.clone(),
+                caller: None,
                 cache_control: None,
             }),
             Block::ToolResult { .. } => None,

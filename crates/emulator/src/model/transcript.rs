@@ -30,6 +30,7 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../transcripts/bridge_upload_and_output.toml"),
     ),
     ("bridge_client_tool.toml", include_str!("../../transcripts/bridge_client_tool.toml")),
+    ("bridge_ptc_cities.toml", include_str!("../../transcripts/bridge_ptc_cities.toml")),
     ("caching_mean.toml", include_str!("../../transcripts/caching_mean.toml")),
     ("caching_std.toml", include_str!("../../transcripts/caching_std.toml")),
     ("caching_median_mode.toml", include_str!("../../transcripts/caching_median_mode.toml")),
