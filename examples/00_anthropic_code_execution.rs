@@ -24,7 +24,6 @@ use clap::Parser;
 use common::anthropic::{
     ContainerRef, ContentBlock, Message, MessagesRequest, ServerTool, StopReason, Tool,
 };
-use common::config::AnthropicEndpoint;
 use common::{CommonArgs, JsonReport, Usage};
 
 /// The beta that enables the 2025-08-25 code execution tool.
@@ -41,13 +40,9 @@ struct Args {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let out = args.common.printer();
-    // Offline, the embedded emulator serves the Anthropic route; otherwise the
+    // Offline, the bridge on the embedded emulator serves the Anthropic API; otherwise the
     // endpoint and key come from ANTHROPIC_BASE_URL / ANTHROPIC_API_KEY.
-    let clients = if args.common.local { Some(args.common.connect().await?) } else { None };
-    let endpoint =
-        clients.as_ref().map_or_else(AnthropicEndpoint::from_env, |c| c.anthropic.clone());
-    anyhow::ensure!(endpoint.api_key.is_some(), common::Error::NoAnthropicKey);
-    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(600)).build()?;
+    let api = common::anthropic::AnthropicApi::connect(&args.common).await?;
 
     // Step 1: one request: the prompt and the server-side code execution tool.
     let mut request = MessagesRequest {
@@ -66,9 +61,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     loop {
         round_trips += 1;
-        let response =
-            common::anthropic::create_message(&http, &endpoint, &[CODE_EXECUTION_BETA], &request)
-                .await?;
+        let response = api.create_message(&[CODE_EXECUTION_BETA], &request).await?;
         usage += Usage::from(&response.usage);
 
         // Step 2: print every text block and the output of every code execution

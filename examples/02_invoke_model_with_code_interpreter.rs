@@ -1,20 +1,16 @@
-//! Example 02: the loop of 01 over Bedrock InvokeModel with the native Anthropic Messages
-//! body: what the Anthropic API takes, minus `model` (it goes in the URL), plus
-//! `anthropic_version`. Every AWS call it makes is in this file.
+//! Example 02: the loop of 01 over Bedrock InvokeModel with the native Anthropic Messages body
+//! (`model` goes in the URL; `anthropic_version` is added). Every AWS call it makes is here.
 //!
 //! AWS APIs: bedrock-runtime `InvokeModel`; bedrock-agentcore `StartCodeInterpreterSession`,
 //! `InvokeCodeInterpreter`, `StopCodeInterpreterSession`.
 //!
-//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]), the
-//! global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//! Model: as in 01, `global.anthropic.claude-sonnet-4-6`; `--model` / `BEDROCK_MODEL_ID`.
 //!
 //! Differs from the Python: Ctrl-C also stops the session; empty output goes back as
 //! "(no output)" (the API refuses blank text); at most 10 model calls.
 //!
 //! Against AWS:  `cargo run --example 02_invoke_model_with_code_interpreter`
 //! Offline:      `cargo run --example 02_invoke_model_with_code_interpreter -- --local`
-
-use std::process::ExitCode;
 
 use anyhow::Context;
 use aws_sdk_bedrockagentcore::types::{CodeInterpreterStreamOutput, ToolArguments, ToolName};
@@ -26,19 +22,16 @@ use common::anthropic::{
 use common::example::{Printer, finally_stop};
 use common::tools::{ExecutePythonInput, anthropic_tool};
 use common::{Clients, CommonArgs, Error, JsonReport, SYSTEM_INTERPRETER_ID, ToolOutput, Usage};
-
-type Run = common::LoopReport<Message>;
+use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(
-    about = "InvokeModel (Anthropic Messages body) tool-use loop with AgentCore Code Interpreter"
-)]
+#[command(about = "InvokeModel (Messages body) tool-use loop with AgentCore Code Interpreter")]
 struct Args {
     #[command(flatten)]
     common: CommonArgs,
 }
 
-/// Runs `code` in the session and returns the text it produced.
+/// Runs `code` in the session; the answer is an event stream whose `result` events carry the text.
 async fn execute_code(aws: &Clients, code: &str, session_id: &str) -> Result<ToolOutput, Error> {
     let mut response = aws
         .agentcore
@@ -50,7 +43,6 @@ async fn execute_code(aws: &Clients, code: &str, session_id: &str) -> Result<Too
         .send()
         .await
         .map_err(|err| Error::invoke(session_id, err))?;
-    // The answer is an event stream; its `result` events carry the output.
     let (mut parts, mut failed) = (Vec::new(), false);
     let stream = &mut response.stream;
     while let Some(event) = stream.recv().await.map_err(|e| Error::invoke(session_id, e))? {
@@ -65,8 +57,8 @@ async fn execute_code(aws: &Clients, code: &str, session_id: &str) -> Result<Too
 /// The loop: InvokeModel with a Messages body until the model stops asking for the tool.
 async fn invoke_model_with_code_execution(
     aws: &Clients, model: &str, session_id: &str, out: &Printer,
-) -> anyhow::Result<Run> {
-    let mut run = Run::new(vec![Message::user_text(common::STATS_PROMPT)]);
+) -> anyhow::Result<common::LoopReport<Message>> {
+    let mut run = common::LoopReport::new(vec![Message::user_text(common::STATS_PROMPT)]);
     loop {
         // Step 1: call the model through InvokeModel, in the native Anthropic format.
         run.next_turn(10)?;
@@ -98,18 +90,16 @@ async fn invoke_model_with_code_execution(
             return Ok(run);
         }
 
-        // Step 3: run each requested tool; a failure goes back with `is_error`.
+        // Step 3: run each tool call; failures go back with `is_error`; an ended session stops.
         let mut tool_results = Vec::new();
         for block in &result.content {
             let ContentBlock::ToolUse { id, input, .. } = block else { continue };
             out.line("[Executing code...]");
             let output = match ExecutePythonInput::parse(input.clone()) {
-                // An ended session is no result: the loop stops with its error.
-                Ok(input) => execute_code(aws, &input.code, session_id)
-                    .await
-                    .or_else(ToolOutput::from_failure)?,
-                Err(message) => ToolOutput::error(message),
-            };
+                Ok(input) => execute_code(aws, &input.code, session_id).await,
+                Err(message) => Ok(ToolOutput::error(message)),
+            }
+            .or_else(ToolOutput::from_failure)?;
             out.code_output(&output.text);
             run.tool_calls += 1;
             tool_results.push(ContentBlock::tool_result(id, output.text, output.is_error));

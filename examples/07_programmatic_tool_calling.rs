@@ -8,8 +8,7 @@
 //! Builds on 02, which makes these calls itself; here the loop is
 //! `common::anthropic::InvokeModelLoop` and the session `common::with_session`.
 //!
-//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]), the
-//! global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//! Model: as in 01, `global.anthropic.claude-sonnet-4-6`; `--model` / `BEDROCK_MODEL_ID`.
 //!
 //! Differs from the Python: `--compare` runs the traditional way too (each function a
 //! client-side tool, one call per lookup) and measures both side by side, where the
@@ -18,15 +17,12 @@
 //! Against AWS:  `cargo run --example 07_programmatic_tool_calling -- --compare`
 //! Offline:      `cargo run --example 07_programmatic_tool_calling -- --local --compare`
 
-use std::process::ExitCode;
-
 use clap::Parser;
-use common::anthropic::{CustomTool, InvokeModelLoop, Message, SystemPrompt, Tool};
+use common::anthropic::{InvokeModelLoop, Message, SystemPrompt, Tool};
 use common::tools::{EXECUTE_PYTHON, PythonTool, SessionFunctions, execute_python_schema};
 use common::{CommonArgs, JsonReport, LoopEvent, LoopReport, SessionConfig, with_session};
 use serde_json::json;
-
-type Report = LoopReport<Message>;
+use std::process::ExitCode;
 
 /// get_weather(), get_population() and get_cost_of_living() over a static table.
 const TOOLS_PY: &str = include_str!("07_tools.py");
@@ -62,17 +58,6 @@ struct Args {
     compare: bool,
 }
 
-/// A client-side tool in the Anthropic format.
-fn tool(name: &str, description: String, input_schema: serde_json::Value) -> Tool {
-    Tool::Custom(CustomTool {
-        name: name.into(),
-        description: Some(description),
-        input_schema,
-        allowed_callers: None,
-        cache_control: None,
-    })
-}
-
 async fn run(args: Args) -> anyhow::Result<()> {
     let out = args.common.printer();
     let show = |event: LoopEvent<'_>| match event {
@@ -102,7 +87,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
         // Step 2: a question that needs 15 lookups, answered from one code block.
         out.line(format_args!("\n--- Query ---\n{QUERY}\n"));
-        let tools = vec![tool(EXECUTE_PYTHON, TOOL_DESCRIPTION.into(), execute_python_schema())];
+        let tools = vec![Tool::custom(EXECUTE_PYTHON, TOOL_DESCRIPTION, execute_python_schema())];
         let programmatic = InvokeModelLoop::new(&model)
             .system(SystemPrompt::Text(SYSTEM_PROMPT.into()))
             .tools(tools)
@@ -122,7 +107,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         out.line("\n--- Traditional tool calling ---");
         let city = json!({"type": "object", "required": ["city"],
             "properties": {"city": {"type": "string", "description": "e.g. Denver"}}});
-        let tools = FUNCTIONS.map(|(name, fields)| tool(name, format!("Data of one city as JSON: {fields}"), city.clone()));
+        let tools = FUNCTIONS.map(|(name, fields)| Tool::custom(name, format!("Data of one city as JSON: {fields}"), city.clone()));
         let handler = SessionFunctions::new(session, FUNCTIONS.map(|(name, _)| name));
         let traditional = InvokeModelLoop::new(&model)
             .system(SystemPrompt::Text("You are a data analyst. Look up what you need with the tools.".into()))
@@ -137,7 +122,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     // The two runs side by side, as measured.
     if let Some(traditional) = &traditional {
         let columns = [("programmatic", &programmatic), ("traditional", traditional)];
-        out.line(format_args!("\n--- Side by side ---\n{}", Report::side_by_side(&columns)));
+        out.line(format_args!("\n--- Side by side ---\n{}", LoopReport::side_by_side(&columns)));
     }
     out.line(format_args!("\nSession stopped: {session_id}"));
     let mut report = JsonReport::of_loop("07", &programmatic)

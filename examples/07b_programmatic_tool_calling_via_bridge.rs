@@ -14,16 +14,14 @@
 //!   `ANTHROPIC_API_KEY` it prints: `cargo run --example 07b_programmatic_tool_calling_via_bridge`
 //! Offline: `cargo run --example 07b_programmatic_tool_calling_via_bridge -- --local`
 
-use std::process::ExitCode;
-
 use clap::Parser;
 use common::anthropic::{
     ContainerRef, ContentBlock, CustomTool, Message, MessagesRequest, Role, ServerTool, StopReason,
     Tool,
 };
-use common::config::AnthropicEndpoint;
 use common::{CommonArgs, JsonReport, Usage};
 use serde_json::{Value, json};
+use std::process::ExitCode;
 
 const QUERY: &str = "Compare all 5 cities across weather, population, and cost of living. \
     Which city has the best combination of warm weather, large metro area, and affordable rent? \
@@ -87,11 +85,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let out = args.common.printer();
     // Offline, an in-process bridge on the embedded emulator; otherwise the bridge
     // that ANTHROPIC_BASE_URL names.
-    let clients = if args.common.local { Some(args.common.connect().await?) } else { None };
-    let endpoint =
-        clients.as_ref().map_or_else(AnthropicEndpoint::from_env, |c| c.anthropic.clone());
-    anyhow::ensure!(endpoint.api_key.is_some(), common::Error::NoAnthropicKey);
-    let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(600)).build()?;
+    let api = common::anthropic::AnthropicApi::connect(&args.common).await?;
 
     // Step 1: the query, the code execution tool, and the client's three tools.
     let mut request = MessagesRequest {
@@ -106,7 +100,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         (Usage::default(), 0, 0, Vec::new());
     loop {
         round_trips += 1;
-        let response = common::anthropic::create_message(&http, &endpoint, &[], &request).await?;
+        let response = api.create_message(&[], &request).await?;
         usage += Usage::from(&response.usage);
         // Step 2: the code's calls to our tools, answered here, all in one message.
         let mut results = Vec::new();

@@ -15,8 +15,12 @@
 //! `StopCodeInterpreterSession`. Inside the sandbox, Claude Code calls
 //! bedrock-runtime `InvokeModelWithResponseStream`.
 //!
-//! Model: `global.anthropic.claude-sonnet-4-6` ([`common::models::BEDROCK_MODEL_ID`]),
-//! the global cross-region profile of a current Claude; `--model` / `BEDROCK_MODEL_ID` changes it.
+//! Model: as in 01, `global.anthropic.claude-sonnet-4-6`; `--model` / `BEDROCK_MODEL_ID`.
+//!
+//! Differs from the Python (hence about twice its length): a `teardown` subcommand
+//! deletes what `setup` made (the Python leaves that to the AWS CLI); `setup` waits
+//! until the interpreter is READY and replaces a failed one; a failed install skips
+//! the run with the reason; `--json` lists each step's status.
 //!
 //! Against AWS:  `cargo run --example 05_claude_code_in_code_interpreter -- setup`
 //!               `cargo run --example 05_claude_code_in_code_interpreter -- run <id> "<prompt>"`

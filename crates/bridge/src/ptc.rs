@@ -72,14 +72,9 @@ pub fn code_tool(callable: &[CustomTool]) -> Tool {
             tool.description.as_deref().unwrap_or("(no description)")
         ));
     }
-    Tool::Custom(CustomTool {
-        name: "code_execution".to_owned(),
-        description: Some(description),
-        input_schema: json!({"type": "object", "required": ["code"],
-                             "properties": {"code": {"type": "string"}}}),
-        allowed_callers: None,
-        cache_control: None,
-    })
+    let input_schema = json!({"type": "object", "required": ["code"],
+                              "properties": {"code": {"type": "string"}}});
+    Tool::custom("code_execution", description, input_schema)
 }
 
 /// One call the code made.

@@ -4,7 +4,7 @@
 //! API returns.
 
 use aws_sdk_bedrockagentcore::types::{InputContentBlock, ToolArguments, ToolName};
-use messages::{ContentBlock, CustomTool, ServerToolResult, Tool};
+use messages::{ContentBlock, ServerToolResult, Tool};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -43,15 +43,7 @@ pub fn version(kind: &str) -> Option<&'static Version> {
 
 /// The client tools Bedrock gets in place of `version`.
 pub fn client_tools(version: &Version) -> Vec<Tool> {
-    let tool = |name: &str, description: &str, input_schema: Value| {
-        Tool::Custom(CustomTool {
-            name: name.to_owned(),
-            description: Some(description.to_owned()),
-            input_schema,
-            allowed_callers: None,
-            cache_control: None,
-        })
-    };
+    let tool = |name: &str, description: &str, schema| Tool::custom(name, description, schema);
     version
         .calls
         .iter()

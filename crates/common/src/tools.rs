@@ -5,7 +5,7 @@ use aws_sdk_bedrockruntime::types::{Tool, ToolConfiguration, ToolInputSchema, To
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::anthropic::{CustomTool, Tool as AnthropicTool};
+use crate::anthropic::Tool as AnthropicTool;
 use crate::error::Error;
 use crate::session::CodeInterpreterSession;
 use crate::tool_loop::{ToolHandler, ToolOutput};
@@ -64,13 +64,7 @@ pub fn converse_tool_config() -> Result<ToolConfiguration, Error> {
 
 /// The tool in Anthropic form (`name`, `description`, `input_schema`).
 pub fn anthropic_tool() -> AnthropicTool {
-    AnthropicTool::Custom(CustomTool {
-        name: EXECUTE_PYTHON.to_owned(),
-        description: Some(EXECUTE_PYTHON_DESCRIPTION.to_owned()),
-        input_schema: execute_python_schema(),
-        allowed_callers: None,
-        cache_control: None,
-    })
+    AnthropicTool::custom(EXECUTE_PYTHON, EXECUTE_PYTHON_DESCRIPTION, execute_python_schema())
 }
 
 /// The input the model sends.

@@ -133,6 +133,19 @@ pub enum Tool {
 }
 
 impl Tool {
+    /// A client-side tool the model calls directly, not cached.
+    pub fn custom(
+        name: impl Into<String>, description: impl Into<String>, input_schema: Value,
+    ) -> Self {
+        Self::Custom(CustomTool {
+            name: name.into(),
+            description: Some(description.into()),
+            input_schema,
+            allowed_callers: None,
+            cache_control: None,
+        })
+    }
+
     /// The name the model calls it by.
     pub fn name(&self) -> &str {
         match self {

@@ -1,11 +1,48 @@
 //! A minimal client of the Anthropic Messages API (`POST {base}/v1/messages`), for
-//! example 00: plain reqwest and this crate's serde types.
+//! examples 00 and 07b: plain reqwest and this crate's serde types.
 
 use serde::Deserialize;
 
-use crate::config::AnthropicEndpoint;
+use crate::config::{AnthropicEndpoint, Clients, CommonArgs};
 use crate::error::Error;
 use messages::{MessagesRequest, MessagesResponse};
+
+/// Where an example's Messages requests go: with `--local` the in-process bridge on
+/// the embedded emulator (running as long as this value lives), otherwise the API
+/// that `ANTHROPIC_BASE_URL` and `ANTHROPIC_API_KEY` name, as the official SDKs find it.
+#[derive(Debug)]
+pub struct AnthropicApi {
+    /// The base URL and key.
+    pub endpoint: AnthropicEndpoint,
+    http: reqwest::Client,
+    _local: Option<Clients>,
+}
+
+impl AnthropicApi {
+    /// Connects as `args` say; fails at once, saying what to set, without a key.
+    pub async fn connect(args: &CommonArgs) -> Result<Self, Error> {
+        let local = if args.local { Some(args.connect().await?) } else { None };
+        crate::config::init_tracing(args.verbose);
+        let endpoint =
+            local.as_ref().map_or_else(AnthropicEndpoint::from_env, |c| c.anthropic.clone());
+        if endpoint.api_key.is_none() {
+            return Err(Error::NoAnthropicKey);
+        }
+        // A turn with code execution can take minutes.
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(600))
+            .build()
+            .map_err(|source| Error::Http { url: endpoint.base_url.clone(), source })?;
+        Ok(Self { endpoint, http, _local: local })
+    }
+
+    /// One Messages request with these betas; see [`create_message`].
+    pub async fn create_message(
+        &self, betas: &[&str], request: &MessagesRequest,
+    ) -> Result<MessagesResponse, Error> {
+        create_message(&self.http, &self.endpoint, betas, request).await
+    }
+}
 
 /// The API version header value the examples send.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";

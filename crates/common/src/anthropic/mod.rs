@@ -5,7 +5,7 @@
 mod api;
 mod invoke;
 
-pub use api::{ANTHROPIC_VERSION, create_message};
+pub use api::{ANTHROPIC_VERSION, AnthropicApi, create_message};
 pub use invoke::{InvokeModelLoop, invoke_model};
 pub use messages::{
     BEDROCK_ANTHROPIC_VERSION, CacheControl, CodeOutput, Container, ContainerRef, ContentBlock,
