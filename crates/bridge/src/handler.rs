@@ -101,6 +101,16 @@ pub async fn create_message(
     }
 }
 
+/// The model name a request gives, and the Bedrock model id it maps to.
+fn model_of(bridge: &Bridge, request: &MessagesRequest) -> Result<(String, String), ApiError> {
+    let name = request.model.clone().unwrap_or_default();
+    if name.is_empty() {
+        return Err(ApiError::invalid_request("model: field required"));
+    }
+    let model_id = bridge.config.models.resolve(&name)?.to_owned();
+    Ok((name, model_id))
+}
+
 /// The container a request names, checked to be alive.
 async fn named_container(
     bridge: &Bridge, request: &MessagesRequest,
@@ -225,6 +235,17 @@ impl Running<'_> {
         Ok(started)
     }
 
+    /// Puts an uploaded file into the container's working directory.
+    async fn place(&mut self, meta: &FileMetadata) -> Result<(), ApiError> {
+        let container = self.container().await?;
+        let files = &self.bridge.config.files;
+        let bytes = (files.content(&meta.id).await)
+            .map_err(|err| ApiError::api(format!("reading the file store: {err}")))?
+            .unwrap_or_default();
+        let sessions = &self.bridge.sessions;
+        tools::put_file(sessions, &container, meta.filename.clone(), bytes.to_vec()).await
+    }
+
     /// Files new or changed in the output directory since the last look, stored
     /// for download; their ids.
     async fn new_outputs(&mut self) -> Result<Vec<String>, ApiError> {
@@ -271,11 +292,7 @@ pub(crate) struct Turn {
 /// the model answers, asks for a client tool (directly, or from its code), or runs
 /// out of steps or time (`pause_turn`).
 async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<Turn, ApiError> {
-    let name = request.model.clone().unwrap_or_default();
-    if name.is_empty() {
-        return Err(ApiError::invalid_request("model: field required"));
-    }
-    let model_id = bridge.config.models.resolve(&name)?.to_owned();
+    let (name, model_id) = model_of(bridge, &request)?;
     let (version, callable) = code_execution_and_callable(&request)?;
     let from_code = !callable.is_empty();
     let mut running =
@@ -290,22 +307,7 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<Turn, Api
         uploaded.iter().flatten().collect()
     };
     for meta in to_place {
-        let container = running.container().await?;
-        let bytes = bridge
-            .config
-            .files
-            .content(&meta.id)
-            .await
-            .map_err(|err| ApiError::api(format!("reading the file store: {err}")))?
-            .unwrap_or_default();
-        if !tools::write_bytes(&bridge.sessions, &container, meta.filename.clone(), bytes.to_vec())
-            .await?
-        {
-            return Err(ApiError::api(format!(
-                "could not put {} ({}) into the container",
-                meta.filename, meta.id
-            )));
-        }
+        running.place(meta).await?;
     }
     let tools = bedrock_tools(&request, version);
     let mut conversation = for_bedrock(&messages);
@@ -335,9 +337,7 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<Turn, Api
             Progress::Done(status) => {
                 tool_calls_from_code = Some(status.calls);
                 let block = ptc::result_block(&resumed.call_id, status);
-                let (text, is_error) = result_text(&block);
-                let result =
-                    ContentBlock::tool_result(model_id_of(&resumed.call_id), text, is_error);
+                let result = for_model(model_id_of(&resumed.call_id), &block);
                 conversation.push(Message { role: Role::User, content: vec![result] });
                 content.push(block);
             }
@@ -370,8 +370,7 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<Turn, Api
                     });
                     let Some(code) = input.get("code").and_then(serde_json::Value::as_str) else {
                         let block = tools::invalid_code_input(&call_id);
-                        let (text, is_error) = result_text(&block);
-                        results.push(ContentBlock::tool_result(id.clone(), text, is_error));
+                        results.push(for_model(id.clone(), &block));
                         content.push(block);
                         continue;
                     };
@@ -389,8 +388,7 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<Turn, Api
                         Progress::Done(status) => {
                             tool_calls_from_code = Some(status.calls);
                             let block = ptc::result_block(&call_id, status);
-                            let (text, is_error) = result_text(&block);
-                            results.push(ContentBlock::tool_result(id.clone(), text, is_error));
+                            results.push(for_model(id.clone(), &block));
                             content.push(block);
                         }
                     }
@@ -413,8 +411,7 @@ async fn complete(bridge: &Bridge, request: MessagesRequest) -> Result<Turn, Api
                         input,
                         cache_control: None,
                     });
-                    let (text, is_error) = result_text(&result);
-                    results.push(ContentBlock::tool_result(id.clone(), text, is_error));
+                    results.push(for_model(id.clone(), &result));
                     content.push(result);
                 }
                 ContentBlock::ToolUse { .. } => {
@@ -476,11 +473,7 @@ pub async fn count_tokens(
             fields.entry("max_tokens").or_insert(json!(1));
         }
         let request: MessagesRequest = serde_json::from_value(fields).map_err(invalid)?;
-        let name = request.model.clone().unwrap_or_default();
-        if name.is_empty() {
-            return Err(ApiError::invalid_request("model: field required"));
-        }
-        let model_id = bridge.config.models.resolve(&name)?;
+        let (_, model_id) = model_of(&bridge, &request)?;
         let (version, _) = code_execution_and_callable(&request)?;
         let mut messages = request.messages.clone();
         uploads(&bridge, &mut messages).await?;
@@ -491,7 +484,7 @@ pub async fn count_tokens(
         let output = bridge
             .bedrock
             .count_tokens()
-            .model_id(foundation_model(model_id))
+            .model_id(foundation_model(&model_id))
             .input(CountTokensInput::InvokeModel(
                 InvokeModelTokensRequest::builder()
                     .body(Blob::new(json))
@@ -502,7 +495,7 @@ pub async fn count_tokens(
             .upstream()
             .await
             .map_err(|err| bedrock_error("CountTokens", err))?;
-        Ok(Json(json!({"input_tokens": output.input_tokens()})).into_response())
+        Ok::<_, ApiError>(Json(json!({"input_tokens": output.input_tokens()})).into_response())
     }
     .await;
     outcome.unwrap_or_else(IntoResponse::into_response)
@@ -515,14 +508,16 @@ fn foundation_model(model_id: &str) -> &str {
     GEOGRAPHIES.iter().find_map(|prefix| model_id.strip_prefix(prefix)).unwrap_or(model_id)
 }
 
-/// What the model on Bedrock reads of a server tool's result block.
-fn result_text(block: &ContentBlock) -> (String, bool) {
-    match block {
+/// What the model on Bedrock reads of a server tool's result block: a `tool_result`
+/// for its client-tool call `tool_use_id`.
+fn for_model(tool_use_id: String, block: &ContentBlock) -> ContentBlock {
+    let (text, is_error) = match block {
         ContentBlock::CodeExecutionToolResult { content, .. }
         | ContentBlock::BashCodeExecutionToolResult { content, .. }
         | ContentBlock::TextEditorCodeExecutionToolResult { content, .. } => content.model_text(),
         _ => (String::new(), false),
-    }
+    };
+    ContentBlock::tool_result(tool_use_id, text, is_error)
 }
 
 /// One InvokeModel call; Bedrock's errors as the API's.

@@ -159,9 +159,7 @@ pub async fn start(
         (format!("{home}/tools.json"), Value::Array(specs).to_string()),
         (format!("{home}/code.py"), code.to_owned()),
     ] {
-        if !tools::write_bytes(sessions, container, path.clone(), text.into_bytes()).await? {
-            return Err(ApiError::api(format!("could not write {path} into the container")));
-        }
+        tools::put_file(sessions, container, path, text.into_bytes()).await?;
     }
     let command = format!("python3 {DIR}/runtime.py {call_id} {}", wait.as_secs_f64());
     let arguments = ToolArguments::builder().command(command).build();
@@ -325,9 +323,7 @@ pub async fn answer(
     for (n, text, is_error) in &paused.results {
         let path = format!("{}/results/{n}.json", home(&paused.call_id));
         let body = json!({"content": text, "is_error": is_error}).to_string();
-        if !tools::write_bytes(sessions, container, path.clone(), body.into_bytes()).await? {
-            return Err(ApiError::api(format!("could not write {path} into the container")));
-        }
+        tools::put_file(sessions, container, path, body.into_bytes()).await?;
     }
     Ok(())
 }

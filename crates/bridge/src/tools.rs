@@ -235,6 +235,17 @@ pub async fn write_bytes(
     Ok(!output.is_error)
 }
 
+/// Writes `bytes` to `path` for the bridge's own purposes; a refusal is an error.
+pub async fn put_file(
+    sessions: &Sessions, container: &Container, path: String, bytes: Vec<u8>,
+) -> Result<(), ApiError> {
+    if write_bytes(sessions, container, path.clone(), bytes).await? {
+        Ok(())
+    } else {
+        Err(ApiError::api(format!("could not write {path} into the container")))
+    }
+}
+
 /// The directory whose files come back to the client as file ids.
 pub const OUTPUT_DIR: &str = "outputs";
 

@@ -63,14 +63,7 @@ pub fn check_bedrock(model_id: &str) -> Result<(), Refusal> {
     };
     let profile = PROFILE_PREFIXES.iter().find_map(|prefix| id.strip_prefix(prefix));
     let base = profile.unwrap_or(id);
-    let model = MODELS.iter().find(|model| model.bedrock == base).ok_or_else(invalid)?;
-    if model.retired {
-        return Err(Refusal::NotFound(
-            "This model version has reached the end of its life. Please refer to the AWS \
-             documentation for more details."
-                .to_owned(),
-        ));
-    }
+    live_model(base)?;
     let through_profile =
         profile.is_some() && arn_kind.is_none_or(|kind| kind == "inference-profile");
     if !through_profile {
@@ -93,7 +86,15 @@ pub fn check_count_tokens(model_id: &str) -> Result<(), Refusal> {
         }
         None => model_id,
     };
-    let model = MODELS.iter().find(|model| model.bedrock == id).ok_or_else(invalid)?;
+    live_model(id).map(|_| ())
+}
+
+/// The catalogue's model with this Bedrock id: unknown is invalid, retired is not found.
+fn live_model(id: &str) -> Result<&'static Model, Refusal> {
+    let model = MODELS
+        .iter()
+        .find(|model| model.bedrock == id)
+        .ok_or_else(|| Refusal::Invalid("The provided model identifier is invalid.".to_owned()))?;
     if model.retired {
         return Err(Refusal::NotFound(
             "This model version has reached the end of its life. Please refer to the AWS \
@@ -101,7 +102,7 @@ pub fn check_count_tokens(model_id: &str) -> Result<(), Refusal> {
                 .to_owned(),
         ));
     }
-    Ok(())
+    Ok(model)
 }
 
 #[cfg(test)]

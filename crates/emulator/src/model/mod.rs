@@ -105,14 +105,7 @@ impl ModelService {
     /// The input tokens `conv` counts, as CountTokens reports them: what the
     /// prompt would cost uncached, without touching the prompt cache.
     pub fn input_tokens(conv: &Conversation) -> u64 {
-        let computed;
-        let blocks = if conv.prompt_blocks.is_empty() {
-            computed = uncached_prompt_blocks(conv);
-            &computed
-        } else {
-            &conv.prompt_blocks
-        };
-        blocks.iter().map(|b| u64::from(b.tokens)).sum()
+        prompt_blocks(conv).iter().map(|b| u64::from(b.tokens)).sum()
     }
 
     /// Plays the next turn of the transcript matching `conv`.
@@ -157,13 +150,7 @@ impl ModelService {
             stop_reason = StopReason::MaxTokens;
         }
 
-        let computed;
-        let blocks = if conv.prompt_blocks.is_empty() {
-            computed = uncached_prompt_blocks(conv);
-            &computed
-        } else {
-            &conv.prompt_blocks
-        };
+        let blocks = &*prompt_blocks(conv);
         let outcome = self.cache.apply(&conv.model_id, blocks);
         let usage = usage_for(blocks, outcome, output_tokens);
         tracing::info!(
@@ -199,6 +186,16 @@ impl ModelService {
                     system: (!conv.system.is_empty()).then(|| conv.system.join("\n")),
                 }))
             })
+    }
+}
+
+/// The prompt as cacheable blocks: the ones the request marked, or else the whole
+/// prompt uncached.
+fn prompt_blocks(conv: &Conversation) -> std::borrow::Cow<'_, [types::PromptBlock]> {
+    if conv.prompt_blocks.is_empty() {
+        std::borrow::Cow::Owned(uncached_prompt_blocks(conv))
+    } else {
+        std::borrow::Cow::Borrowed(&conv.prompt_blocks)
     }
 }
 
