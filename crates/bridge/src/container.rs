@@ -76,8 +76,17 @@ pub struct Sessions {
     timeout_seconds: i32,
 }
 
-fn unavailable(operation: &str, err: impl std::fmt::Display) -> ApiError {
+/// An AgentCore failure, with its whole chain of causes.
+fn unavailable(operation: &str, err: impl std::error::Error) -> ApiError {
+    let err = aws_smithy_types::error::display::DisplayErrorContext(err);
     ApiError::api(format!("AgentCore {operation} failed: {err}"))
+}
+
+/// The API's error for a container id it does not know, or one past its lifetime.
+pub fn gone(id: &str) -> ApiError {
+    ApiError::invalid_request(format!(
+        "container: '{id}' was not found or has expired; omit `container` to get a new one"
+    ))
 }
 
 impl Sessions {
@@ -97,12 +106,7 @@ impl Sessions {
             .send()
             .upstream()
             .await
-            .map_err(|err| {
-                unavailable(
-                    "StartCodeInterpreterSession",
-                    aws_smithy_types::error::display::DisplayErrorContext(err),
-                )
-            })?;
+            .map_err(|err| unavailable("StartCodeInterpreterSession", err))?;
         Ok(Container {
             interpreter_id: self.interpreter_id.clone(),
             session_id: started.session_id().to_owned(),
@@ -112,12 +116,6 @@ impl Sessions {
     /// When `container` expires (RFC 3339), or the API's error when it is unknown,
     /// stopped or past its lifetime.
     pub async fn expires_at(&self, container: &Container) -> Result<String, ApiError> {
-        let gone = || {
-            ApiError::invalid_request(format!(
-                "container: '{}' was not found or has expired; omit `container` to get a new one",
-                container.id()
-            ))
-        };
         let session = self
             .client
             .get_code_interpreter_session()
@@ -126,9 +124,9 @@ impl Sessions {
             .send()
             .upstream()
             .await
-            .map_err(|_| gone())?;
+            .map_err(|_| gone(&container.id()))?;
         if session.status() != Some(&CodeInterpreterSessionStatus::Ready) {
-            return Err(gone());
+            return Err(gone(&container.id()));
         }
         let timeout = i64::from(session.session_timeout_seconds().unwrap_or(self.timeout_seconds));
         let expires = aws_smithy_types::DateTime::from_secs(session.created_at().secs() + timeout);
@@ -162,12 +160,7 @@ impl Sessions {
             .send()
             .upstream()
             .await
-            .map_err(|err| {
-                unavailable(
-                    "InvokeCodeInterpreter",
-                    aws_smithy_types::error::display::DisplayErrorContext(err),
-                )
-            })?;
+            .map_err(|err| unavailable("InvokeCodeInterpreter", err))?;
         let mut output = Output::default();
         let mut texts = Vec::new();
         while let Some(event) = response

@@ -118,11 +118,7 @@ async fn named_container(
     let Some(id) = request.container.as_ref().map(|c| c.id().unwrap_or_default()) else {
         return Ok(None);
     };
-    let container = Container::from_id(id).ok_or_else(|| {
-        ApiError::invalid_request(format!(
-            "container: '{id}' was not found or has expired; omit `container` to get a new one"
-        ))
-    })?;
+    let container = Container::from_id(id).ok_or_else(|| crate::container::gone(id))?;
     bridge.sessions.expires_at(&container).await?;
     Ok(Some(container))
 }
