@@ -62,7 +62,7 @@ fn a_retired_anthropic_model_is_one_clear_line_that_names_the_flag() {
 async fn bridge_on(
     emulator: &emulator::Emulator, max_steps: usize,
 ) -> (std::sync::Arc<bridge::Bridge>, Vec<(&'static str, String)>) {
-    let aws = emulator.sdk_config_loader().load().await;
+    let aws = emulator.sdk_config_builder().build();
     let key = "sk-bridge-test";
     let mut config = bridge::BridgeConfig::with_keys([key]);
     config.max_steps = max_steps;

@@ -120,7 +120,7 @@ async fn aws(local: bool) -> anyhow::Result<(aws_config::SdkConfig, Option<emula
     }
     let emulator =
         emulator::Emulator::builder().start().await.context("starting the embedded emulator")?;
-    let aws = emulator.sdk_config_loader().load().await;
+    let aws = emulator.sdk_config_builder().build();
     Ok((aws, Some(emulator)))
 }
 

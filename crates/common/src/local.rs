@@ -18,12 +18,13 @@ pub(crate) async fn connect(args: &CommonArgs) -> Result<Clients, Error> {
         .await
         .map_err(|source| Error::Emulator(source.into()))?;
     tracing::debug!(endpoint = emulator.endpoint(), "using the embedded emulator");
+    // Nothing of the caller's AWS environment (keys, Bedrock API key, profile,
+    // endpoint variables) reaches these clients.
     let sdk_config = emulator
-        .sdk_config_loader()
+        .sdk_config_builder()
         .retry_config(retry_config())
         .timeout_config(timeout_config(args.read_timeout))
-        .load()
-        .await;
+        .build();
     let key = emulator.api_key().to_owned();
     let bridge = LocalBridge::start(&sdk_config, &key).await?;
     let anthropic = AnthropicEndpoint { base_url: bridge.url.clone(), api_key: Some(key) };

@@ -22,8 +22,10 @@ pub struct EmulatorConfig {
     pub api_key: String,
     /// Check SigV4 signatures (on by default).
     pub verify_signatures: bool,
-    /// Python for the sandbox; `None` provisions one with numpy, pandas and matplotlib.
+    /// Python for the sandbox; `None` provisions one with `packages`.
     pub python: Option<PathBuf>,
+    /// Which of AgentCore's pre-installed packages a provisioned Python gets.
+    pub packages: crate::sandbox::PackageSet,
     /// Where the provisioned Python lives.
     pub cache_dir: PathBuf,
     /// Print a progress line while provisioning.
@@ -61,6 +63,7 @@ impl Default for EmulatorConfig {
             api_key: format!("bedrock-api-key-emulator-{}", random_token(24)),
             verify_signatures: true,
             python: None,
+            packages: crate::sandbox::PackageSet::default(),
             cache_dir: crate::sandbox::default_cache_dir(),
             progress: true,
             call_timeout: Duration::from_secs(60),

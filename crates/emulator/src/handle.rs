@@ -78,6 +78,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Which of AgentCore's pre-installed packages a provisioned sandbox Python gets
+    /// (default: the commonly used part).
+    pub fn packages(mut self, set: crate::sandbox::PackageSet) -> Self {
+        self.config.packages = set;
+        self
+    }
+
     /// Print (or not) the provisioning progress line.
     pub fn progress(mut self, progress: bool) -> Self {
         self.config.progress = progress;
@@ -171,15 +178,16 @@ async fn resolve_python(config: &EmulatorConfig) -> PathBuf {
         return PathBuf::from(python);
     }
     let cache_dir = config.cache_dir.clone();
-    let progress = config.progress;
-    let provisioned =
-        tokio::task::spawn_blocking(move || crate::sandbox::provision_python(&cache_dir, progress))
-            .await;
+    let (set, progress) = (config.packages, config.progress);
+    let provisioned = tokio::task::spawn_blocking(move || {
+        crate::sandbox::provision_python(&cache_dir, set, progress)
+    })
+    .await;
     match provisioned {
         Ok(Ok(python)) => python,
         Ok(Err(err)) => {
             tracing::warn!(
-                "could not provision the sandbox Python ({err}); falling back to python3 from PATH, where numpy, pandas and matplotlib may be missing"
+                "could not provision the sandbox Python ({err}); falling back to python3 from PATH, where numpy, pandas and the other pre-installed packages may be missing"
             );
             PathBuf::from("python3")
         }
@@ -208,10 +216,7 @@ impl Emulator {
             return Err(EmulatorError::NotLoopback(config.bind));
         }
         let python = resolve_python(&config).await;
-        let work_dir = tempfile::Builder::new()
-            .prefix("agentcore-emulator-")
-            .tempdir()
-            .map_err(EmulatorError::WorkDir)?;
+        let work_dir = crate::sandbox::sessions_dir().map_err(EmulatorError::WorkDir)?;
         let mut state = AppState::new(config.clone(), python, work_dir.path().to_path_buf())
             .map_err(EmulatorError::Transcripts)?;
         if let Some(record) = &config.record {
@@ -261,8 +266,11 @@ impl Emulator {
     }
 
     /// AWS settings that point every SDK client at this emulator (endpoint, region,
-    /// its credentials); add retry or timeout settings, then `.load().await`.
-    pub fn sdk_config_loader(&self) -> aws_config::ConfigLoader {
+    /// its credentials) and read nothing else: no environment variable, profile or
+    /// config file of the caller's, so a Bedrock API key (`AWS_BEARER_TOKEN_BEDROCK`),
+    /// an `AWS_PROFILE` or an `AWS_ENDPOINT_URL_*` in the shell cannot redirect or
+    /// re-sign the calls. Add retry or timeout settings, then `.build()`.
+    pub fn sdk_config_builder(&self) -> aws_types::sdk_config::Builder {
         let credentials = aws_credential_types::Credentials::new(
             self.access_key_id(),
             self.secret_access_key(),
@@ -270,10 +278,13 @@ impl Emulator {
             None,
             "emulator",
         );
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
             .endpoint_url(self.endpoint())
             .region(aws_config::Region::new(self.region().to_owned()))
-            .credentials_provider(credentials)
+            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+                credentials,
+            ))
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -352,9 +363,14 @@ impl Emulator {
         self.state.iam.role_count()
     }
 
-    /// The environment that points any AWS SDK, the AgentCore Python SDK and the
-    /// Bedrock API-key clients at this emulator (`cargo run -p bridge -- --local` adds the
-    /// Anthropic API on top).
+    /// The environment that points any AWS SDK (boto3, the Rust SDK, the CLI) and
+    /// the AgentCore Python SDK at this emulator, signing with its credentials
+    /// (`cargo run -p bridge -- --local` adds the Anthropic API on top).
+    ///
+    /// It holds no `AWS_BEARER_TOKEN_BEDROCK`: with one set, boto3 refuses every
+    /// Bedrock call to a plain-HTTP endpoint before sending it ("Bearer authorization
+    /// requires an HTTPS endpoint"). Clients that want the bearer token take
+    /// [`Emulator::api_key`].
     pub fn env_vars(&self) -> Vec<(&'static str, String)> {
         vec![
             ("AWS_ENDPOINT_URL", self.endpoint.clone()),
@@ -364,8 +380,38 @@ impl Emulator {
             ("AWS_DEFAULT_REGION", self.region().to_owned()),
             ("BEDROCK_AGENTCORE_DP_ENDPOINT", self.endpoint.clone()),
             ("BEDROCK_AGENTCORE_CP_ENDPOINT", self.endpoint.clone()),
-            ("AWS_BEARER_TOKEN_BEDROCK", self.api_key().to_owned()),
         ]
+    }
+
+    /// Variables of a user's shell that would take a client away from this emulator
+    /// or change how it signs: a Bedrock API key (boto3 refuses it over plain HTTP),
+    /// a session token of other credentials, a profile (boto3 fails on one that does
+    /// not exist), service-specific endpoint overrides, and the switch that ignores
+    /// `AWS_ENDPOINT_URL`. [`Emulator::shell_setup`] unsets them.
+    pub const UNSET_VARS: &'static [&'static str] = &[
+        "AWS_BEARER_TOKEN_BEDROCK",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+        "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE",
+        "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL",
+        "AWS_ENDPOINT_URL_IAM",
+        "AWS_ENDPOINT_URL_STS",
+    ];
+
+    /// The lines a user pastes into a shell (or `eval`s) to point clients there:
+    /// `unset` of [`Emulator::UNSET_VARS`], then an `export` line for each of
+    /// [`Emulator::env_vars`]. Values are letters, digits and URL characters, so
+    /// they need no quoting.
+    pub fn shell_setup(&self) -> String {
+        let mut lines = format!("unset {}\n", Self::UNSET_VARS.join(" "));
+        for (name, value) in self.env_vars() {
+            lines.push_str(&format!("export {name}={value}\n"));
+        }
+        lines
     }
 
     /// Stops serving and ends every session, waiting for their processes.

@@ -37,4 +37,4 @@ pub use eventstream::event_frame;
 pub use faults::{Fault, FaultKind, SYNTAX as FAULT_SYNTAX};
 pub use handle::{Emulator, EmulatorBuilder, EmulatorError};
 pub use record::{RecordConfig, UpstreamAuth};
-pub use sandbox::{IsolationMode, choose_isolation, describe_isolation, isolated};
+pub use sandbox::{IsolationMode, PackageSet, choose_isolation, describe_isolation, isolated};

@@ -1,7 +1,8 @@
 //! `emulator`: runs the offline emulator until Ctrl-C.
 //!
-//! The first line on stdout is `READY http://127.0.0.1:<port>`, then `export` lines
-//! that point any SDK at it:
+//! The first line on stdout is `READY http://127.0.0.1:<port>`, then the shell lines
+//! (`unset` of what would send clients elsewhere, `export` of the endpoint, keys and
+//! region) that point any SDK at it, ending with a comment that says so:
 //!
 //! ```text
 //! cargo run -p emulator     # then paste the export lines into another shell
@@ -37,9 +38,15 @@ struct Args {
     /// Bedrock API key clients may send as a bearer token (default: random per start).
     #[arg(long, env = "EMULATOR_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
-    /// Python for the sandbox (default: a provisioned venv with numpy, pandas, matplotlib).
+    /// Python for the sandbox (default: a provisioned venv with --packages).
     #[arg(long, env = "AGENTCORE_EMULATOR_PYTHON")]
     python: Option<PathBuf>,
+    /// AgentCore's pre-installed packages in the provisioned Python: `common` (numpy,
+    /// pandas, matplotlib, scipy, scikit-learn, requests, lxml, openpyxl, pillow, ...;
+    /// a minute or two on first use) or `full` (the whole documented list: torch,
+    /// spacy, opencv, Django, ...; several GB).
+    #[arg(long, env = "AGENTCORE_EMULATOR_PACKAGES", default_value = "common", value_parser = emulator::PackageSet::parse)]
+    packages: emulator::PackageSet,
     /// Time limit of one executeCode / executeCommand call, in seconds.
     #[arg(long, env = "EMULATOR_CALL_TIMEOUT", default_value_t = 60)]
     call_timeout: u64,
@@ -161,6 +168,7 @@ async fn main() -> anyhow::Result<()> {
             (args.memory_limit_mb > 0).then_some(args.memory_limit_mb * 1024 * 1024),
         )
         .output_limit_bytes(args.output_limit_kb * 1024)
+        .packages(args.packages)
         .preload_modules(args.preload.split(',').map(str::trim).filter(|m| !m.is_empty()));
     if args.access_key_id.is_some() || args.secret_access_key.is_some() {
         let defaults = emulator::EmulatorConfig::default();
@@ -203,9 +211,14 @@ async fn main() -> anyhow::Result<()> {
     writeln!(out, "READY {}", emulator.endpoint())?;
     // A shell comment, so the lines can still be pasted or sourced as they are.
     writeln!(out, "# sandbox isolation: {}", emulator::describe_isolation())?;
-    for (name, value) in emulator.env_vars() {
-        writeln!(out, "export {name}={value}")?;
-    }
+    write!(out, "{}", emulator.shell_setup())?;
+    writeln!(
+        out,
+        "# Bedrock API key, for clients that send a bearer token instead of signing \
+         (boto3 sends one over HTTPS only, so it is not exported): {}",
+        emulator.api_key()
+    )?;
+    writeln!(out, "# paste the lines above, after READY, into the shell that runs your client")?;
     out.flush()?;
     drop(out);
 

@@ -202,6 +202,43 @@ fn the_anthropic_sdk_runs_unchanged_against_the_bridge() {
     assert_eq!(status("unknown_server_tool"), Some(400), "{}", seen["unknown_server_tool"]);
 }
 
+/// `bridge --local` started from a shell that holds the user's own AWS settings (a
+/// Bedrock API key, a profile that does not exist, endpoints that lead nowhere):
+/// none of them reach its clients, and the lines it prints, pasted into such a
+/// shell, point the unmodified SDK at it.
+#[test]
+fn local_ignores_the_callers_aws_environment_and_its_lines_work_in_a_shell() {
+    if !have_anthropic_sdk() {
+        return;
+    }
+    let hostile = [
+        ("AWS_BEARER_TOKEN_BEDROCK", "ABSKusers-own-bedrock-api-key".to_owned()),
+        ("AWS_PROFILE", "a-profile-that-does-not-exist".to_owned()),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_owned()),
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "http://127.0.0.1:9".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "AKIAUSERSOWNKEY00000".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "users-own-secret".to_owned()),
+        ("ANTHROPIC_BASE_URL", "http://127.0.0.1:9".to_owned()),
+    ];
+    let bridge = Running::spawn(&["--local"], &hostile);
+    let dir = tempfile::tempdir().unwrap();
+    let setup = dir.path().join("bridge.sh");
+    let lines: String = bridge.env.iter().map(|(k, v)| format!("export {k}={v}\n")).collect();
+    std::fs::write(&setup, lines).unwrap();
+    let script = format!("{}/tests/python/anthropic_client.py", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(r#"set -e; . "$1"; exec python3 "$2" messages"#)
+        .args(["setup", setup.to_str().unwrap(), &script])
+        .envs(hostile.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let run: Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    assert_answers_the_statistics(&run["create_0825"]);
+}
+
 #[test]
 fn files_go_into_the_container_and_what_the_code_writes_comes_back() {
     if !have_anthropic_sdk() {

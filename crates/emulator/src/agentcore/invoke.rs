@@ -15,7 +15,9 @@ use super::parse_body;
 use super::sessions::SessionStatus;
 use crate::error::AwsError;
 use crate::eventstream::{event_frame, stream_response};
-use crate::sandbox::{ExecOutput, Language, Sandbox, SandboxError, TaskInfo};
+use crate::sandbox::{
+    ExecOutput, Language, Sandbox, SandboxError, TaskInfo, TaskStatus, append_note,
+};
 use crate::state::AppState;
 
 /// The request header that carries the session id.
@@ -75,8 +77,6 @@ struct ContentBlock {
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    size: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     resource: Option<ResourceContent>,
 }
 
@@ -124,20 +124,25 @@ fn message_result(text: impl Into<String>, is_error: bool) -> ToolResult {
     ToolResult { content: vec![text_block(text)], structured_content: None, is_error }
 }
 
-fn exec_result(output: ExecOutput) -> ToolResult {
+/// `executeCode`: what the code printed, stripped of surrounding whitespace as
+/// AgentCore's notebook kernel reports it (`print("Hello World!!!")` answers
+/// `"Hello World!!!"`, no newline); stdout and stderr in one text block each.
+fn code_result(output: ExecOutput) -> ToolResult {
     let is_error = output.is_error();
+    let stdout = output.stdout.trim().to_owned();
+    let stderr = output.stderr.trim().to_owned();
     let mut content = Vec::new();
-    if !output.stdout.is_empty() || output.stderr.is_empty() {
-        content.push(text_block(output.stdout.clone()));
+    if !stdout.is_empty() || stderr.is_empty() {
+        content.push(text_block(stdout.clone()));
     }
-    if !output.stderr.is_empty() {
-        content.push(text_block(output.stderr.clone()));
+    if !stderr.is_empty() {
+        content.push(text_block(stderr.clone()));
     }
     ToolResult {
         content,
         structured_content: Some(StructuredContent {
-            stdout: Some(output.stdout),
-            stderr: Some(output.stderr),
+            stdout: Some(stdout),
+            stderr: Some(stderr),
             exit_code: Some(output.exit_code),
             // Seconds, as AgentCore reports it.
             execution_time: Some(output.execution_time.as_secs_f64()),
@@ -147,21 +152,81 @@ fn exec_result(output: ExecOutput) -> ToolResult {
     }
 }
 
-fn task_result(task: TaskInfo) -> ToolResult {
-    let summary = format!("Task {} is {}", task.task_id, task.status.as_str());
-    let is_error = task.status.as_str() == "failed";
+/// Output as a terminal delivers it: every line feed becomes CR LF (what a
+/// pseudo-terminal's `onlcr` does, and what AgentCore's shell output shows).
+fn terminal(text: &str) -> String {
+    text.replace('\n', "\r\n")
+}
+
+/// Terminal output in stdout after a clean exit, else all of it in stderr, as
+/// AgentCore reports a shell command (`echo hello; exit 3` answers stdout "",
+/// stderr "hello\r\n").
+fn split_by_exit(text: String, clean: bool) -> (String, String) {
+    if clean { (text, String::new()) } else { (String::new(), text) }
+}
+
+/// `executeCommand`: the command's stdout and stderr as one terminal stream.
+fn command_result(output: ExecOutput) -> ToolResult {
+    let is_error = output.is_error();
+    let mut text = output.stdout;
+    if !output.stderr.is_empty() {
+        append_note(&mut text, output.stderr.trim_end());
+    }
+    let text = terminal(&text);
+    let (stdout, stderr) = split_by_exit(text.clone(), !is_error);
     ToolResult {
-        content: vec![text_block(summary)],
+        content: vec![text_block(text)],
         structured_content: Some(StructuredContent {
-            task_id: Some(task.task_id),
-            task_status: Some(task.status.as_str()),
-            stdout: Some(task.stdout),
-            stderr: Some(task.stderr),
-            exit_code: task.exit_code,
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+            exit_code: Some(output.exit_code),
+            execution_time: Some(output.execution_time.as_secs_f64()),
             ..StructuredContent::default()
         }),
         is_error,
     }
+}
+
+/// `startCommandExecution`: the task id and status in the structured content only.
+fn task_started(task: TaskInfo) -> ToolResult {
+    ToolResult {
+        content: vec![text_block("Successfully started a command execution task")],
+        structured_content: Some(StructuredContent {
+            task_id: Some(task.task_id),
+            task_status: Some("submitted"),
+            stdout: Some(String::new()),
+            stderr: Some(String::new()),
+            ..StructuredContent::default()
+        }),
+        is_error: false,
+    }
+}
+
+/// `getTask`: "Task is working", the output so far, and how it ended once it did.
+fn task_status(task: TaskInfo) -> ToolResult {
+    let status = task.status.as_str();
+    let failed = task.status == TaskStatus::Failed;
+    let (stdout, stderr) = split_by_exit(terminal(&task.output), !failed);
+    ToolResult {
+        content: vec![text_block(format!("Task is {status}"))],
+        structured_content: Some(StructuredContent {
+            task_status: Some(status),
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+            exit_code: task.exit_code,
+            execution_time: task.execution_time.map(|t| t.as_secs_f64()),
+            ..StructuredContent::default()
+        }),
+        is_error: failed,
+    }
+}
+
+/// Why AgentCore refuses an absolute path (or one that climbs out) in the file tools.
+const TRAVERSAL: &str = "Invalid file path: potential path traversal detected";
+
+/// The file tools take paths relative to the working directory only.
+fn has_absolute<'a>(mut paths: impl Iterator<Item = &'a str>) -> bool {
+    paths.any(|path| path.starts_with('/'))
 }
 
 fn require<'a>(value: &'a Option<String>, member: &str, tool: &str) -> Result<&'a str, AwsError> {
@@ -253,17 +318,23 @@ fn check_call(name: &str, args: Arguments) -> Result<Call, AwsError> {
 }
 
 async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxError> {
+    let absolute = match &call {
+        Call::Read(paths) | Call::Remove(paths) => has_absolute(paths.iter().map(String::as_str)),
+        Call::Write(files) => has_absolute(files.iter().map(|(path, _)| path.as_str())),
+        Call::List(dir) => has_absolute(std::iter::once(dir.as_str())),
+        _ => false,
+    };
+    if absolute {
+        return Ok(message_result(TRAVERSAL, true));
+    }
     Ok(match call {
         Call::Code { language, code, clear } => {
-            exec_result(sandbox.execute_code(language, &code, clear).await?)
+            code_result(sandbox.execute_code(language, &code, clear).await?)
         }
-        Call::Command(command) => exec_result(sandbox.execute_command(&command).await?),
+        Call::Command(command) => command_result(sandbox.execute_command(&command).await?),
         Call::Write(files) => {
             let written = sandbox.write_files(files).await?;
-            message_result(
-                format!("Successfully wrote {} file(s): {}", written.len(), written.join(", ")),
-                false,
-            )
+            message_result(format!("Successfully wrote all {} files", written.len()), false)
         }
         Call::Read(paths) => {
             let files = sandbox.read_files(&paths).await?;
@@ -298,10 +369,8 @@ async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxEr
                     kind: "resource_link",
                     uri: Some(file_uri(&entry.path)),
                     name: Some(entry.name),
-                    // AgentCore marks directories only, with "Directory".
-                    description: entry.is_dir.then(|| "Directory".to_owned()),
+                    description: Some(if entry.is_dir { "Directory" } else { "File" }.to_owned()),
                     mime_type: entry.mime_type,
-                    size: (!entry.is_dir).then_some(entry.size),
                     ..ContentBlock::default()
                 })
                 .collect();
@@ -309,14 +378,14 @@ async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxEr
         }
         Call::Remove(paths) => {
             let removed = sandbox.remove_files(&paths).await?;
-            message_result(
-                format!("Removed {} path(s): {}", removed.len(), removed.join(", ")),
-                false,
-            )
+            message_result(format!("Successfully removed all {} files", removed.len()), false)
         }
-        Call::StartTask(command) => task_result(sandbox.start_task(&command).await?),
-        Call::GetTask(id) => task_result(sandbox.get_task(&id).await?),
-        Call::StopTask(id) => task_result(sandbox.stop_task(&id).await?),
+        Call::StartTask(command) => task_started(sandbox.start_task(&command).await?),
+        Call::GetTask(id) => task_status(sandbox.get_task(&id).await?),
+        Call::StopTask(id) => {
+            sandbox.stop_task(&id).await?;
+            message_result("Successfully canceled a command execution task", false)
+        }
     })
 }
 
@@ -324,9 +393,18 @@ async fn run_call(sandbox: &Sandbox, call: Call) -> Result<ToolResult, SandboxEr
 /// the sandbox itself becomes an `internalServerException` frame.
 fn sandbox_failure(err: SandboxError) -> Result<ToolResult, AwsError> {
     match err {
-        SandboxError::PathOutsideSession { .. }
-        | SandboxError::InvalidPath { .. }
-        | SandboxError::NotFound { .. }
+        SandboxError::PathOutsideSession { .. } => Ok(message_result(TRAVERSAL, true)),
+        SandboxError::NotFound { path } => {
+            Ok(message_result(format!("File {path} not found"), true))
+        }
+        SandboxError::TaskNotRunning { status, .. } => Ok(message_result(
+            format!(
+                "Task cannot be canceled (current status: TaskStatus.{})",
+                status.as_str().to_ascii_uppercase()
+            ),
+            true,
+        )),
+        SandboxError::InvalidPath { .. }
         | SandboxError::TaskNotFound { .. }
         | SandboxError::Unsupported { .. } => Ok(message_result(err.to_string(), true)),
         SandboxError::Closed => Err(AwsError::not_found(

@@ -111,6 +111,8 @@ pub(crate) struct RunContext<'a> {
     pub capture_stem: PathBuf,
     pub timeout: Duration,
     pub output_limit: usize,
+    /// stderr into the stdout pipe: one stream in the order written.
+    pub merge_output: bool,
     /// Records the process group so shutdown can kill what it leaves behind.
     pub on_spawn: &'a (dyn Fn(u32) + Sync),
 }
@@ -123,11 +125,8 @@ pub(crate) async fn run(
     let err_pipe = OutputPipe::create(ctx.capture_stem.with_extension("err"), ctx.output_limit)?;
     let program = wrapped.program.clone();
     let mut command = wrapped.supervised().command();
-    command
-        .current_dir(ctx.cwd)
-        .stdin(Stdio::null())
-        .stdout(out_pipe.writer()?)
-        .stderr(err_pipe.writer()?);
+    let errors = if ctx.merge_output { out_pipe.writer()? } else { err_pipe.writer()? };
+    command.current_dir(ctx.cwd).stdin(Stdio::null()).stdout(out_pipe.writer()?).stderr(errors);
     ctx.env.apply(&mut command);
     limits::apply_limits(&mut command, ctx.limits);
     let started = Instant::now();

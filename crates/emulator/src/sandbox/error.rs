@@ -22,6 +22,9 @@ pub enum SandboxError {
     /// No background task with this id.
     #[error("no task with id {id}")]
     TaskNotFound { id: String },
+    /// The task has already ended, so it cannot be stopped.
+    #[error("task {id} is {} and cannot be canceled", status.as_str())]
+    TaskNotRunning { id: String, status: super::TaskStatus },
     /// A runtime needed for the request is not installed; the text says what to install.
     #[error("{what}")]
     Unsupported { what: String },

@@ -9,7 +9,12 @@
 //!   rules from the kernel's Landlock LSM, TCP denied and a network namespace of
 //!   its own unless `PUBLIC`, no signals or `/proc` access to processes outside;
 //! - **none**: plain processes with rlimits (network on, host files readable),
-//!   with a warning.
+//!   with a warning; on Linux still in a mount namespace of their own where the
+//!   kernel allows one, for the session's private `/tmp`.
+//!
+//! Whatever the isolation, a session is one machine as on AgentCore: its Python,
+//! its commands and its background tasks share one writable `/tmp` (the session's
+//! `tmp` directory mounted over `/tmp`), which no other session sees.
 //!
 //! `--isolation auto` (the default) takes the first that works; `required` refuses
 //! to start with none; `bubblewrap` and `landlock` insist on one; `off` (or
@@ -33,6 +38,32 @@ pub(crate) enum Isolation {
     },
     #[cfg(target_os = "linux")]
     Landlock(super::kernel::Kernel),
+    /// No confinement (`--isolation off`, or nothing else works), only a mount
+    /// namespace that gives the session its own `/tmp`.
+    #[cfg(target_os = "linux")]
+    PrivateTmp(super::kernel::Kernel),
+}
+
+impl Isolation {
+    /// Bubblewrap or Landlock: host files and the network are out of reach.
+    pub(crate) fn confines(&self) -> bool {
+        match self {
+            Isolation::Bubblewrap { .. } => true,
+            #[cfg(target_os = "linux")]
+            Isolation::Landlock(_) => true,
+            #[cfg(target_os = "linux")]
+            Isolation::PrivateTmp(_) => false,
+        }
+    }
+
+    /// Whether a session's `/tmp` is its own (mounted over `/tmp`).
+    pub(crate) fn private_tmp(&self) -> bool {
+        match self {
+            Isolation::Bubblewrap { .. } => true,
+            #[cfg(target_os = "linux")]
+            Isolation::Landlock(kernel) | Isolation::PrivateTmp(kernel) => kernel.mounts_tmp(),
+        }
+    }
 }
 
 /// What the emulator asks of sandbox isolation (`--isolation`).
@@ -101,8 +132,10 @@ pub fn describe() -> String {
              hidden, own PID namespace, network only for PUBLIC interpreters)"
             .to_owned(),
         #[cfg(target_os = "linux")]
-        Some(Isolation::Landlock(kernel)) => kernel.describe(),
-        None => "none (plain processes with rlimits: host files readable, network on)".to_owned(),
+        Some(Isolation::Landlock(kernel) | Isolation::PrivateTmp(kernel)) => kernel.describe(),
+        None => "none (plain processes with rlimits: host files readable, network on, the \
+             host's /tmp shared)"
+            .to_owned(),
     }
 }
 
@@ -123,7 +156,7 @@ pub(crate) fn detect() -> Option<&'static Isolation> {
             let mode = mode();
             if mode == IsolationMode::Off {
                 tracing::info!("sandbox isolation is off (--isolation off)");
-                return None;
+                return private_tmp();
             }
             let bubblewrap = || bubblewrap().inspect(|_| tracing::debug!("using bubblewrap"));
             let found = match mode {
@@ -137,6 +170,7 @@ pub(crate) fn detect() -> Option<&'static Isolation> {
                      as plain processes with rlimits only (network on, host files readable). \
                      Install bubblewrap for file-system and network isolation"
                 );
+                return private_tmp();
             }
             found
         })
@@ -163,9 +197,20 @@ fn landlock() -> Option<Isolation> {
     None
 }
 
+/// A mount namespace for the session's `/tmp` alone, where the kernel gives one.
+#[cfg(target_os = "linux")]
+fn private_tmp() -> Option<Isolation> {
+    super::kernel::Kernel::probe_private_tmp().map(Isolation::PrivateTmp)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn private_tmp() -> Option<Isolation> {
+    None
+}
+
 fn probe(bwrap: &Path, pid_namespace: bool) -> bool {
     let mut command = Command::new(bwrap);
-    command.args(base_args(pid_namespace, false));
+    command.args(base_args(pid_namespace, false, None));
     command
         .arg("--")
         .arg("/bin/true")
@@ -175,12 +220,15 @@ fn probe(bwrap: &Path, pid_namespace: bool) -> bool {
     command.status().is_ok_and(|status| status.success())
 }
 
-fn base_args(pid_namespace: bool, network: bool) -> Vec<OsString> {
+fn base_args(pid_namespace: bool, network: bool, tmp: Option<&Path>) -> Vec<OsString> {
     let mut args: Vec<OsString> =
-        ["--ro-bind", "/", "/", "--dev", "/dev", "--tmpfs", "/tmp", "--die-with-parent"]
-            .iter()
-            .map(OsString::from)
-            .collect();
+        ["--ro-bind", "/", "/", "--dev", "/dev", "--die-with-parent"].map(OsString::from).into();
+    match tmp {
+        Some(dir) => {
+            args.extend([OsString::from("--bind"), dir.into(), OsString::from("/tmp")]);
+        }
+        None => args.extend(["--tmpfs", "/tmp"].map(OsString::from)),
+    }
     if pid_namespace {
         args.extend(["--unshare-pid", "--proc", "/proc"].map(OsString::from));
     }
@@ -201,6 +249,20 @@ pub(crate) struct Mounts {
     pub writable: Vec<PathBuf>,
     /// Network access (PUBLIC network mode).
     pub network: bool,
+    /// The session's `tmp` directory, mounted over `/tmp` (and writable).
+    pub tmp: Option<PathBuf>,
+}
+
+impl Mounts {
+    /// These mounts for a process of the session whose directories are `dirs`
+    /// (session directory, private directory): both writable, and the private
+    /// directory's `tmp` as `/tmp`.
+    pub(crate) fn for_session(&self, dirs: &[PathBuf]) -> Mounts {
+        let mut mounts = self.clone();
+        mounts.writable.extend(dirs.iter().cloned());
+        mounts.tmp = dirs.get(1).map(|private| private.join("tmp"));
+        mounts
+    }
 }
 
 /// A program, its arguments, and the confinement its process enters: what
@@ -254,7 +316,7 @@ impl Isolation {
                 &bubblewrap_args(*pid_namespace, program, args, mounts, chdir),
             )),
             #[cfg(target_os = "linux")]
-            Isolation::Landlock(kernel) => {
+            Isolation::Landlock(kernel) | Isolation::PrivateTmp(kernel) => {
                 let confinement = kernel
                     .confinement(mounts)
                     .map_err(|source| SandboxError::io("building the Landlock ruleset", source))?;
@@ -267,7 +329,7 @@ impl Isolation {
 fn bubblewrap_args(
     pid_namespace: bool, program: &Path, args: &[OsString], mounts: &Mounts, chdir: &Path,
 ) -> Vec<OsString> {
-    let mut out = base_args(pid_namespace, mounts.network);
+    let mut out = base_args(pid_namespace, mounts.network, mounts.tmp.as_deref());
     // Hide the host's home directories: credentials, SSH keys, shell history.
     for home in hidden_homes() {
         out.extend([OsString::from("--tmpfs"), home.into_os_string()]);

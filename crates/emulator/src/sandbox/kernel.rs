@@ -9,9 +9,13 @@
 //!   no signals to processes outside the domain (the emulator included), and of
 //!   `/proc` only the process's own directory (`/proc/self`), so the emulator's
 //!   environment and command line stay out of reach;
-//! - a network namespace of its own when the network is off (plus a user namespace
-//!   when the emulator does not run as root), so UDP and raw sockets have no route
-//!   out either.
+//! - a network namespace of its own when the network is off, so UDP and raw
+//!   sockets have no route out either;
+//! - a mount namespace in which the session's `tmp` directory is `/tmp`, so a
+//!   session's processes share one `/tmp` that no other session sees (also used
+//!   alone, without Landlock, when isolation is off);
+//!
+//! the namespaces inside a user namespace when the emulator does not run as root.
 //!
 //! The ruleset is built in the emulator; the child only enters it, with
 //! async-signal-safe system calls.
@@ -34,29 +38,25 @@ use super::isolation::Mounts;
 /// enforce the subset they know (the crate's best-effort mode).
 const TARGET: ABI = ABI::V6;
 
-/// How a process without network leaves the host's network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum NetNamespace {
-    /// The emulator runs as root: a network namespace alone.
-    Plain,
-    /// Unprivileged: a user namespace (the caller's uid and gid mapped to
-    /// themselves) holding the network namespace.
-    InUserNamespace,
-}
-
 /// Kernel confinement that works on this machine (probed once).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Kernel {
-    /// The kernel's Landlock ABI version.
+    /// The kernel's Landlock ABI version; 0 for a kernel confinement without
+    /// Landlock (the private `/tmp` alone, see [`Kernel::probe_private_tmp`]).
     abi: i32,
-    net_namespace: Option<NetNamespace>,
+    /// Namespaces need a user namespace around them (the emulator is not root).
+    user_namespace: bool,
+    /// A process without network gets a network namespace of its own.
+    net_namespace: bool,
+    /// A process gets a mount namespace with the session's `tmp` over `/tmp`.
+    mount_namespace: bool,
     /// Top-level directories (and deeper ones beside hidden paths) shown read-only.
     visible: Vec<PathBuf>,
 }
 
 impl Kernel {
-    /// Landlock if the kernel has it and a confined `/bin/true` runs; with a network
-    /// namespace when one can be created too.
+    /// Landlock if the kernel has it and a confined `/bin/true` runs; with network
+    /// and mount namespaces when they can be created too.
     pub(crate) fn probe(hidden: &[PathBuf]) -> Option<Kernel> {
         let abi = landlock_abi();
         if abi < 1 {
@@ -64,14 +64,16 @@ impl Kernel {
             return None;
         }
         let visible = visible_dirs(Path::new("/"), hidden);
-        // SAFETY: geteuid has no preconditions.
-        let plain = if unsafe { libc::geteuid() } == 0 {
-            NetNamespace::Plain
-        } else {
-            NetNamespace::InUserNamespace
-        };
-        for net_namespace in [Some(plain), None] {
-            let kernel = Kernel { abi, net_namespace, visible: visible.clone() };
+        for (net_namespace, mount_namespace) in
+            [(true, true), (true, false), (false, true), (false, false)]
+        {
+            let kernel = Kernel {
+                abi,
+                user_namespace: needs_user_namespace(),
+                net_namespace,
+                mount_namespace,
+                visible: visible.clone(),
+            };
             if kernel.runs_true() {
                 return Some(kernel);
             }
@@ -80,8 +82,33 @@ impl Kernel {
         None
     }
 
+    /// No confinement, only a mount namespace for the session's `/tmp`, if the
+    /// kernel lets this process create one.
+    pub(crate) fn probe_private_tmp() -> Option<Kernel> {
+        let kernel = Kernel {
+            abi: 0,
+            user_namespace: needs_user_namespace(),
+            net_namespace: false,
+            mount_namespace: true,
+            visible: Vec::new(),
+        };
+        kernel.runs_true().then_some(kernel).or_else(|| {
+            tracing::debug!("no mount namespace here: sessions share the host's /tmp");
+            None
+        })
+    }
+
+    /// Whether processes get the session's `tmp` mounted over `/tmp`.
+    pub(crate) fn mounts_tmp(&self) -> bool {
+        self.mount_namespace
+    }
+
     fn runs_true(&self) -> bool {
-        let Ok(confinement) = self.confinement(&Mounts::default()) else {
+        let Ok(tmp) = tempfile::tempdir() else {
+            return false;
+        };
+        let mounts = Mounts { tmp: Some(tmp.path().to_path_buf()), ..Mounts::default() };
+        let Ok(confinement) = self.confinement(&mounts) else {
             return false;
         };
         let mut command = Command::new("/bin/true");
@@ -92,33 +119,53 @@ impl Kernel {
 
     /// What processes get, for the `# sandbox isolation:` line.
     pub(crate) fn describe(&self) -> String {
-        let network = match self.net_namespace {
-            Some(_) => "own network namespace",
-            None => "TCP denied by Landlock",
-        };
+        let tmp = if self.mount_namespace { "each session's own" } else { "the host's, shared" };
+        if self.abi < 1 {
+            return format!(
+                "none (plain processes with rlimits: host files readable, network on; /tmp {tmp})"
+            );
+        }
+        let network =
+            if self.net_namespace { "own network namespace" } else { "TCP denied by Landlock" };
+        let tmp = if self.mount_namespace { "/tmp the session's own" } else { "/tmp hidden" };
         format!(
-            "landlock (kernel ABI {}; bubblewrap not found: system read-only, home and /tmp \
-             hidden, only the session's directories writable, {network} unless PUBLIC)",
+            "landlock (kernel ABI {}; bubblewrap not found: system read-only, home hidden, {tmp}, \
+             only the session's directories writable, {network} unless PUBLIC)",
             self.abi
         )
     }
 
-    /// The ruleset for one process that may read `mounts.read_only` and write
-    /// `mounts.writable`, ready to install on its `Command`.
+    /// The confinement of one process that may read `mounts.read_only` and write
+    /// `mounts.writable` (and `mounts.tmp`, as `/tmp`), ready to install on its
+    /// `Command`.
     pub(crate) fn confinement(&self, mounts: &Mounts) -> io::Result<Confinement> {
-        let ruleset = self.ruleset(mounts).map_err(io::Error::other)?;
-        let (unshare, id_maps) = match (mounts.network, self.net_namespace) {
-            (true, _) | (false, None) => (0, None),
-            (false, Some(NetNamespace::Plain)) => (libc::CLONE_NEWNET, None),
-            (false, Some(NetNamespace::InUserNamespace)) => {
-                (libc::CLONE_NEWUSER | libc::CLONE_NEWNET, Some(IdMaps::identity()))
-            }
+        let landlock = self.abi >= 1;
+        let ruleset =
+            if landlock { Some(self.ruleset(mounts).map_err(io::Error::other)?) } else { None };
+        let tmp = match &mounts.tmp {
+            Some(dir) if self.mount_namespace => Some(
+                std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
+                    .map_err(io::Error::other)?,
+            ),
+            _ => None,
         };
+        let mut unshare = 0;
+        if landlock && !mounts.network && self.net_namespace {
+            unshare |= libc::CLONE_NEWNET;
+        }
+        if tmp.is_some() {
+            unshare |= libc::CLONE_NEWNS;
+        }
+        let id_maps = (unshare != 0 && self.user_namespace).then(|| {
+            unshare |= libc::CLONE_NEWUSER;
+            IdMaps::identity()
+        });
         Ok(Confinement {
             ruleset,
             own_proc: (AccessFs::ReadFile | AccessFs::ReadDir).bits(),
             unshare,
             id_maps,
+            tmp,
         })
     }
 
@@ -130,6 +177,9 @@ impl Kernel {
             ruleset = ruleset.handle_access(AccessNet::from_all(TARGET))?;
         }
         let mut created = ruleset.create()?;
+        // Reached through `/tmp`, the session's `tmp` is the root of its own mount:
+        // only a rule on that directory itself covers it there.
+        let tmp = mounts.tmp.iter().filter(|_| self.mount_namespace);
         let grants = self
             .visible
             .iter()
@@ -139,7 +189,7 @@ impl Kernel {
                 Path::new("/dev"),
                 read | AccessFs::WriteFile | AccessFs::IoctlDev,
             )))
-            .chain(mounts.writable.iter().map(|dir| (dir.as_path(), all)));
+            .chain(mounts.writable.iter().chain(tmp).map(|dir| (dir.as_path(), all)));
         for (dir, access) in grants {
             // A directory that is gone (an uninstalled runtime) grants nothing.
             let Ok(fd) = PathFd::new(dir) else { continue };
@@ -149,6 +199,12 @@ impl Kernel {
             landlock::CreateRulesetError::MissingHandledAccess,
         ))
     }
+}
+
+/// Namespaces need a user namespace around them unless the emulator runs as root.
+fn needs_user_namespace() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() != 0 }
 }
 
 /// The kernel's Landlock ABI version, or a value below 1 without Landlock.
@@ -210,19 +266,22 @@ impl IdMaps {
 /// One process's confinement: entered in the child between `fork` and `exec`.
 #[derive(Debug)]
 pub(crate) struct Confinement {
-    ruleset: OwnedFd,
+    /// The Landlock domain; `None` for the private `/tmp` alone.
+    ruleset: Option<OwnedFd>,
     /// Landlock rights on the child's own `/proc/<pid>`.
     own_proc: u64,
     unshare: libc::c_int,
     id_maps: Option<IdMaps>,
+    /// The session's `tmp` directory, bind-mounted over `/tmp`.
+    tmp: Option<std::ffi::CString>,
 }
 
 impl Confinement {
     /// Makes `command`'s child enter this confinement before it runs anything.
     pub(crate) fn install(self, command: &mut Command) {
         // SAFETY: `enter` makes only async-signal-safe system calls (unshare, open,
-        // write, close, prctl, landlock_restrict_self) on data prepared before the
-        // fork, and allocates nothing.
+        // write, close, mount, prctl, landlock_restrict_self) on data prepared
+        // before the fork, and allocates nothing.
         unsafe {
             command.pre_exec(move || self.enter());
         }
@@ -240,6 +299,33 @@ impl Confinement {
                 write_proc(c"/proc/self/uid_map", &maps.uid_map)?;
                 write_proc(c"/proc/self/gid_map", &maps.gid_map)?;
             }
+            if let Some(tmp) = &self.tmp {
+                // Nothing mounted here may propagate back to the host's namespace.
+                let none = std::ptr::null::<libc::c_char>();
+                if libc::mount(
+                    none,
+                    c"/".as_ptr(),
+                    none,
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ) != 0
+                {
+                    return Err(io::Error::last_os_error());
+                }
+                if libc::mount(
+                    tmp.as_ptr(),
+                    c"/tmp".as_ptr(),
+                    none,
+                    libc::MS_BIND | libc::MS_REC,
+                    std::ptr::null(),
+                ) != 0
+                {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            let Some(ruleset) = &self.ruleset else {
+                return Ok(());
+            };
             // `/proc/self` resolves to the child's own directory only now.
             let own = libc::open(
                 c"/proc/self".as_ptr(),
@@ -249,7 +335,7 @@ impl Confinement {
                 let rule = PathBeneathAttr { allowed_access: self.own_proc, parent_fd: own };
                 let added = libc::syscall(
                     libc::SYS_landlock_add_rule,
-                    self.ruleset.as_raw_fd(),
+                    ruleset.as_raw_fd(),
                     LANDLOCK_RULE_PATH_BENEATH,
                     &raw const rule,
                     0u32,
@@ -262,8 +348,7 @@ impl Confinement {
             if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
                 return Err(io::Error::last_os_error());
             }
-            if libc::syscall(libc::SYS_landlock_restrict_self, self.ruleset.as_raw_fd(), 0u32) != 0
-            {
+            if libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), 0u32) != 0 {
                 return Err(io::Error::last_os_error());
             }
         }

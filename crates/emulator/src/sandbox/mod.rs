@@ -34,43 +34,54 @@ use std::process::{Command, Stdio};
 use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
+pub(crate) use capture::append_note;
 pub use error::SandboxError;
 pub use pool::release_root;
 #[cfg(test)]
 use provision::provisioned_dir;
-pub use provision::{default_cache_dir, provision_python};
+pub use provision::{PackageSet, default_cache_dir, provision_python};
 pub use session::Sandbox;
 
 /// Whether sandbox processes run confined (bubblewrap or Landlock) here (probed once).
 pub fn isolated() -> bool {
-    isolation::detect().is_some()
+    isolation::detect().is_some_and(isolation::Isolation::confines)
 }
 pub use isolation::{IsolationMode, choose as choose_isolation, describe as describe_isolation};
 pub use types::{ExecOutput, FileData, FileEntry, Language, SandboxConfig, TaskInfo, TaskStatus};
 
-/// Per-process directory for interpreter and session private files.
+/// This process's directory of sandbox state: the session directories of each
+/// emulator (`sessions-*`) and the private directories beside them (`private/`:
+/// capture pipes, scripts, each session's `/tmp`). It lives in the user's cache
+/// directory, not in `/tmp`, because a session's `/tmp` is a directory of its own
+/// mounted over `/tmp`: the session's paths must stay reachable beside it.
 /// The first call also removes the directories of emulator processes that are gone.
-fn process_private_root() -> PathBuf {
+pub(crate) fn process_root() -> PathBuf {
     static ROOT: LazyLock<PathBuf> = LazyLock::new(|| {
-        let parent = std::env::temp_dir();
-        remove_stale_private_roots(&parent);
-        parent.join(format!("{PRIVATE_PREFIX}{}", std::process::id()))
+        let parent = default_cache_dir().join("run");
+        remove_stale_roots(&parent);
+        parent.join(std::process::id().to_string())
     });
     ROOT.clone()
 }
 
-const PRIVATE_PREFIX: &str = "agentcore-sandbox-";
+/// Where sessions' private directories go (under [`process_root`]).
+fn process_private_root() -> PathBuf {
+    process_root().join("private")
+}
 
-fn remove_stale_private_roots(parent: &Path) {
+/// A directory for one emulator's sessions, removed when the value is dropped.
+pub fn sessions_dir() -> std::io::Result<tempfile::TempDir> {
+    let root = process_root();
+    std::fs::create_dir_all(&root)?;
+    tempfile::Builder::new().prefix("sessions-").tempdir_in(root)
+}
+
+fn remove_stale_roots(parent: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(PRIVATE_PREFIX))
-            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<libc::pid_t>().ok())
         else {
             continue;
         };

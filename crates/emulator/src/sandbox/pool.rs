@@ -21,6 +21,10 @@ use super::python::{InterpSpec, Interpreter};
 /// How many idle interpreters [`InterpreterPool::shared`] keeps per configuration.
 pub const DEFAULT_POOL_SIZE: usize = 2;
 
+/// What the working directory of a fresh AgentCore session already holds (a
+/// listing captured on the service shows these two directories).
+pub(crate) const FRESH_ENTRIES: [&str; 2] = ["log", ".ipython"];
+
 /// The directories of one session: the session directory (where its code runs and
 /// its files live) and a private one beside it (captures, scripts, `TMPDIR`).
 #[derive(Debug)]
@@ -42,8 +46,15 @@ impl SessionDirs {
         std::fs::create_dir_all(root_dir).map_err(io(root_dir))?;
         std::fs::create_dir(&given).map_err(io(&given))?;
         let tmp = private.join("tmp");
+        // A new AgentCore session's working directory is not empty: it holds these.
         let made = std::fs::create_dir_all(&tmp)
             .map_err(io(&tmp))
+            .and_then(|()| {
+                FRESH_ENTRIES.iter().try_for_each(|entry| {
+                    let path = given.join(entry);
+                    std::fs::create_dir(&path).map_err(io(&path))
+                })
+            })
             .and_then(|()| std::fs::canonicalize(&given).map_err(io(&given)));
         match made {
             Ok(canonical) => Ok(SessionDirs { root: SessionRoot { given, canonical }, private }),

@@ -1,5 +1,6 @@
-//! Provisioning the sandbox Python: a venv with numpy, pandas and matplotlib in the
-//! user's cache directory, built once and reused.
+//! Provisioning the sandbox Python: a venv with the packages AgentCore's system
+//! code interpreter has pre-installed (the part code imports most, or all of them),
+//! in the user's cache directory, built once and reused.
 
 use std::fs::{self, File};
 use std::io;
@@ -7,12 +8,75 @@ use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use sha2::Digest;
+
 use super::SandboxError;
 
-/// Bump when the package set changes so old environments are not reused.
-const PROVISION_TAG: &str = "r1";
-const PACKAGES: [&str; 3] = ["numpy", "pandas", "matplotlib"];
+/// The package list, in sections (see its header).
+const PACKAGE_LIST: &str = include_str!("packages.txt");
 const MARKER: &str = ".complete";
+
+/// Which of AgentCore's pre-installed packages the sandbox Python gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum PackageSet {
+    /// The part of the documented list that code imports most (numpy, pandas,
+    /// matplotlib, scipy, scikit-learn, requests, beautifulsoup4, lxml, openpyxl,
+    /// pillow, ...): about a minute or two to install on first use.
+    #[default]
+    Common,
+    /// Every package of the documented list that installs from PyPI (torch, spacy,
+    /// opencv, Django, ...): several GB and many minutes on first use.
+    Full,
+}
+
+impl PackageSet {
+    /// `common` or `full`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "common" | "" => Ok(Self::Common),
+            "full" | "all" => Ok(Self::Full),
+            other => Err(format!("packages '{other}' must be common or full")),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Common => "common",
+            Self::Full => "full",
+        }
+    }
+
+    /// `(pip name, import name)` of every package in the set.
+    pub fn packages(self) -> Vec<(&'static str, &'static str)> {
+        let mut section = "";
+        let mut out = Vec::new();
+        for line in PACKAGE_LIST.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name;
+                continue;
+            }
+            if section == "common" || (section == "full" && self == Self::Full) {
+                let mut words = line.split_whitespace();
+                let pip = words.next().unwrap_or(line);
+                out.push((pip, words.next().unwrap_or(pip)));
+            }
+        }
+        out
+    }
+
+    /// A short digest of the set's list, so a changed list gets a new environment.
+    fn tag(self) -> String {
+        let mut hasher = sha2::Sha256::new();
+        for (pip, _) in self.packages() {
+            hasher.update(pip.as_bytes());
+            hasher.update(b"\n");
+        }
+        hex::encode(&hasher.finalize()[..4])
+    }
+}
 
 /// `$AGENTCORE_EMULATOR_CACHE`, else `$XDG_CACHE_HOME/agentcore-emulator`, else
 /// `~/.cache/agentcore-emulator` (the system temp dir if there is no home either).
@@ -31,16 +95,18 @@ pub fn default_cache_dir() -> PathBuf {
     }
 }
 
-/// The venv directory `provision_python` uses under `cache_dir`.
-pub fn provisioned_dir(cache_dir: &Path) -> PathBuf {
-    cache_dir.join(format!("python-{PROVISION_TAG}"))
+/// The venv directory `provision_python` uses under `cache_dir` for `set`.
+pub fn provisioned_dir(cache_dir: &Path, set: PackageSet) -> PathBuf {
+    cache_dir.join(format!("python-{}-{}", set.name(), set.tag()))
 }
 
-/// Returns the interpreter of a venv with numpy, pandas and matplotlib, creating it
-/// on first use. Blocking; several processes may call it at once (a file lock makes
+/// Returns the interpreter of a venv with the packages of `set`, creating it on
+/// first use. Blocking; several processes may call it at once (a file lock makes
 /// one of them build while the others wait and then reuse the result).
-pub fn provision_python(cache_dir: &Path, progress: bool) -> Result<PathBuf, SandboxError> {
-    let venv = provisioned_dir(cache_dir);
+pub fn provision_python(
+    cache_dir: &Path, set: PackageSet, progress: bool,
+) -> Result<PathBuf, SandboxError> {
+    let venv = provisioned_dir(cache_dir, set);
     let python = venv.join("bin").join("python");
     if is_complete(&venv, &python) {
         return Ok(python);
@@ -56,26 +122,66 @@ pub fn provision_python(cache_dir: &Path, progress: bool) -> Result<PathBuf, San
         fs::remove_dir_all(&venv)
             .map_err(|source| provision_io("removing a partial environment", source))?;
     }
+    let packages = set.packages();
+    let common = PackageSet::Common.packages();
     if progress {
+        let time = match set {
+            PackageSet::Common => "about a minute",
+            PackageSet::Full => "many minutes and several GB",
+        };
         eprintln!(
-            "emulator: provisioning sandbox Python ({}) in {}; first run only, about a minute...",
-            PACKAGES.join(", "),
+            "emulator: provisioning the sandbox Python with {} of AgentCore's pre-installed \
+             packages (numpy, pandas, matplotlib, scipy, scikit-learn, requests, ...) in {}; \
+             first run only, {time}...",
+            packages.len(),
             venv.display()
         );
     }
-    tracing::info!(dir = %venv.display(), "provisioning the sandbox Python");
+    tracing::info!(dir = %venv.display(), packages = packages.len(), "provisioning the sandbox Python");
     let mut create = Command::new("python3");
     create.arg("-m").arg("venv").arg(&venv);
     run_step(create, "python3 -m venv")?;
-    let mut install = Command::new(&python);
-    install.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(PACKAGES);
-    run_step(install, "pip install")?;
-    fs::write(venv.join(MARKER), PACKAGES.join("\n"))
+    pip_install(&python, common.iter().map(|(pip, _)| *pip))?;
+    let mut skipped = Vec::new();
+    if set == PackageSet::Full {
+        let rest: Vec<&str> = packages
+            .iter()
+            .map(|(pip, _)| *pip)
+            .filter(|pip| !common.iter().any(|c| c.0 == *pip))
+            .collect();
+        // All at once first; where that fails (a package without a wheel for this
+        // Python, say), one by one, keeping what installs.
+        if pip_install(&python, rest.iter().copied()).is_err() {
+            for pip in rest {
+                if let Err(err) = pip_install(&python, [pip]) {
+                    tracing::warn!(package = pip, %err, "a package of the full set did not install");
+                    skipped.push(pip);
+                }
+            }
+        }
+    }
+    let marker = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!("not installed: {}\n", skipped.join(" "))
+    };
+    fs::write(venv.join(MARKER), marker)
         .map_err(|source| provision_io("writing the completion marker", source))?;
     if progress {
         eprintln!("emulator: sandbox Python ready at {}", python.display());
+        if !skipped.is_empty() {
+            eprintln!("emulator: not installable here: {}", skipped.join(", "));
+        }
     }
     Ok(python)
+}
+
+fn pip_install<'a>(
+    python: &Path, packages: impl IntoIterator<Item = &'a str>,
+) -> Result<(), SandboxError> {
+    let mut install = Command::new(python);
+    install.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(packages);
+    run_step(install, "pip install")
 }
 
 /// The fast path: a stat of the marker and of the interpreter (which also catches a

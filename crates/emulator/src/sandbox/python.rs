@@ -31,7 +31,7 @@ pub(crate) struct InterpSpec {
     pub private_root: PathBuf,
     /// Shared matplotlib config/cache directory, so the font cache is built once.
     pub mpl_config: PathBuf,
-    /// Bubblewrap, when it works here.
+    /// How processes are confined (bubblewrap, Landlock, a private `/tmp` alone).
     pub isolation: Option<super::isolation::Isolation>,
     /// What a wrapped interpreter sees besides its own directories (and whether
     /// it has network).
@@ -85,7 +85,8 @@ pub(crate) struct Executed {
 
 impl Interpreter {
     /// Starts a driver in its private directory and waits for its ready line. Blocking.
-    /// Under bubblewrap, `writable` are the session's directories it may write.
+    /// Under isolation, `writable` are the session's directories (session directory,
+    /// private directory) it may write, whose `tmp` becomes its `/tmp`.
     pub(crate) fn spawn(
         spec: &InterpSpec, writable: &[PathBuf],
     ) -> Result<Interpreter, SandboxError> {
@@ -101,9 +102,8 @@ impl Interpreter {
         let args = [std::ffi::OsString::from("-c"), DRIVER.into()];
         let wrapped = match &spec.isolation {
             Some(isolation) => {
-                let mut mounts = spec.mounts.clone();
+                let mut mounts = spec.mounts.for_session(writable);
                 mounts.writable.push(private_dir.clone());
-                mounts.writable.extend(writable.iter().cloned());
                 isolation.wrap(&spec.python, &args, &mounts, &private_dir)?
             }
             None => Wrapped::plain(&spec.python, &args).supervised(),

@@ -19,7 +19,7 @@ use super::tasks::{Task, Tasks};
 use super::watchdog;
 use super::{
     ExecOutput, FileData, FileEntry, Language, SandboxConfig, SandboxError, TaskInfo, TaskStatus,
-    blocking, default_cache_dir, format_secs, process_private_root, random_id, resolve_python,
+    blocking, default_cache_dir, format_secs, process_private_root, resolve_python,
 };
 
 /// How long a fresh interpreter may take to accept the session (`init`).
@@ -64,7 +64,7 @@ impl Sandbox {
         bin_dirs.extend(runtimes.bin_dirs());
         let mpl_config = default_cache_dir().join("matplotlib");
         let isolation = isolation::detect().cloned();
-        let mounts = if isolation.is_some() {
+        let mounts = if isolation.as_ref().is_some_and(isolation::Isolation::confines) {
             let programs: Vec<&Path> = std::iter::once(python.as_path())
                 .chain(runtimes.node.as_deref())
                 .chain(runtimes.deno.as_deref())
@@ -76,6 +76,7 @@ impl Sandbox {
                 read_only: isolation::read_only_for(&programs, &[]),
                 writable: vec![mpl_config.clone()],
                 network,
+                tmp: None,
             }
         } else {
             isolation::Mounts { network, ..isolation::Mounts::default() }
@@ -96,12 +97,8 @@ impl Sandbox {
         let pool = InterpreterPool::shared(&spec, &config.root_dir);
         let (mut interp, SessionDirs { root, private }) =
             pool.take_for_session(&config.root_dir).await?;
-        let env = SandboxEnv::new(
-            &spec.bin_dirs,
-            &root.canonical,
-            &private.join("tmp"),
-            &spec.mpl_config,
-        );
+        let tmp = session_tmp(&spec, &private);
+        let env = SandboxEnv::new(&spec.bin_dirs, &root.canonical, &tmp, &spec.mpl_config);
         let sandbox = Sandbox {
             root,
             private,
@@ -154,19 +151,22 @@ impl Sandbox {
                 self.ensure_open()?;
                 std::fs::write(&file, code)
                     .map_err(|source| SandboxError::io("writing the script", source))?;
-                let result = self.run_one_shot(&program, &args, limits).await;
+                let result = self.run_one_shot(&program, &args, limits, false).await;
                 let _ = std::fs::remove_file(&file);
                 result
             }
         }
     }
 
-    /// Runs `sh -c command` in the session directory with the call time limit.
+    /// Runs `sh -c command` in the session directory with the call time limit. Its
+    /// stdout and stderr are one stream, in the order written (AgentCore answers
+    /// with a terminal's output): all of it is in `stdout`; `stderr` holds only the
+    /// sandbox's own notes (a time limit, the process limit).
     pub async fn execute_command(&self, command: &str) -> Result<ExecOutput, SandboxError> {
         let _serial = self.interp.lock().await;
         self.ensure_open()?;
         let args = ["-c".to_owned(), command.to_owned()];
-        self.run_one_shot(Path::new("/bin/sh"), &args, self.limits()).await
+        self.run_one_shot(Path::new("/bin/sh"), &args, self.limits(), true).await
     }
 
     /// Writes files (creating parent directories); returns the paths written.
@@ -203,15 +203,16 @@ impl Sandbox {
     }
 
     /// Starts `sh -c command` in the background; the task is `Working` until it exits.
+    /// Its stdout and stderr go to one file, in the order they are written.
     pub async fn start_task(&self, command: &str) -> Result<TaskInfo, SandboxError> {
         self.ensure_open()?;
-        let id = random_id();
-        let stdout = self.private.join(format!("task-{id}.out"));
-        let stderr = self.private.join(format!("task-{id}.err"));
-        let open = |path: &Path| {
-            std::fs::File::create(path)
-                .map_err(|source| SandboxError::io(format!("creating {}", path.display()), source))
-        };
+        let id = uuid::Uuid::new_v4().to_string();
+        let output = self.private.join(format!("task-{id}.out"));
+        let file = std::fs::File::create(&output)
+            .map_err(|source| SandboxError::io(format!("creating {}", output.display()), source))?;
+        let errors = file
+            .try_clone()
+            .map_err(|source| SandboxError::io("sharing the task's output file", source))?;
         let mut cmd = self
             .isolated_command(
                 Path::new("/bin/sh"),
@@ -219,24 +220,22 @@ impl Sandbox {
             )?
             .supervised()
             .command();
-        cmd.current_dir(self.dir())
-            .stdin(Stdio::null())
-            .stdout(open(&stdout)?)
-            .stderr(open(&stderr)?);
+        cmd.current_dir(self.dir()).stdin(Stdio::null()).stdout(file).stderr(errors);
         self.env.apply(&mut cmd);
         limits::apply_limits(&mut cmd, self.limits());
+        let started = std::time::Instant::now();
         let child = limits::spawn(cmd)
             .await
             .map_err(|source| SandboxError::Spawn { program: "/bin/sh".into(), source })?;
         tracing::debug!(task = %id, pid = child.id(), "task started");
         watchdog::watch(child.id(), self.limits().max_processes);
-        self.tasks.insert(id.clone(), Task::new(child, stdout, stderr));
+        self.tasks.insert(id.clone(), Task::new(child, output, started));
         Ok(TaskInfo {
             task_id: id,
             status: TaskStatus::Working,
-            stdout: String::new(),
-            stderr: String::new(),
+            output: String::new(),
             exit_code: None,
+            execution_time: None,
         })
     }
 
@@ -245,7 +244,8 @@ impl Sandbox {
         self.tasks.get(task_id, self.config.output_limit_bytes)
     }
 
-    /// Kills a running task (its whole process group); it becomes `Canceled`.
+    /// Kills a running task (its whole process group); it becomes `Canceled`. A task
+    /// that has ended is [`SandboxError::TaskNotRunning`].
     pub async fn stop_task(&self, task_id: &str) -> Result<TaskInfo, SandboxError> {
         self.tasks.stop(task_id, self.config.output_limit_bytes)
     }
@@ -278,11 +278,12 @@ impl Sandbox {
     fn isolated_command(&self, program: &Path, args: &[OsString]) -> Result<Wrapped, SandboxError> {
         let spec = self.pool.spec();
         match &spec.isolation {
-            Some(isolation) => {
-                let mut mounts = spec.mounts.clone();
-                mounts.writable.extend(self.writable());
-                isolation.wrap(program, args, &mounts, self.dir())
-            }
+            Some(isolation) => isolation.wrap(
+                program,
+                args,
+                &spec.mounts.for_session(&self.writable()),
+                self.dir(),
+            ),
             None => Ok(Wrapped::plain(program, args)),
         }
     }
@@ -315,7 +316,7 @@ impl Sandbox {
     }
 
     async fn init_interpreter(&self, interp: &mut Interpreter) -> Result<(), SandboxError> {
-        let tmp = self.private.join("tmp");
+        let tmp = session_tmp(self.pool.spec(), &self.private);
         let env = [("HOME", self.dir()), ("TMPDIR", tmp.as_path())];
         interp.init(self.dir(), &env, INIT_TIMEOUT).await
     }
@@ -398,7 +399,7 @@ impl Sandbox {
     }
 
     async fn run_one_shot(
-        &self, program: &Path, args: &[String], limits: Limits,
+        &self, program: &Path, args: &[String], limits: Limits, merge_output: bool,
     ) -> Result<ExecOutput, SandboxError> {
         let record = |pgid: u32| {
             let mut groups = self.lock_groups();
@@ -416,6 +417,7 @@ impl Sandbox {
             capture_stem: self.private.join(format!("cmd-{n}")),
             timeout: self.config.call_timeout,
             output_limit: self.config.output_limit_bytes,
+            merge_output,
             on_spawn: &record,
         };
         command::run(wrapped, ctx).await
@@ -436,6 +438,16 @@ impl Sandbox {
     #[cfg(test)]
     pub(crate) fn task_pids(&self) -> Vec<u32> {
         self.tasks.pids()
+    }
+}
+
+/// `TMPDIR` of a session: `/tmp` where the session's `tmp` is mounted there, else
+/// the directory itself (the host's `/tmp` is then shared by every session).
+fn session_tmp(spec: &InterpSpec, private: &Path) -> PathBuf {
+    if spec.isolation.as_ref().is_some_and(isolation::Isolation::private_tmp) {
+        PathBuf::from("/tmp")
+    } else {
+        private.join("tmp")
     }
 }
 

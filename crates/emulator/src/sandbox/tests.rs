@@ -43,7 +43,7 @@ fn process_alive(pid: u32) -> bool {
 
 #[tokio::test]
 async fn state_persists_and_clear_context_resets() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     let out = py(&sb, "def twice(x):\n    return 2 * x\nvalue = 21\nprint('defined')").await;
     assert_eq!(out.stdout, "defined\n");
@@ -60,7 +60,7 @@ async fn state_persists_and_clear_context_resets() {
 
 #[tokio::test]
 async fn exception_gives_traceback_and_exit_code_one() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     let out = py(&sb, "print('before')\nraise ValueError('boom')").await;
     assert_eq!(out.stdout, "before\n");
@@ -83,7 +83,7 @@ async fn exception_gives_traceback_and_exit_code_one() {
 
 #[tokio::test]
 async fn subprocess_output_is_captured_in_session_dir() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     let code = "import os, subprocess\nos.system('echo from-system')\n\
                 subprocess.run(['sh', '-c', 'echo from-sub; echo err-sub >&2'])\nprint(os.getcwd())";
@@ -95,15 +95,50 @@ async fn subprocess_output_is_captured_in_session_dir() {
         out.stderr
     );
     assert_eq!(out.stderr, "err-sub\n");
+    // A command's stdout and stderr are one stream, in the order written.
     let out = sb.execute_command("pwd; echo oops >&2; exit 7").await.unwrap();
-    assert_eq!(out.stdout, format!("{}\n", sb.dir().display()));
-    assert_eq!((out.stderr.as_str(), out.exit_code), ("oops\n", 7));
+    assert_eq!(out.stdout, format!("{}\noops\n", sb.dir().display()));
+    assert_eq!((out.stderr.as_str(), out.exit_code), ("", 7));
     sb.shutdown().await;
+}
+
+/// A session is one machine, as on AgentCore: its Python, its commands and its
+/// background tasks share a writable `/tmp`, which no other session (and not the
+/// host) sees. Linux gives every isolation mode a mount namespace for it.
+#[tokio::test]
+async fn tmp_is_the_sessions_own_and_shared_by_its_processes() {
+    if !isolation::detect().is_some_and(isolation::Isolation::private_tmp) {
+        let linux = std::env::consts::OS == "linux";
+        assert!(!linux, "no private /tmp on Linux: {}", describe_isolation());
+        eprintln!("skipped: sessions share the host's /tmp here ({})", describe_isolation());
+        return;
+    }
+    let tmp = super::sessions_dir().unwrap();
+    let (a, b) = (sandbox(tmp.path()).await, sandbox(tmp.path()).await);
+    let name = format!("/tmp/session-tmp-{}.txt", random_id());
+    let wrote = py(&a, &format!("open({name:?}, 'w').write('from python')\nimport tempfile\nprint(tempfile.gettempdir())")).await;
+    assert_eq!(wrote.stdout, "/tmp\n", "{}", wrote.stderr);
+    assert!(!Path::new(&name).exists(), "{name} landed in the host's /tmp");
+    let read = a.execute_command(&format!("cat {name}; echo ' and' > {name}.2")).await.unwrap();
+    assert_eq!(read.stdout, "from python", "{}", read.stderr);
+    let task = a.start_task(&format!("cat {name}.2 > seen-by-task.txt")).await.unwrap();
+    for _ in 0..200 {
+        if a.get_task(&task.task_id).await.unwrap().status != TaskStatus::Working {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let seen = std::fs::read_to_string(a.dir().join("seen-by-task.txt")).unwrap();
+    assert_eq!(seen, " and\n");
+    let other = py(&b, &format!("import os\nprint(os.path.exists({name:?}))")).await;
+    assert_eq!(other.stdout, "False\n", "another session sees the file");
+    a.shutdown().await;
+    b.shutdown().await;
 }
 
 #[tokio::test]
 async fn timeout_restarts_interpreter_and_session_stays_usable() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let cfg = SandboxConfig { call_timeout: Duration::from_millis(700), ..config(tmp.path()) };
     let sb = Sandbox::start(&cfg).await.unwrap();
     py(&sb, "x = 1").await;
@@ -130,7 +165,7 @@ async fn timeout_restarts_interpreter_and_session_stays_usable() {
 
 #[tokio::test]
 async fn interpreter_death_is_reported_and_recovered() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     let out = py(&sb, "import os\nprint('bye', flush=True)\nos._exit(5)").await;
     assert_eq!((out.exit_code, out.stdout.as_str()), (5, "bye\n"));
@@ -141,7 +176,7 @@ async fn interpreter_death_is_reported_and_recovered() {
 
 #[tokio::test]
 async fn memory_limit_gives_memory_error() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let cfg = SandboxConfig { memory_limit_bytes: Some(512 << 20), ..config(tmp.path()) };
     let sb = Sandbox::start(&cfg).await.unwrap();
     let out = py(&sb, "x = bytearray(1 << 30)").await;
@@ -153,7 +188,7 @@ async fn memory_limit_gives_memory_error() {
 
 #[tokio::test]
 async fn output_is_capped_with_marker() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let cfg = SandboxConfig { output_limit_bytes: 64 << 10, ..config(tmp.path()) };
     let sb = Sandbox::start(&cfg).await.unwrap();
     let out = py(&sb, "import sys\n_ = sys.stdout.write('a' * (5 << 20))").await;
@@ -163,14 +198,15 @@ async fn output_is_capped_with_marker() {
     assert!(out.stdout.ends_with(&marker), "{}", &out.stdout[out.stdout.len() - 100..]);
     assert_eq!(out.stdout.len(), (64 << 10) + marker.len());
     let out = sb.execute_command("head -c 200000 /dev/zero | tr '\\0' b >&2").await.unwrap();
-    assert!(out.truncated && out.stderr.contains("200000 bytes total"));
+    // stderr is part of a command's one stream.
+    assert!(out.truncated && out.stdout.contains("200000 bytes total"));
     assert!(!py(&sb, "print('small')").await.truncated);
     sb.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_background_process_may_print_after_its_call_ended() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = Sandbox::start(&config(tmp.path())).await.unwrap();
     // The child outlives the call and prints once the call's output has been collected:
     // the print must neither appear in a later call nor kill the child.
@@ -194,7 +230,7 @@ async fn host_environment_is_scrubbed() {
     // SAFETY: tests in this module never read this variable concurrently; the
     // sandbox children get a cleared environment either way.
     unsafe { std::env::set_var("AWS_SECRET_ACCESS_KEY", "do-not-leak") };
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     let out = py(
         &sb,
@@ -209,22 +245,26 @@ async fn host_environment_is_scrubbed() {
     let task = sb.start_task("env").await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let info = sb.get_task(&task.task_id).await.unwrap();
-    assert!(!info.stdout.contains("do-not-leak") && info.stdout.contains("PATH="));
+    assert!(!info.output.contains("do-not-leak") && info.output.contains("PATH="));
     sb.shutdown().await;
 }
 
 #[tokio::test]
 async fn background_task_lifecycle() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     let slow = sb.start_task("sleep 5; echo hi").await.unwrap();
     assert_eq!(slow.status, TaskStatus::Working);
-    assert_eq!(slow.task_id.len(), 16);
+    assert!(uuid::Uuid::parse_str(&slow.task_id).is_ok(), "a UUID: {}", slow.task_id);
     let info = sb.get_task(&slow.task_id).await.unwrap();
     assert_eq!(info.status.as_str(), "working");
     let stopped = sb.stop_task(&slow.task_id).await.unwrap();
     assert_eq!(stopped.status, TaskStatus::Canceled);
-    assert_eq!(stopped.stdout, "");
+    assert_eq!(stopped.output, "");
+    assert!(matches!(
+        sb.stop_task(&slow.task_id).await,
+        Err(SandboxError::TaskNotRunning { status: TaskStatus::Canceled, .. })
+    ));
     let quick = sb.start_task("echo done; echo warn >&2").await.unwrap();
     let mut info = sb.get_task(&quick.task_id).await.unwrap();
     for _ in 0..100 {
@@ -235,10 +275,13 @@ async fn background_task_lifecycle() {
         info = sb.get_task(&quick.task_id).await.unwrap();
     }
     assert_eq!(info.status, TaskStatus::Completed);
-    assert_eq!(
-        (info.stdout.as_str(), info.stderr.as_str(), info.exit_code),
-        ("done\n", "warn\n", Some(0))
-    );
+    // stdout and stderr as one stream, in the order written.
+    assert_eq!((info.output.as_str(), info.exit_code), ("done\nwarn\n", Some(0)));
+    assert!(info.execution_time.is_some_and(|t| t < Duration::from_secs(5)));
+    assert!(matches!(
+        sb.stop_task(&quick.task_id).await,
+        Err(SandboxError::TaskNotRunning { status: TaskStatus::Completed, .. })
+    ));
     let failing = sb.start_task("exit 2").await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sb.get_task(&failing.task_id).await.unwrap().status, TaskStatus::Failed);
@@ -248,7 +291,7 @@ async fn background_task_lifecycle() {
 
 #[tokio::test]
 async fn shutdown_leaves_no_process_and_is_idempotent() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     py(&sb, "import subprocess\nsubprocess.Popen(['sleep', '60'])").await;
     let interp = sb.interpreter_pid();
@@ -278,7 +321,7 @@ async fn py_err(sb: &Sandbox) -> Result<ExecOutput, SandboxError> {
 
 #[tokio::test]
 async fn drop_kills_the_interpreter() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     let pid = sb.interpreter_pid();
     drop(sb);
@@ -293,7 +336,7 @@ async fn drop_kills_the_interpreter() {
 
 #[tokio::test]
 async fn javascript_and_typescript() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     match sb.execute_code(Language::Javascript, "console.log(6 * 7)", false).await {
         Ok(out) => assert_eq!(out.stdout, "42\n", "{out:?}"),
@@ -312,7 +355,7 @@ async fn javascript_and_typescript() {
 /// Set `SANDBOX_TEST_PYTHON` to a provisioned interpreter to run this for real.
 #[tokio::test]
 async fn numpy_and_matplotlib_work_when_installed() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let mut cfg = config(tmp.path());
     if let Some(python) = std::env::var_os("SANDBOX_TEST_PYTHON") {
         cfg.python = python.into();
@@ -338,7 +381,7 @@ async fn numpy_and_matplotlib_work_when_installed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_sessions_and_serialized_calls() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let cfg = config(tmp.path());
     let (a, b) = tokio::join!(Sandbox::start(&cfg), Sandbox::start(&cfg));
     let (a, b) = (std::sync::Arc::new(a.unwrap()), b.unwrap());
@@ -363,7 +406,7 @@ async fn concurrent_sessions_and_serialized_calls() {
 
 #[tokio::test]
 async fn start_fails_cleanly_for_a_missing_python() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let cfg = SandboxConfig { python: "/nonexistent/python3".into(), ..config(tmp.path()) };
     assert!(matches!(Sandbox::start(&cfg).await, Err(SandboxError::Spawn { .. })));
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
@@ -379,7 +422,7 @@ fn sandbox_is_send_and_sync() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "timing report, not a check"]
 async fn sandbox_latency() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let cfg = config(tmp.path());
     // Warm the shared pool.
     Sandbox::start(&cfg).await.unwrap().shutdown().await;
@@ -420,7 +463,7 @@ fn entries(dir: &Path) -> Vec<PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn isolated_pool_prepares_sessions_and_release_root_cleans_up() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let cfg = config(tmp.path());
     let first = Sandbox::start(&cfg).await.unwrap();
     first.shutdown().await;

@@ -10,7 +10,7 @@ fn outside(result: Result<impl std::fmt::Debug, SandboxError>) -> bool {
 
 #[tokio::test]
 async fn binary_round_trip_of_all_byte_values() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     let bytes: Vec<u8> = (0..=255u8).collect();
     let text = "héllo, wörld\n".as_bytes().to_vec();
@@ -47,7 +47,7 @@ async fn binary_round_trip_of_all_byte_values() {
 
 #[tokio::test]
 async fn path_traversal_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     assert!(outside(sb.write_files(vec![("../x".into(), b"x".to_vec())]).await));
     assert!(!tmp.path().join("x").exists());
@@ -77,7 +77,7 @@ async fn path_traversal_is_refused() {
 
 #[tokio::test]
 async fn list_and_remove() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     sb.write_files(vec![
         ("b.csv".into(), b"x,y\n1,2\n".to_vec()),
@@ -88,18 +88,19 @@ async fn list_and_remove() {
     .unwrap();
     let names = |entries: &[FileEntry]| entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>();
     let top = sb.list_files("").await.unwrap();
-    assert_eq!(names(&top), ["a.json", "b.csv", "sub"]);
+    // A fresh session's working directory already holds `.ipython` and `log`.
+    assert_eq!(names(&top), [".ipython", "a.json", "b.csv", "log", "sub"]);
     assert_eq!(top, sb.list_files(".").await.unwrap());
-    assert_eq!(top[1].size, 8);
-    assert_eq!(top[1].mime_type.as_deref(), Some("text/csv"));
-    assert!(top[2].is_dir && top[2].mime_type.is_none());
+    assert_eq!(top[2].size, 8);
+    assert_eq!(top[2].mime_type.as_deref(), Some("text/csv"));
+    assert!(top[4].is_dir && top[4].mime_type.is_none());
     let deep = sb.list_files("sub/deep").await.unwrap();
     assert_eq!(deep[0].path, "sub/deep/c.py");
     assert_eq!(deep[0].mime_type.as_deref(), Some("text/x-python"));
     assert!(matches!(sb.list_files("missing").await, Err(SandboxError::NotFound { .. })));
     let removed = sb.remove_files(&["a.json".into(), "sub".into()]).await.unwrap();
     assert_eq!(removed, ["a.json", "sub"]);
-    assert_eq!(names(&sb.list_files("").await.unwrap()), ["b.csv"]);
+    assert_eq!(names(&sb.list_files("").await.unwrap()), [".ipython", "b.csv", "log"]);
     assert!(matches!(
         sb.remove_files(&["a.json".into()]).await,
         Err(SandboxError::NotFound { .. })
@@ -112,26 +113,44 @@ async fn list_and_remove() {
 #[test]
 fn provisioning_fast_path_reuses_a_marked_venv() {
     let tmp = tempfile::tempdir().unwrap();
-    let venv = provisioned_dir(tmp.path());
+    let venv = provisioned_dir(tmp.path(), PackageSet::Common);
     std::fs::create_dir_all(venv.join("bin")).unwrap();
     std::fs::write(venv.join("bin/python"), b"#!/bin/sh\n").unwrap();
     std::fs::write(venv.join(".complete"), b"").unwrap();
-    let python = provision_python(tmp.path(), false).unwrap();
+    let python = provision_python(tmp.path(), PackageSet::Common, false).unwrap();
     assert_eq!(python, venv.join("bin/python"));
+    // Another set is another environment.
+    assert_ne!(provisioned_dir(tmp.path(), PackageSet::Full), venv);
 }
 
 #[test]
-#[ignore = "creates a venv and downloads numpy, pandas and matplotlib"]
+#[ignore = "creates a venv and downloads the common package set (the integration tests use the shared cache)"]
 fn provisioning_for_real() {
     let tmp = tempfile::tempdir().unwrap();
-    let python = provision_python(tmp.path(), true).unwrap();
+    let python = provision_python(tmp.path(), PackageSet::Common, true).unwrap();
     let status = std::process::Command::new(&python)
         .args(["-c", "import numpy, pandas, matplotlib"])
         .status()
         .unwrap();
     assert!(status.success());
     // Second call takes the fast path.
-    assert_eq!(provision_python(tmp.path(), false).unwrap(), python);
+    assert_eq!(provision_python(tmp.path(), PackageSet::Common, false).unwrap(), python);
+}
+
+#[test]
+fn the_package_sets_come_from_the_list() {
+    let common = PackageSet::Common.packages();
+    let full = PackageSet::Full.packages();
+    for wanted in [("numpy", "numpy"), ("scikit-learn", "sklearn"), ("beautifulsoup4", "bs4")] {
+        assert!(common.contains(&wanted), "{wanted:?}");
+    }
+    assert!(full.len() > 100 && common.iter().all(|p| full.contains(p)));
+    assert!(
+        !common.iter().any(|(pip, _)| *pip == "torch")
+            && full.iter().any(|(pip, _)| *pip == "torch")
+    );
+    // Not pre-installed on AgentCore, so not here either.
+    assert!(!full.iter().any(|(pip, _)| *pip == "tabulate"));
 }
 
 #[test]

@@ -100,6 +100,7 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// The wire's lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Working => "working",
@@ -113,9 +114,12 @@ impl TaskStatus {
 /// A background task's status and output so far (capped like `executeCommand`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskInfo {
+    /// A UUID, as AgentCore's task ids are.
     pub task_id: String,
     pub status: TaskStatus,
-    pub stdout: String,
-    pub stderr: String,
+    /// What it wrote to stdout and stderr, in order (one terminal-style stream).
+    pub output: String,
     pub exit_code: Option<i32>,
+    /// From start to exit, once it ended.
+    pub execution_time: Option<Duration>,
 }

@@ -19,20 +19,21 @@ fn prints_ready_then_exports_and_stops_on_sigterm() {
     let isolation = lines.next().unwrap().unwrap();
     assert_eq!(isolation, format!("# sandbox isolation: {}", emulator::describe_isolation()));
 
-    let exports: Vec<String> = (0..8).map(|_| lines.next().unwrap().unwrap()).collect();
-    for name in [
-        "AWS_ENDPOINT_URL",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_REGION",
-        "AWS_BEARER_TOKEN_BEDROCK",
-    ] {
+    let unset = lines.next().unwrap().unwrap();
+    assert!(unset.starts_with("unset AWS_BEARER_TOKEN_BEDROCK "), "{unset}");
+    let exports: Vec<String> =
+        lines.by_ref().map(Result::unwrap).take_while(|l| l.starts_with("export ")).collect();
+    for name in ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"] {
         assert!(
             exports.iter().any(|l| l.starts_with(&format!("export {name}="))),
             "missing {name} in {exports:?}"
         );
     }
     assert!(exports.contains(&format!("export AWS_ENDPOINT_URL={url}")));
+    // boto3 refuses a bearer token over plain HTTP: the key is a comment, not an export.
+    assert!(!exports.iter().any(|l| l.contains("AWS_BEARER_TOKEN_BEDROCK")), "{exports:?}");
+    let last = lines.next().unwrap().unwrap();
+    assert!(last.starts_with("# paste the lines above"), "{last}");
 
     // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };

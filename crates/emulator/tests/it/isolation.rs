@@ -60,7 +60,7 @@ fn all_text(result: &CodeInterpreterResult) -> String {
 /// A good request after a bad one: the session (and the emulator) still work.
 async fn still_serving(client: &Client, session: &str) {
     let result = python(client, session, "print(6 * 7)").await;
-    assert_eq!(result.structured_content().and_then(|s| s.stdout()), Some("42\n"));
+    assert_eq!(result.structured_content().and_then(|s| s.stdout()), Some("42"));
 }
 
 async fn emulator_with(configure: impl FnOnce(&mut emulator::EmulatorConfig)) -> Emulator {

@@ -13,5 +13,7 @@ mod boto3;
 mod iam;
 mod isolation;
 mod model_sandbox;
+mod packages;
 mod record;
 mod tools;
+mod user_setup;

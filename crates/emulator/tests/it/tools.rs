@@ -74,12 +74,13 @@ async fn python_state_persists_until_clear_context() {
 
     python(&client, &session, "def square(x):\n    return x * x\ncounter = 41").await;
     let result = python(&client, &session, "counter += 1\nprint(square(counter))").await;
-    assert_eq!(stdout(&result), "1764\n");
+    // Stripped, as AgentCore reports printed output.
+    assert_eq!(stdout(&result), "1764");
 
     let args =
         ToolArguments::builder().code("print('counter' in globals())").clear_context(true).build();
     let result = call(&client, &session, ToolName::ExecuteCode, args).await;
-    assert_eq!(stdout(&result), "False\n");
+    assert_eq!(stdout(&result), "False");
 
     let failed = python(&client, &session, "1 / 0").await;
     assert_eq!(failed.is_error(), Some(true));
@@ -109,6 +110,9 @@ async fn commands_files_and_binary_round_trip() {
         .build();
     let written = call(&client, &session, ToolName::WriteFiles, args).await;
     assert_eq!(written.is_error(), Some(false));
+    // The captured wording (no structured content).
+    assert_eq!(written.content()[0].text(), Some("Successfully wrote all 2 files"));
+    assert!(written.structured_content().is_none());
 
     let read = call(
         &client,
@@ -132,7 +136,20 @@ async fn commands_files_and_binary_round_trip() {
         ToolArguments::builder().command("wc -c < data/bytes.bin").build(),
     )
     .await;
-    assert_eq!(stdout(&command).trim(), "256");
+    // Shell output comes as a terminal gives it, CR LF line ends included.
+    assert_eq!(stdout(&command), "256\r\n");
+    let failed = call(
+        &client,
+        &session,
+        ToolName::ExecuteCommand,
+        ToolArguments::builder().command("echo hello; echo oops >&2; exit 3").build(),
+    )
+    .await;
+    // After a failing exit all of the output is in stderr, as AgentCore reports it.
+    assert_eq!(failed.is_error(), Some(true));
+    let structured = failed.structured_content().unwrap();
+    assert_eq!((structured.stdout(), structured.stderr()), (Some(""), Some("hello\r\noops\r\n")));
+    assert_eq!(structured.exit_code(), Some(3));
 
     let listed = call(
         &client,
@@ -142,16 +159,17 @@ async fn commands_files_and_binary_round_trip() {
     )
     .await;
     let names: Vec<_> = listed.content().iter().filter_map(|c| c.name()).collect();
-    assert_eq!(names, ["data", "notes.txt"]);
-    // AgentCore marks a directory with the description "Directory" and a file with
-    // nothing but its MIME type.
-    let data = &listed.content()[0];
+    // A new session's working directory already holds `.ipython` and `log`.
+    assert_eq!(names, [".ipython", "data", "log", "notes.txt"]);
+    // As captured: "Directory" without a MIME type, "File" with one, no size.
+    let data = &listed.content()[1];
     assert_eq!(data.uri(), Some("file:///data"));
-    assert_eq!(data.description(), Some("Directory"));
-    let notes = &listed.content()[1];
+    assert_eq!((data.description(), data.mime_type()), (Some("Directory"), None));
+    let notes = &listed.content()[3];
     assert_eq!(notes.uri(), Some("file:///notes.txt"));
-    assert_eq!(notes.description(), None);
+    assert_eq!(notes.description(), Some("File"));
     assert_eq!(notes.mime_type(), Some("text/plain"));
+    assert_eq!(notes.size(), None);
 
     let removed = call(
         &client,
@@ -161,6 +179,7 @@ async fn commands_files_and_binary_round_trip() {
     )
     .await;
     assert_eq!(removed.is_error(), Some(false));
+    assert_eq!(removed.content()[0].text(), Some("Successfully removed all 1 files"));
     let missing = call(
         &client,
         &session,
@@ -169,6 +188,7 @@ async fn commands_files_and_binary_round_trip() {
     )
     .await;
     assert_eq!(missing.is_error(), Some(true));
+    assert_eq!(missing.content()[0].text(), Some("File notes.txt not found"));
 
     stop(&client, &session).await;
 }
@@ -187,8 +207,9 @@ async fn paths_outside_the_session_are_refused() {
         )
         .await;
         assert_eq!(result.is_error(), Some(true), "{path}");
+        // AgentCore takes relative paths only, and says why it refuses others.
         let text = result.content()[0].text().unwrap();
-        assert!(text.contains("outside"), "{path}: {text}");
+        assert_eq!(text, "Invalid file path: potential path traversal detected", "{path}");
     }
     stop(&client, &session).await;
 }
@@ -208,17 +229,34 @@ async fn background_tasks_run_and_stop() {
     .await;
     let task = started.structured_content().unwrap();
     let task_id = task.task_id().unwrap().to_owned();
-    assert_eq!(task.task_status().map(|s| s.as_str()), Some("working"));
+    // As captured: the id (a UUID) and "submitted" in the structured content only.
+    assert_eq!(task.task_status().map(|s| s.as_str()), Some("submitted"));
+    assert_eq!(started.content()[0].text(), Some("Successfully started a command execution task"));
+    let get = |id: String| {
+        let client = client.clone();
+        let session = session.clone();
+        async move {
+            let args = ToolArguments::builder().task_id(id).build();
+            call(&client, &session, ToolName::GetTask, args).await
+        }
+    };
+    let running = get(task_id.clone()).await;
+    assert_eq!(running.content()[0].text(), Some("Task is working"));
 
-    let stopped = call(
-        &client,
-        &session,
-        ToolName::StopTask,
-        ToolArguments::builder().task_id(&task_id).build(),
-    )
-    .await;
+    let stop_task = |id: String| {
+        let client = client.clone();
+        let session = session.clone();
+        async move {
+            let args = ToolArguments::builder().task_id(id).build();
+            call(&client, &session, ToolName::StopTask, args).await
+        }
+    };
+    let stopped = stop_task(task_id.clone()).await;
+    assert_eq!(stopped.is_error(), Some(false));
+    assert_eq!(stopped.content()[0].text(), Some("Successfully canceled a command execution task"));
+    let canceled = get(task_id).await;
     assert_eq!(
-        stopped.structured_content().unwrap().task_status().map(|s| s.as_str()),
+        canceled.structured_content().unwrap().task_status().map(|s| s.as_str()),
         Some("canceled")
     );
 
@@ -242,12 +280,21 @@ async fn background_tasks_run_and_stop() {
         let structured = got.structured_content().unwrap();
         status = structured.task_status().unwrap().as_str().to_owned();
         if status == "completed" {
-            assert_eq!(structured.stdout(), Some("done\n"));
+            assert_eq!(structured.stdout(), Some("done\r\n"));
+            assert_eq!(structured.exit_code(), Some(0));
+            assert!(structured.execution_time().is_some());
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(status, "completed");
+    // A task that has ended cannot be stopped, in AgentCore's words.
+    let late = stop_task(quick_id).await;
+    assert_eq!(late.is_error(), Some(true));
+    assert_eq!(
+        late.content()[0].text(),
+        Some("Task cannot be canceled (current status: TaskStatus.COMPLETED)")
+    );
     stop(&client, &session).await;
 }
 
@@ -268,7 +315,7 @@ async fn malformed_calls_get_validation_errors() {
     assert_eq!(err.code(), Some("ValidationException"));
     assert!(err.message().unwrap().contains("arguments.code"));
     // The session still works after a bad request.
-    assert_eq!(stdout(&python(&client, &session, "print('ok')").await), "ok\n");
+    assert_eq!(stdout(&python(&client, &session, "print('ok')").await), "ok");
     stop(&client, &session).await;
 }
 

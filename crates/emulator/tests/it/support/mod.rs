@@ -76,7 +76,10 @@ pub fn python_has(module: &str) -> bool {
 pub async fn run_python_client(emulator: &Emulator, script: &str, checks: &[&str]) {
     let path = format!("{}/tests/python/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut command = tokio::process::Command::new("python3");
-    command.arg(path).env_remove("AWS_PROFILE");
+    command.arg(path);
+    for name in Emulator::UNSET_VARS {
+        command.env_remove(name);
+    }
     for (name, value) in emulator.env_vars() {
         command.env(name, value);
     }
