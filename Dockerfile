@@ -1,4 +1,5 @@
-# The bridge, AWS-only (no emulator): docs/BRIDGE.md.
+# The bridge, AWS-only (no emulator): docs/BRIDGE.md. The emulator has its own,
+# emulator.Dockerfile (docs/PYTHON.md).
 #   docker build -t anthropic-bridge .
 #   docker run -p 8080:8080 -e AWS_REGION=us-west-2 -e BRIDGE_API_KEYS=... anthropic-bridge
 FROM rust:1.95-bookworm AS build

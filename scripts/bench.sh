@@ -8,9 +8,10 @@ usage() {
     cat <<'EOF'
 Usage: scripts/bench.sh [--quick] [--skip-tests] [--runs N] [--help]
 
-Builds release binaries, starts target/release/emulator once, runs every example
+Builds release binaries, starts target/release/agentcore-emulator once, runs every example
 against it (without --local, so only the client is measured) next to the same
-conversation driven through boto3 (scripts/bench/boto3_01.py), runs the sandbox,
+conversation driven through boto3 (scripts/bench/boto3_01.py) and a burst of 20
+session starts through boto3 (scripts/bench/boto3_burst.py), runs the sandbox,
 event-stream and tool-loop benches, reads tokens and sessions from the examples'
 --json output, times `cargo test --workspace` after a warm build, and prints one
 table: figure, value, target, met/missed.
@@ -72,7 +73,7 @@ record() { echo "$1 $2" >>"$FIGURES"; }
 note "building release binaries (logs in $LOG_DIR)"
 # The release build as cargo makes it.
 {
-    cargo build --release -p emulator --bin emulator &&
+    cargo build --release -p emulator --bin agentcore-emulator &&
         cargo build --release -p code-interpreter-migration --examples
 } >"$LOG_DIR/build.log" 2>&1 || {
     tail -30 "$LOG_DIR/build.log" >&2
@@ -113,8 +114,8 @@ fi
 median() { sort -n | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "")}'; }
 
 # ---------------------------------------------------------------------------------
-note "starting $TARGET/release/emulator"
-start_emulator "$TARGET/release/emulator" "$LOG_DIR" || exit 1
+note "starting $TARGET/release/agentcore-emulator"
+start_emulator "$TARGET/release/agentcore-emulator" "$LOG_DIR" || exit 1
 note "emulator at $EMULATOR_URL"
 
 EXAMPLES_DIR="$TARGET/release/examples"
@@ -167,6 +168,16 @@ measure_examples() {
 
 note "client overhead (release build): $RUNS runs of each example and of boto3_01.py, interleaved"
 measure_examples ""
+
+# ---------------------------------------------------------------------------------
+note "a burst of 20 session starts through boto3 (scripts/bench/boto3_burst.py)"
+sleep 2
+python3 "$ROOT/scripts/bench/boto3_burst.py" 20 >"$LOG_DIR/burst.json"
+python3 - "$LOG_DIR/burst.json" >>"$FIGURES" <<'PY'
+import json, sys
+for key, value in json.load(open(sys.argv[1])).items():
+    print(key, value)
+PY
 
 # ---------------------------------------------------------------------------------
 note "tokens and sessions from --json"
@@ -284,6 +295,12 @@ for key, label in names.items():
     if cpu is not None and base_cpu:
         row("%s client CPU vs boto3" % label, "%s ms" % ("< 10" if cpu < 10 else "%d" % cpu), "(info, 10 ms steps)")
 
+check("boto3 floor (GetCodeInterpreterSession wall)", "boto3_floor_ms", "%.2f ms", "(info)", lambda v: None)
+check("burst of 20 starts via boto3, p50 over the floor", "burst_start_over_floor_p50_ms", "%.2f ms", "(info)", lambda v: None)
+check("burst of 20 starts via boto3, p90 over the floor", "burst_start_over_floor_p90_ms", "%.2f ms", "<= 25 ms", lambda v: v <= 25)
+check("burst of 20 starts via boto3, slowest over the floor", "burst_start_over_floor_max_ms", "%.2f ms", "(info)", lambda v: None)
+check("  then each session's first executeCode, p50 / p90", "burst_first_exec_p50_ms", "%.1f ms", "(info)", lambda v: None)
+check("  first executeCode p90", "burst_first_exec_p90_ms", "%.1f ms", "(info)", lambda v: None)
 check("session start p50 (paced, 1 per 100 ms)", "session_start_paced_p50_ms", "%.2f ms", "<= 25 ms", lambda v: v <= 25)
 check("session start p50 (back to back)", "session_start_burst_p50_ms", "%.2f ms", "(info)", lambda v: None)
 check("session start p90 (back to back)", "session_start_burst_p90_ms", "%.2f ms", "(info)", lambda v: None)

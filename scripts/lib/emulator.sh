@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by scripts that need a standalone emulator: start_emulator BINARY LOG_DIR
-# starts it, waits for its READY line, exports its environment (AWS_ENDPOINT_URL,
-# credentials, ANTHROPIC_BASE_URL, ...) and sets EMULATOR_PID; stop_emulator stops it.
+# starts it, waits for its set-up lines (READY, then the unset and export lines a user
+# pastes), runs them here and sets EMULATOR_PID; stop_emulator stops it.
 
 EMULATOR_PID=""
 
@@ -11,7 +11,7 @@ start_emulator() {
     "$binary" >"$out" 2>"$log_dir/emulator.err" &
     EMULATOR_PID=$!
     for _ in $(seq 1 600); do
-        if grep -q '^READY ' "$out" 2>/dev/null && grep -q ANTHROPIC_API_KEY "$out"; then break; fi
+        if grep -q '^# paste the lines above' "$out" 2>/dev/null; then break; fi
         if ! kill -0 "$EMULATOR_PID" 2>/dev/null; then
             cat "$log_dir/emulator.err" >&2
             return 1
@@ -22,8 +22,9 @@ start_emulator() {
         echo "the emulator did not print READY (see $log_dir/emulator.err)" >&2
         return 1
     }
+    # What the README tells a user to paste: every line after READY.
     # shellcheck disable=SC1090
-    source <(grep '^export ' "$out")
+    source <(grep -v '^READY ' "$out")
     unset AWS_PROFILE MIGRATION_LOCAL MIGRATION_JSON MIGRATION_VERBOSE BEDROCK_MODEL_ID
     export EMULATOR_URL
     EMULATOR_URL="$(sed -n 's/^READY //p' "$out")"

@@ -75,7 +75,7 @@ pub async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    if !is_loopback_host(&host) {
+    if !state.config.allow_remote && !is_loopback_host(&host) {
         return reject(
             protocol,
             StatusCode::FORBIDDEN,

@@ -8,8 +8,12 @@ use std::time::Duration;
 /// ephemeral port with fresh random credentials.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
-    /// Address to bind; must be a loopback address.
+    /// Address to bind; a loopback address unless `allow_remote`.
     pub bind: SocketAddr,
+    /// Bind any address and answer any Host header: for a container whose port is
+    /// published (`docker run -p 127.0.0.1:8000:8000`), where the container's
+    /// loopback is out of the host's reach. The SigV4 check still applies.
+    pub allow_remote: bool,
     /// Region reported to clients (and expected in nothing: any signed region is accepted).
     pub region: String,
     /// Account id used in ARNs.
@@ -38,7 +42,7 @@ pub struct EmulatorConfig {
     pub max_processes: Option<u64>,
     /// Cap on captured stdout and stderr, each, per call.
     pub output_limit_bytes: usize,
-    /// Modules idle pooled interpreters import ahead of use (the `emulator` binary
+    /// Modules idle pooled interpreters import ahead of use (the `agentcore-emulator` binary
     /// preloads numpy; the embedded default preloads nothing).
     pub preload_modules: Vec<String>,
     /// Extra transcripts for the scripted model (`*.toml`).
@@ -56,6 +60,7 @@ impl Default for EmulatorConfig {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            allow_remote: false,
             region: "us-west-2".into(),
             account_id: "123456789012".into(),
             access_key_id: "AKIAEMULATORLOCAL000".into(),

@@ -18,7 +18,9 @@ use crate::state::AppState;
 #[non_exhaustive]
 pub enum EmulatorError {
     /// The bind address is not a loopback address.
-    #[error("the emulator binds loopback addresses only; {0} is not one")]
+    #[error(
+        "the emulator binds loopback addresses only; {0} is not one (inside a container, add --allow-remote)"
+    )]
     NotLoopback(SocketAddr),
     /// The port could not be bound.
     #[error("could not listen on {addr}")]
@@ -48,6 +50,19 @@ impl EmulatorBuilder {
     /// Port to listen on (0, the default, picks a free one).
     pub fn port(mut self, port: u16) -> Self {
         self.config.bind.set_port(port);
+        self
+    }
+
+    /// Address to listen on. Anything but a loopback address also needs
+    /// [`EmulatorBuilder::allow_remote`].
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.config.bind = addr;
+        self
+    }
+
+    /// Serve a non-loopback address and any Host header (inside a container).
+    pub fn allow_remote(mut self, allow: bool) -> Self {
+        self.config.allow_remote = allow;
         self
     }
 
@@ -212,7 +227,7 @@ impl Emulator {
     }
 
     async fn start_with(config: EmulatorConfig) -> Result<Self, EmulatorError> {
-        if !config.bind.ip().is_loopback() {
+        if !config.allow_remote && !config.bind.ip().is_loopback() {
             return Err(EmulatorError::NotLoopback(config.bind));
         }
         let python = resolve_python(&config).await;
@@ -260,7 +275,13 @@ impl Emulator {
                 }
             }
         });
-        let endpoint = format!("http://{addr}");
+        // Bound to every interface (a container), clients reach it on loopback
+        // through the published port.
+        let shown = match addr.ip().is_unspecified() {
+            true => SocketAddr::from(([127, 0, 0, 1], addr.port())),
+            false => addr,
+        };
+        let endpoint = format!("http://{shown}");
         tracing::info!(%endpoint, "emulator listening");
         Ok(Self { endpoint, addr, state, cancel, tasks: vec![server, reaper], _work_dir: work_dir })
     }

@@ -37,4 +37,7 @@ pub use eventstream::event_frame;
 pub use faults::{Fault, FaultKind, SYNTAX as FAULT_SYNTAX};
 pub use handle::{Emulator, EmulatorBuilder, EmulatorError};
 pub use record::{RecordConfig, UpstreamAuth};
-pub use sandbox::{IsolationMode, PackageSet, choose_isolation, describe_isolation, isolated};
+pub use sandbox::{
+    IsolationMode, PackageSet, choose_isolation, default_cache_dir, describe_isolation, isolated,
+    provision_python,
+};

@@ -26,6 +26,15 @@ struct Args {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, env = "EMULATOR_PORT", default_value_t = 0)]
     port: u16,
+    /// Address and port to listen on instead (`0.0.0.0:8000` in a container);
+    /// anything but loopback needs --allow-remote.
+    #[arg(long, env = "EMULATOR_LISTEN")]
+    listen: Option<std::net::SocketAddr>,
+    /// Answer on a non-loopback address and for any Host header: only where the
+    /// port is not reachable from other machines (a container's port published on
+    /// the host's 127.0.0.1). Requests must still be signed with its credentials.
+    #[arg(long, env = "EMULATOR_ALLOW_REMOTE")]
+    allow_remote: bool,
     /// Region to report.
     #[arg(long, env = "EMULATOR_REGION", default_value = "us-west-2")]
     region: String,
@@ -70,6 +79,10 @@ struct Args {
     /// Inject a fault: OPERATION:KIND[:WHEN], e.g. converse:throttle:2 (repeatable).
     #[arg(long = "fault", value_name = "SPEC", value_parser = emulator::Fault::parse, long_help = emulator::FAULT_SYNTAX)]
     faults: Vec<emulator::Fault>,
+    /// Provision the sandbox Python (--packages) and exit: for an image or a CI
+    /// cache that should start at once and offline.
+    #[arg(long)]
+    provision_only: bool,
     #[command(flatten)]
     record: RecordArgs,
 }
@@ -159,9 +172,17 @@ async fn main() -> anyhow::Result<()> {
     // Before anything starts a sandbox.
     emulator::choose_isolation(args.isolation).map_err(anyhow::Error::msg)?;
 
+    if args.provision_only {
+        let cache = emulator::default_cache_dir();
+        let python = emulator::provision_python(&cache, args.packages, true)
+            .context("provisioning the sandbox Python")?;
+        println!("{}", python.display());
+        return Ok(());
+    }
     let record = args.record.config(&args.region);
     let mut builder = Emulator::builder()
         .port(args.port)
+        .allow_remote(args.allow_remote)
         .region(args.region)
         .call_timeout(Duration::from_secs(args.call_timeout))
         .memory_limit_bytes(
@@ -176,6 +197,9 @@ async fn main() -> anyhow::Result<()> {
             args.access_key_id.unwrap_or(defaults.access_key_id),
             args.secret_access_key.unwrap_or(defaults.secret_access_key),
         );
+    }
+    if let Some(addr) = args.listen {
+        builder = builder.listen(addr);
     }
     if let Some(key) = args.api_key {
         builder = builder.api_key(key);

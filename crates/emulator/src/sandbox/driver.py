@@ -93,30 +93,19 @@ class Driver:
         return {"exit_code": exit_code, "duration_ms": duration_ms}
 
     def run_code(self, code):
-        import ast
-
         self.cells += 1
         filename = "<cell-%d>" % self.cells
         # Register the source so tracebacks can show the offending lines.
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         try:
-            tree = compile(code, filename, "exec", ast.PyCF_ONLY_AST)
-            last = None
-            # Like a notebook, show the value of a trailing expression.
-            if tree.body and isinstance(tree.body[-1], ast.Expr):
-                last = ast.Expression(tree.body.pop().value)
-            body = compile(tree, filename, "exec")
-            tail = compile(last, filename, "eval") if last is not None else None
+            # A trailing expression is evaluated but not shown: AgentCore returns what
+            # the code printed, not a notebook's value of the last line.
+            body = compile(code, filename, "exec")
         except SyntaxError as exc:
             traceback.print_exception(type(exc), exc, None)
             return 1
         try:
             exec(body, self.globals)
-            if tail is not None:
-                value = eval(tail, self.globals)
-                if value is not None:
-                    self.globals["_"] = value
-                    print(repr(value))
             return 0
         except SystemExit as exc:
             return _exit_code(exc.code)

@@ -167,22 +167,25 @@ impl InterpreterPool {
         &self.inner.spec
     }
 
-    /// An interpreter for a new session in `sessions_root`, and the session's
-    /// directories: an idle interpreter if one is ready (under isolation, started for
-    /// directories made ahead of time), else a fresh one. The pool refills after.
+    /// The directories of a new session in `sessions_root`, and an idle interpreter
+    /// if one is ready (under isolation, started for directories made ahead of
+    /// time). Without one the session still starts at once, and starts its own
+    /// interpreter alongside ([`InterpreterPool::replacement`]). The pool refills.
     pub(crate) async fn take_for_session(
         &self, sessions_root: &Path,
-    ) -> Result<(Interpreter, SessionDirs), SandboxError> {
-        let Ready { interp, dirs } = self.take().await?;
-        let dirs = match dirs {
-            Some(dirs) => dirs,
-            None => {
+    ) -> Result<(Option<Interpreter>, SessionDirs), SandboxError> {
+        let idle = self.take_idle();
+        self.refill();
+        match idle {
+            Some(Ready { interp, dirs: Some(dirs) }) => Ok((Some(interp), dirs)),
+            idle => {
                 let root = sessions_root.to_path_buf();
                 let private_root = self.inner.spec.private_root.clone();
-                super::blocking(move || SessionDirs::create(&root, &private_root)).await?
+                let dirs =
+                    super::blocking(move || SessionDirs::create(&root, &private_root)).await?;
+                Ok((idle.map(|ready| ready.interp), dirs))
             }
-        };
-        Ok((interp, dirs))
+        }
     }
 
     /// A fresh interpreter for a running session (after its old one died), allowed to
@@ -197,17 +200,20 @@ impl InterpreterPool {
         Ok(self.take().await?.interp)
     }
 
-    /// An idle interpreter if one is ready, else a freshly started one; refills after.
-    async fn take(&self) -> Result<Ready, SandboxError> {
-        let pooled = loop {
-            let Some(mut idle) = self.lock_idle().pop() else {
-                break None;
-            };
+    /// An idle interpreter that is still alive, if one is ready.
+    fn take_idle(&self) -> Option<Ready> {
+        loop {
+            let mut idle = self.lock_idle().pop()?;
             // One that died while idle is dropped here, with its directories.
             if let Some(ready) = idle.0.take_if(|ready| ready.interp.is_usable()) {
-                break Some(ready);
+                return Some(ready);
             }
-        };
+        }
+    }
+
+    /// An idle interpreter if one is ready, else a freshly started one; refills after.
+    async fn take(&self) -> Result<Ready, SandboxError> {
+        let pooled = self.take_idle();
         self.refill();
         match pooled {
             Some(ready) => Ok(ready),

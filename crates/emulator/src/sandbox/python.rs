@@ -19,6 +19,46 @@ use super::limits::{self, GroupGuard, Limits, SandboxEnv};
 
 const DRIVER: &str = include_str!("driver.py");
 
+/// How many interpreters may be starting at once: one per two cores. A burst of
+/// sessions (a test suite's set-up) then queues its Python starts instead of
+/// starving the server, the sessions' own calls and the client of CPU.
+struct StartSlots {
+    busy: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+    limit: usize,
+}
+
+static START_SLOTS: std::sync::LazyLock<StartSlots> = std::sync::LazyLock::new(|| StartSlots {
+    busy: std::sync::Mutex::new(0),
+    freed: std::sync::Condvar::new(),
+    limit: std::thread::available_parallelism().map_or(1, |cores| (cores.get() / 2).max(1)),
+});
+
+/// A start slot, given back when dropped.
+struct StartSlot;
+
+impl StartSlot {
+    /// Blocks until fewer than the limit of interpreters are starting.
+    fn take() -> StartSlot {
+        let slots = &*START_SLOTS;
+        let busy = crate::sync::lock(&slots.busy);
+        let mut busy = slots
+            .freed
+            .wait_while(busy, |busy| *busy >= slots.limit)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *busy += 1;
+        StartSlot
+    }
+}
+
+impl Drop for StartSlot {
+    fn drop(&mut self) {
+        let slots = &*START_SLOTS;
+        *crate::sync::lock(&slots.busy) -= 1;
+        slots.freed.notify_one();
+    }
+}
+
 /// What every interpreter of a pool shares: the program and its limits.
 #[derive(Debug, Clone)]
 pub(crate) struct InterpSpec {
@@ -90,6 +130,8 @@ impl Interpreter {
     pub(crate) fn spawn(
         spec: &InterpSpec, writable: &[PathBuf],
     ) -> Result<Interpreter, SandboxError> {
+        // Held until the driver is ready (or failed).
+        let _slot = StartSlot::take();
         let private_dir = spec.private_root.join(format!("interp-{}", super::random_id()));
         std::fs::create_dir_all(&private_dir).map_err(|source| {
             SandboxError::io(format!("creating {}", private_dir.display()), source)

@@ -34,6 +34,9 @@ pub struct Sandbox {
     pool: InterpreterPool,
     env: SandboxEnv,
     interp: tokio::sync::Mutex<Option<Interpreter>>,
+    /// The interpreter being started for this session when no idle one was ready:
+    /// the start answers at once, the first Python call waits for it.
+    pending: Mutex<Option<tokio::task::JoinHandle<Result<Interpreter, SandboxError>>>>,
     /// Process group of the current interpreter, readable without the async lock.
     interp_pid: AtomicU32,
     /// Process groups of one-shot commands, killed at shutdown.
@@ -95,7 +98,7 @@ impl Sandbox {
             preload: config.preload_modules.clone(),
         };
         let pool = InterpreterPool::shared(&spec, &config.root_dir);
-        let (mut interp, SessionDirs { root, private }) =
+        let (interp, SessionDirs { root, private }) =
             pool.take_for_session(&config.root_dir).await?;
         let tmp = session_tmp(&spec, &private);
         let env = SandboxEnv::new(&spec.bin_dirs, &root.canonical, &tmp, &spec.mpl_config);
@@ -106,19 +109,18 @@ impl Sandbox {
             pool,
             env,
             interp: tokio::sync::Mutex::new(None),
+            pending: Mutex::new(None),
             interp_pid: AtomicU32::new(0),
             groups: Mutex::new(HashSet::new()),
             tasks: Tasks::default(),
             seq: AtomicU64::new(0),
             closed: AtomicBool::new(false),
         };
-        if let Err(err) = sandbox.init_interpreter(&mut interp).await {
-            // Do not leave the fresh directories behind.
-            sandbox.shutdown().await;
-            return Err(err);
-        }
-        sandbox.interp_pid.store(interp.pid(), Ordering::SeqCst);
-        *sandbox.interp.lock().await = Some(interp);
+        // The session answers now; its interpreter (an idle one moved into the
+        // session, or a new one) gets ready alongside, and the first Python call
+        // waits for it. A burst of starts then costs each start no Python at all.
+        let ready = sandbox.start_interpreter(interp);
+        *sandbox.lock_pending() = Some(tokio::spawn(ready));
         tracing::debug!(dir = %sandbox.dir().display(), "sandbox started");
         Ok(sandbox)
     }
@@ -258,6 +260,13 @@ impl Sandbox {
         }
         // Kill first so a call in progress ends now instead of at its time limit.
         limits::kill_group(self.interp_pid.load(Ordering::SeqCst));
+        let pending = self.lock_pending().take();
+        if let Some(Ok(Ok(interp))) = match pending {
+            Some(start) => Some(start.await),
+            None => None,
+        } {
+            interp.shutdown().await;
+        }
         let interp = self.interp.lock().await.take();
         if let Some(interp) = interp {
             interp.shutdown().await;
@@ -321,10 +330,54 @@ impl Sandbox {
         interp.init(self.dir(), &env, INIT_TIMEOUT).await
     }
 
+    fn lock_pending(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<tokio::task::JoinHandle<Result<Interpreter, SandboxError>>>>
+    {
+        crate::sync::lock(&self.pending)
+    }
+
+    /// Makes `idle` (or a new interpreter) this session's: moved into its directory
+    /// with its variables. Owns what it needs, so it can run while the session
+    /// already answers.
+    fn start_interpreter(
+        &self, idle: Option<Interpreter>,
+    ) -> impl std::future::Future<Output = Result<Interpreter, SandboxError>> + Send + 'static {
+        let pool = self.pool.clone();
+        let writable = self.writable();
+        let dir = self.dir().to_path_buf();
+        let tmp = session_tmp(self.pool.spec(), &self.private);
+        async move {
+            let mut interp = match idle {
+                Some(interp) => interp,
+                None => pool.replacement(writable).await?,
+            };
+            let env = [("HOME", dir.as_path()), ("TMPDIR", tmp.as_path())];
+            interp.init(&dir, &env, INIT_TIMEOUT).await?;
+            Ok(interp)
+        }
+    }
+
     async fn fresh_interpreter(&self) -> Result<Interpreter, SandboxError> {
-        let mut interp = self.pool.replacement(self.writable()).await?;
-        self.init_interpreter(&mut interp).await?;
+        let pending = self.lock_pending().take();
+        let interp = match pending {
+            // Started with the session: wait for it.
+            Some(start) => start.await.map_err(|join| SandboxError::Protocol {
+                message: "starting the session's interpreter failed".into(),
+                source: Some(Box::new(join)),
+            })??,
+            None => {
+                let mut interp = self.pool.replacement(self.writable()).await?;
+                self.init_interpreter(&mut interp).await?;
+                interp
+            }
+        };
         self.interp_pid.store(interp.pid(), Ordering::SeqCst);
+        if self.closed.load(Ordering::SeqCst) {
+            // Stopped while it started.
+            interp.shutdown().await;
+            return Err(SandboxError::Closed);
+        }
         Ok(interp)
     }
 
@@ -423,9 +476,15 @@ impl Sandbox {
         command::run(wrapped, ctx).await
     }
 
-    /// Process id (= group id) of the current interpreter.
+    /// Process id (= group id) of the current interpreter, once it has started.
     #[cfg(test)]
-    pub(crate) fn interpreter_pid(&self) -> u32 {
+    pub(crate) async fn interpreter_pid(&self) -> u32 {
+        let mut slot = self.interp.lock().await;
+        if slot.is_none()
+            && let Ok(interp) = self.fresh_interpreter().await
+        {
+            *slot = Some(interp);
+        }
         self.interp_pid.load(Ordering::SeqCst)
     }
 

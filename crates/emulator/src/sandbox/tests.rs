@@ -51,8 +51,8 @@ async fn state_persists_and_clear_context_resets() {
     assert!(!out.is_error());
     let out = py(&sb, "print(twice(value))").await;
     assert_eq!(out.stdout, "42\n", "stderr: {}", out.stderr);
-    // A trailing expression is shown, as in a notebook.
-    assert_eq!(py(&sb, "value + 1").await.stdout, "22\n");
+    // A trailing expression is not shown: only what the code prints, as on AgentCore.
+    assert_eq!(py(&sb, "value + 1").await.stdout, "");
     let out = sb.execute_code(Language::Python, "print('value' in globals())", true).await.unwrap();
     assert_eq!(out.stdout, "False\n");
     sb.shutdown().await;
@@ -142,7 +142,7 @@ async fn timeout_restarts_interpreter_and_session_stays_usable() {
     let cfg = SandboxConfig { call_timeout: Duration::from_millis(700), ..config(tmp.path()) };
     let sb = Sandbox::start(&cfg).await.unwrap();
     py(&sb, "x = 1").await;
-    let old_pid = sb.interpreter_pid();
+    let old_pid = sb.interpreter_pid().await;
     let out = py(
         &sb,
         "import subprocess, time\nprint('started', flush=True)\n\
@@ -157,7 +157,7 @@ async fn timeout_restarts_interpreter_and_session_stays_usable() {
     assert!(!group_alive(old_pid), "the old interpreter's group survived");
     let out = py(&sb, "print('x' in globals())").await;
     assert_eq!(out.stdout, "False\n");
-    assert_ne!(sb.interpreter_pid(), old_pid);
+    assert_ne!(sb.interpreter_pid().await, old_pid);
     let out = sb.execute_command("sleep 30").await.unwrap();
     assert!(out.timed_out && out.exit_code == 124, "{out:?}");
     sb.shutdown().await;
@@ -294,7 +294,7 @@ async fn shutdown_leaves_no_process_and_is_idempotent() {
     let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
     py(&sb, "import subprocess\nsubprocess.Popen(['sleep', '60'])").await;
-    let interp = sb.interpreter_pid();
+    let interp = sb.interpreter_pid().await;
     sb.start_task("sleep 60").await.unwrap();
     let tasks = sb.task_pids();
     sb.execute_command("sleep 60 > /dev/null 2>&1 &").await.unwrap();
@@ -323,7 +323,7 @@ async fn py_err(sb: &Sandbox) -> Result<ExecOutput, SandboxError> {
 async fn drop_kills_the_interpreter() {
     let tmp = super::sessions_dir().unwrap();
     let sb = sandbox(tmp.path()).await;
-    let pid = sb.interpreter_pid();
+    let pid = sb.interpreter_pid().await;
     drop(sb);
     for _ in 0..100 {
         if !process_alive(pid) {

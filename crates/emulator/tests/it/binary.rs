@@ -1,11 +1,11 @@
-//! The `emulator` binary: its readiness line, its export lines, and a clean stop.
+//! The `agentcore-emulator` binary: its readiness line, its export lines, and a clean stop.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 #[test]
 fn prints_ready_then_exports_and_stops_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agentcore-emulator"))
         .args(["--python", "python3"])
         .env("RUST_LOG", "off")
         .stdout(Stdio::piped())
@@ -44,7 +44,7 @@ fn prints_ready_then_exports_and_stops_on_sigterm() {
 #[test]
 fn isolation_bubblewrap_refuses_to_start_without_it_and_off_turns_isolation_off() {
     let run = |mode: &str, path: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_agentcore-emulator"))
             .args(["--python", "python3", "--isolation", mode])
             .env("RUST_LOG", "off")
             .env("PATH", path)

@@ -178,8 +178,8 @@ fn assert_confined(text: &str, emulator_pid: u32) {
         assert!(text.contains(&format!("{what} denied")), "{what}: {text}");
     }
     assert!(text.contains("session-write ALLOWED"), "{text}");
-    // Under bubblewrap /tmp is private (the write succeeds, elsewhere); under
-    // Landlock it is out of reach. Either way nothing lands in the host's /tmp.
+    // /tmp is the session's own (the write succeeds, elsewhere), or out of reach
+    // where Landlock has no mount namespace: nothing lands in the host's /tmp.
     let host_tmp = host_tmp_file(emulator_pid);
     let leaked = host_tmp.exists();
     let _ = std::fs::remove_file(&host_tmp);
@@ -293,62 +293,22 @@ async fn network_follows_the_interpreters_network_mode() {
 /// confined as under bubblewrap, with the network only for `PUBLIC` interpreters.
 #[tokio::test]
 async fn without_bubblewrap_landlock_confines_sessions() {
-    use std::io::BufRead;
-    let found = std::process::Command::new("python3")
-        .args(["-c", "import sys; print(sys.executable)"])
-        .output()
-        .unwrap();
-    let interpreter = String::from_utf8(found.stdout).unwrap().trim().to_owned();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_emulator"))
-        .args(["--python", &interpreter, "--isolation", "required", "--port", "0"])
-        .env("PATH", "/nonexistent")
-        .env("RUST_LOG", "off")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next = || lines.next().and_then(Result::ok).unwrap_or_default();
-    let ready = next();
-    let isolation = next();
-    let exports: std::collections::HashMap<String, String> = (0..8)
-        .filter_map(|_| {
-            let line = next();
-            let (name, value) = line.strip_prefix("export ")?.split_once('=')?;
-            Some((name.to_owned(), value.to_owned()))
-        })
-        .collect();
-    let stop = || {
-        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
-        unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
-    };
-    if !isolation.contains("landlock") {
-        stop();
-        let stderr = child.wait_with_output().unwrap().stderr;
-        if crate::support::skip_without(
-            "Landlock (Linux 5.13 or later)",
-            ready.starts_with("READY"),
-        ) {
+    let interpreter = host_python();
+    let args = ["--python", &interpreter, "--isolation", "required", "--port", "0"];
+    let binary = crate::support::Binary::start(&args, &[("PATH", "/nonexistent")]);
+    let pid = binary.pid();
+    if !binary.isolation().contains("landlock") {
+        let ready = binary.ready();
+        let (lines, (_, stderr)) = (binary.lines.clone(), binary.stop());
+        if crate::support::skip_without("Landlock (Linux 5.13 or later)", ready) {
             return;
         }
-        panic!("{ready}\n{isolation}\n{}", String::from_utf8_lossy(&stderr));
+        panic!("{lines:?}\n{stderr}");
     }
-    assert!(isolation.contains("bubblewrap not found"), "{isolation}");
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&exports["AWS_ENDPOINT_URL"])
-        .region(aws_sdk_bedrockagentcore::config::Region::new(exports["AWS_REGION"].clone()))
-        .credentials_provider(aws_sdk_bedrockagentcore::config::Credentials::new(
-            &exports["AWS_ACCESS_KEY_ID"],
-            &exports["AWS_SECRET_ACCESS_KEY"],
-            None,
-            None,
-            "test",
-        ))
-        .load()
-        .await;
+    assert!(binary.isolation().contains("bubblewrap not found"), "{}", binary.isolation());
+    let config = binary.sdk_config().await;
     let port: u16 =
-        exports["AWS_ENDPOINT_URL"].rsplit(':').next().and_then(|p| p.parse().ok()).unwrap();
+        binary.exports["AWS_ENDPOINT_URL"].rsplit(':').next().and_then(|p| p.parse().ok()).unwrap();
     let client = Client::new(&config);
     let secret = Secret::plant("landlock-test").unwrap();
     let session = start_on(&client, SYSTEM).await;
@@ -357,8 +317,68 @@ async fn without_bubblewrap_landlock_confines_sessions() {
     let public_session = start_on(&client, &public).await;
     let on = all_text(&python_on(&client, &public, &public_session, &network_probe(port)).await);
     still_serving(&client, &session).await;
-    stop();
-    assert!(child.wait().unwrap().success());
+    assert!(binary.stop().0.success());
     assert_confined(&text, pid);
     assert!(on.contains("network: on"), "{on}");
+}
+
+/// The real path of `python3` (a pyenv shim would need the host's environment).
+fn host_python() -> String {
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .unwrap();
+    String::from_utf8(found.stdout).unwrap().trim().to_owned()
+}
+
+/// In every isolation mode a session is one machine, as on AgentCore: one writable
+/// `/tmp` for its Python, its shell commands and its background tasks, which no
+/// other session and not the host sees. Each mode in an emulator process of its own,
+/// as the binary chooses its isolation once.
+#[tokio::test]
+async fn every_isolation_mode_gives_each_session_its_own_tmp() {
+    let interpreter = host_python();
+    for mode in ["bubblewrap", "landlock", "off"] {
+        let args = ["--python", &interpreter, "--isolation", mode, "--port", "0"];
+        let binary = crate::support::Binary::start(&args, &[]);
+        if !binary.ready() {
+            let (_, stderr) = binary.stop();
+            crate::support::skip_without(&format!("{mode} isolation ({stderr})"), false);
+            continue;
+        }
+        let client = Client::new(&binary.sdk_config().await);
+        let (a, b) = (start_on(&client, SYSTEM).await, start_on(&client, SYSTEM).await);
+        let file = format!("/tmp/emulator-tmp-{mode}-{}.txt", std::process::id());
+        let wrote = python(&client, &a, &format!("open({file:?}, 'w').write('{mode}')")).await;
+        assert_eq!(wrote.is_error(), Some(false), "{mode}: {}", all_text(&wrote));
+        let command = ToolArguments::builder().command(format!("cat {file}")).build();
+        let read = call_on(&client, &a, ToolName::ExecuteCommand, command).await;
+        assert_eq!(read.content()[0].text(), Some(mode), "{mode}: {}", binary.isolation());
+        let other =
+            python(&client, &b, &format!("import os\nprint(os.path.exists({file:?}))")).await;
+        assert_eq!(other.structured_content().and_then(|s| s.stdout()), Some("False"), "{mode}");
+        assert!(!std::path::Path::new(&file).exists(), "{mode}: {file} is on the host");
+        assert!(binary.stop().0.success(), "{mode}");
+    }
+}
+
+async fn call_on(
+    client: &Client, session: &str, name: ToolName, arguments: ToolArguments,
+) -> CodeInterpreterResult {
+    let mut output = client
+        .invoke_code_interpreter()
+        .code_interpreter_identifier(SYSTEM)
+        .session_id(session)
+        .name(name)
+        .arguments(arguments)
+        .send()
+        .await
+        .expect("invoke");
+    let mut result = None;
+    while let Some(event) = output.stream.recv().await.expect("stream") {
+        if let CodeInterpreterStreamOutput::Result(r) = event {
+            result = Some(r);
+        }
+    }
+    result.expect("a result event")
 }

@@ -1,9 +1,8 @@
 //! The README's way of pointing a Python client at the emulator, done as a user does
-//! it: start the `emulator` binary, paste the lines it printed into a shell that
+//! it: start the `agentcore-emulator` binary, paste the lines it printed into a shell that
 //! already holds the user's own AWS variables, run their code there.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use crate::support::{python_has, skip_without};
 
@@ -17,42 +16,6 @@ pub const HOSTILE_ENV: [(&str, &str); 6] = [
     ("AWS_SESSION_TOKEN", "a-session-token-of-other-credentials"),
     ("AWS_ACCESS_KEY_ID", "AKIAUSERSOWNKEY00000"),
 ];
-
-/// The `emulator` binary, started in the hostile environment, and the lines it
-/// printed up to its closing comment.
-struct Started {
-    child: Child,
-    lines: Vec<String>,
-}
-
-impl Drop for Started {
-    fn drop(&mut self) {
-        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        let _ = self.child.wait();
-    }
-}
-
-fn start_emulator() -> Started {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_emulator"))
-        .env("RUST_LOG", "off")
-        .envs(HOSTILE_ENV)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("emulator starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut lines = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("the emulator prints lines");
-        let last = line.starts_with("# paste the lines above");
-        lines.push(line);
-        if last {
-            break;
-        }
-    }
-    Started { child, lines }
-}
 
 #[test]
 fn printed_lines_set_up_boto3_the_agentcore_sdk_and_strands_in_a_real_shell() {
@@ -69,7 +32,7 @@ fn printed_lines_set_up_boto3_the_agentcore_sdk_and_strands_in_a_real_shell() {
     ) {
         return;
     }
-    let started = start_emulator();
+    let started = crate::support::Binary::start(&[], &HOSTILE_ENV);
     let lines = &started.lines;
     assert!(lines[0].starts_with("READY http://127.0.0.1:"), "{lines:?}");
     assert!(
@@ -102,4 +65,28 @@ fn printed_lines_set_up_boto3_the_agentcore_sdk_and_strands_in_a_real_shell() {
     ] {
         assert!(stdout.contains(part), "{part} missing:\n{stdout}\n{stderr}");
     }
+}
+
+/// The pytest fixture the Python guide offers (`examples/python/conftest.py`) runs
+/// a team's own AgentCore code and its tests offline, from a shell with the user's
+/// own AWS settings in it.
+#[test]
+fn the_pytest_fixture_of_the_python_guide_runs_its_tests() {
+    let missing: Vec<&str> =
+        ["pytest", "boto3", "bedrock_agentcore"].into_iter().filter(|m| !python_has(m)).collect();
+    if skip_without(&format!("{} for python3", missing.join(", ")), missing.is_empty()) {
+        return;
+    }
+    let examples = format!("{}/../../examples/python", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new("python3")
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "."])
+        .current_dir(&examples)
+        .env("AGENTCORE_EMULATOR", env!("CARGO_BIN_EXE_agentcore-emulator"))
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .envs(HOSTILE_ENV)
+        .output()
+        .expect("pytest runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("3 passed"), "{stdout}");
 }

@@ -91,3 +91,91 @@ pub async fn run_python_client(emulator: &Emulator, script: &str, checks: &[&str
         assert!(stdout.contains(check), "{check} missing:\n{stdout}");
     }
 }
+
+/// The `agentcore-emulator` binary, started with `args` and `env`: its first lines, up to
+/// the closing comment of its shell set-up, and the variables they export.
+pub struct Binary {
+    child: Option<std::process::Child>,
+    pub lines: Vec<String>,
+    pub exports: std::collections::HashMap<String, String>,
+}
+
+impl Binary {
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Binary {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_agentcore-emulator"))
+            .args(args)
+            .env("RUST_LOG", "off")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("emulator starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let last = line.starts_with("# paste the lines above");
+            lines.push(line);
+            if last {
+                break;
+            }
+        }
+        let exports = lines
+            .iter()
+            .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        Binary { child: Some(child), lines, exports }
+    }
+
+    /// Whether it got as far as READY.
+    pub fn ready(&self) -> bool {
+        self.lines.first().is_some_and(|line| line.starts_with("READY "))
+    }
+
+    /// The `# sandbox isolation:` line.
+    pub fn isolation(&self) -> &str {
+        self.lines.get(1).map_or("", String::as_str)
+    }
+
+    /// SDK settings from what it exported.
+    pub async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.exports["AWS_ENDPOINT_URL"])
+            .region(Region::new(self.exports["AWS_REGION"].clone()))
+            .credentials_provider(Credentials::new(
+                &self.exports["AWS_ACCESS_KEY_ID"],
+                &self.exports["AWS_SECRET_ACCESS_KEY"],
+                None,
+                None,
+                "test",
+            ))
+            .load()
+            .await
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, std::process::Child::id)
+    }
+
+    /// Stops it with SIGTERM; its exit status and stderr.
+    pub fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let child = self.child.take().expect("running");
+        // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        let output = child.wait_with_output().expect("emulator exits");
+        (output.status, String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // SAFETY: kill(2) on our own child's pid has no memory-safety preconditions.
+            unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+            let _ = child.wait();
+        }
+    }
+}
