@@ -21,9 +21,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::anthropic::{
-    ContainerRef, ContentBlock, Message, MessagesRequest, ServerTool, StopReason, Tool,
-};
+use common::anthropic::{ContainerRef, ContentBlock, Message, MessagesRequest, StopReason, Tool};
 use common::{CommonArgs, JsonReport, Usage};
 
 /// The beta that enables the 2025-08-25 code execution tool.
@@ -49,11 +47,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         model: Some(args.common.model_or(common::models::ANTHROPIC_MODEL)),
         max_tokens: 4096,
         messages: vec![Message::user_text(common::STATS_PROMPT)],
-        tools: vec![Tool::Server(ServerTool {
-            kind: "code_execution_20250825".into(),
-            name: "code_execution".into(),
-            cache_control: None,
-        })],
+        tools: vec![Tool::server("code_execution_20250825", "code_execution")],
         ..MessagesRequest::default()
     };
     let (mut usage, mut round_trips, mut tool_calls) = (Usage::default(), 0, 0);

@@ -61,10 +61,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // The cache points. Everything up to a marked block is the cached prefix: tools
     // come first, then the system prompt, then the messages.
-    let system = SystemPrompt::Blocks(vec![ContentBlock::Text {
-        text: SYSTEM_PROMPT.to_owned(),
-        cache_control: Some(CacheControl::ephemeral()),
-    }]);
+    let system = SystemPrompt::Blocks(vec![ContentBlock::cached_text(SYSTEM_PROMPT)]);
     let mut tool = anthropic_tool();
     if let Tool::Custom(custom) = &mut tool {
         custom.cache_control = Some(CacheControl::ephemeral());

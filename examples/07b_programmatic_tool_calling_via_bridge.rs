@@ -16,8 +16,7 @@
 
 use clap::Parser;
 use common::anthropic::{
-    ContainerRef, ContentBlock, CustomTool, Message, MessagesRequest, Role, ServerTool, StopReason,
-    Tool,
+    ContainerRef, ContentBlock, CustomTool, Message, MessagesRequest, Role, StopReason, Tool,
 };
 use common::{CommonArgs, JsonReport, Usage};
 use serde_json::{Value, json};
@@ -51,24 +50,18 @@ fn run_tool(name: &str, input: &Value) -> (String, bool) {
 }
 
 fn tools() -> Vec<Tool> {
-    let mut tools = vec![Tool::Server(ServerTool {
-        kind: "code_execution_20250825".into(),
-        name: "code_execution".into(),
-        cache_control: None,
-    })];
+    let mut tools = vec![Tool::server("code_execution_20250825", "code_execution")];
     for (name, what) in [
         ("get_weather", "Current weather of a city: temp_f, condition"),
         ("get_population", "Population of a city: metro_population"),
         ("get_cost_of_living", "Cost of living in a city: index, median_rent_1br"),
     ] {
+        let schema = json!({"type": "object", "required": ["city"],
+                            "properties": {"city": {"type": "string"}}});
         tools.push(Tool::Custom(CustomTool {
-            name: name.into(),
-            description: Some(what.into()),
-            input_schema: json!({"type": "object", "required": ["city"],
-                                 "properties": {"city": {"type": "string"}}}),
             // Only code may call them: each call from the code comes back here.
             allowed_callers: Some(vec!["code_execution_20250825".into()]),
-            cache_control: None,
+            ..CustomTool::new(name, what, schema)
         }));
     }
     tools

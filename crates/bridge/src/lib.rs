@@ -21,16 +21,15 @@
 
 #![warn(missing_docs)]
 
-mod container;
+pub mod agentcore;
+mod api;
+mod bedrock;
+pub mod code_execution;
 mod error;
 pub mod files;
-mod files_api;
-mod handler;
-mod history;
 mod models;
-mod ptc;
 mod timing;
-mod tools;
+pub mod turn;
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -38,7 +37,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
-pub use container::Container;
+pub use agentcore::Container;
+pub use api::messages::TOOL_CALLS_FROM_CODE;
 pub use error::ApiError;
 pub use models::ModelMap;
 
@@ -63,6 +63,9 @@ pub struct BridgeConfig {
     pub tool_wait: std::time::Duration,
     /// Where the Files API keeps files (uploads, and files the code writes).
     pub files: Arc<dyn files::FileStore>,
+    /// How often a stream gets a `ping` while a tool runs (so that a load balancer's
+    /// idle timeout, 60 s on an ALB, never cuts a long turn).
+    pub ping_interval: std::time::Duration,
 }
 
 impl BridgeConfig {
@@ -81,6 +84,7 @@ impl BridgeConfig {
             files: Arc::new(files::LocalDir::new(
                 std::env::temp_dir().join("anthropic-bridge-files"),
             )),
+            ping_interval: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -96,8 +100,8 @@ pub(crate) fn random_suffix() -> String {
 #[derive(Debug)]
 pub struct Bridge {
     config: BridgeConfig,
-    bedrock: aws_sdk_bedrockruntime::Client,
-    sessions: container::Sessions,
+    bedrock: bedrock::Bedrock,
+    sessions: agentcore::Sessions,
     /// The containers this process started, for [`Bridge::stop_containers`].
     started: Mutex<Vec<Container>>,
 }
@@ -106,12 +110,12 @@ impl Bridge {
     /// A bridge calling Bedrock and AgentCore with `aws` (region, credentials,
     /// endpoints).
     pub fn new(aws: &aws_config::SdkConfig, config: BridgeConfig) -> Arc<Self> {
-        let sessions = container::Sessions::new(
+        let sessions = agentcore::Sessions::new(
             aws_sdk_bedrockagentcore::Client::new(aws),
             config.interpreter_id.clone(),
             config.container_seconds,
         );
-        let bedrock = aws_sdk_bedrockruntime::Client::new(aws);
+        let bedrock = bedrock::Bedrock::new(aws_sdk_bedrockruntime::Client::new(aws));
         Arc::new(Self { bedrock, sessions, config, started: Mutex::new(Vec::new()) })
     }
 
@@ -142,23 +146,29 @@ impl Bridge {
     /// `POST /v1/messages`, `POST /v1/messages/count_tokens`, `GET /v1/models` and
     /// the Files API (`/v1/files`). Bodies may be as large as the API allows: 32 MB
     /// for a Messages request, 500 MB for an upload. Every response carries a
-    /// `Server-Timing` header: time spent on Bedrock and AgentCore (`upstream`) and
-    /// the bridge's own (`bridge`), in milliseconds.
+    /// `request-id` and a `Server-Timing` header (time spent on Bedrock and
+    /// AgentCore, `upstream`, and the bridge's own, `bridge`, in milliseconds).
     pub fn router(self: &Arc<Self>) -> Router {
+        let state = Arc::clone(self);
         Router::new()
-            .route("/v1/messages", post(handler::create_message))
-            .route("/v1/messages/count_tokens", post(handler::count_tokens))
-            .route("/v1/models", get(handler::list_models))
+            .route("/v1/messages", post(api::messages::create))
+            .route("/v1/messages/count_tokens", post(api::count_tokens::count_tokens))
+            .route("/v1/models", get(api::models::list))
             .layer(DefaultBodyLimit::max(32 << 20))
             .route(
                 "/v1/files",
-                post(files_api::upload)
-                    .get(files_api::list)
+                post(api::files::upload)
+                    .get(api::files::list)
                     .layer(DefaultBodyLimit::max(500 << 20)),
             )
-            .route("/v1/files/{id}", get(files_api::metadata).delete(files_api::delete))
-            .route("/v1/files/{id}/content", get(files_api::content))
+            .route("/v1/files/{id}", get(api::files::metadata).delete(api::files::delete))
+            .route("/v1/files/{id}/content", get(api::files::content))
+            .route_layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&state),
+                api::authenticate,
+            ))
             .layer(axum::middleware::from_fn(timing::server_timing))
-            .with_state(Arc::clone(self))
+            .layer(axum::middleware::from_fn(api::request_id))
+            .with_state(state)
     }
 }

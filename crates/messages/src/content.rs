@@ -103,6 +103,9 @@ pub enum ContentBlock {
         /// Marks the end of a cached prefix.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cache_control: Option<CacheControl>,
+        /// Where the text comes from (documents with `citations` enabled), as sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        citations: Option<Value>,
     },
     /// The model's extended thinking.
     Thinking {
@@ -155,6 +158,9 @@ pub enum ContentBlock {
         name: String,
         /// The input the model wrote.
         input: Value,
+        /// Who called it (`direct`: the model), when the API says.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caller: Option<Caller>,
         /// Marks the end of a cached prefix.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cache_control: Option<CacheControl>,
@@ -205,7 +211,16 @@ pub enum ContentBlock {
 impl ContentBlock {
     /// A text block.
     pub fn text(text: impl Into<String>) -> Self {
-        Self::Text { text: text.into(), cache_control: None }
+        Self::Text { text: text.into(), cache_control: None, citations: None }
+    }
+
+    /// A text block that ends a cached prefix (five-minute cache).
+    pub fn cached_text(text: impl Into<String>) -> Self {
+        Self::Text {
+            text: text.into(),
+            cache_control: Some(CacheControl::ephemeral()),
+            citations: None,
+        }
     }
 
     /// A `tool_result` with one text block; `is_error` is sent only when true.

@@ -24,10 +24,12 @@
 
 #![warn(missing_docs)]
 
+mod assemble;
 mod content;
 mod response;
 mod stream;
 
+pub use assemble::Assembler;
 pub use content::{
     CacheControl, Caller, CodeOutput, ContentBlock, Message, Role, ServerToolResult, text_of,
 };
@@ -137,12 +139,16 @@ impl Tool {
     pub fn custom(
         name: impl Into<String>, description: impl Into<String>, input_schema: Value,
     ) -> Self {
-        Self::Custom(CustomTool {
+        Self::Custom(CustomTool::new(name, description, input_schema))
+    }
+
+    /// A server tool of `kind` (`code_execution_20250825`, say) named `name`.
+    pub fn server(kind: impl Into<String>, name: impl Into<String>) -> Self {
+        Self::Server(ServerTool {
+            kind: kind.into(),
             name: name.into(),
-            description: Some(description.into()),
-            input_schema,
-            allowed_callers: None,
             cache_control: None,
+            extra: serde_json::Map::new(),
         })
     }
 
@@ -180,6 +186,26 @@ pub struct CustomTool {
     /// Marks the end of a cached prefix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<CacheControl>,
+    /// Every other member (`strict`, `input_examples`, `defer_loading`, `type`), kept
+    /// as it came.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl CustomTool {
+    /// A tool the model calls directly, not cached.
+    pub fn new(
+        name: impl Into<String>, description: impl Into<String>, input_schema: Value,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            description: Some(description.into()),
+            input_schema,
+            allowed_callers: None,
+            cache_control: None,
+            extra: serde_json::Map::new(),
+        }
+    }
 }
 
 /// A tool the service runs on its side.
@@ -193,6 +219,10 @@ pub struct ServerTool {
     /// Marks the end of a cached prefix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_control: Option<CacheControl>,
+    /// Every other member (`max_characters`, `allowed_callers`, `defer_loading`, a
+    /// computer's display size, ...), kept as it came.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
 }
 
 #[cfg(test)]

@@ -163,7 +163,17 @@ pub fn stream_events(msg: &MessagesResponse) -> Vec<StreamEvent> {
                     let caller = caller.clone();
                     ContentBlock::ToolUse { id, name, input: empty, caller, cache_control: None }
                 } else {
-                    ContentBlock::ServerToolUse { id, name, input: empty, cache_control: None }
+                    let caller = match block {
+                        ContentBlock::ServerToolUse { caller, .. } => caller.clone(),
+                        _ => None,
+                    };
+                    ContentBlock::ServerToolUse {
+                        id,
+                        name,
+                        input: empty,
+                        caller,
+                        cache_control: None,
+                    }
                 };
                 let deltas = split_for_streaming(&input.to_string())
                     .into_iter()

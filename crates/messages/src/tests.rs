@@ -99,6 +99,7 @@ fn string_content_tools_containers_and_cache_control() {
     let system = SystemPrompt::Blocks(vec![ContentBlock::Text {
         text: "long".into(),
         cache_control: Some(CacheControl::ephemeral()),
+        citations: None,
     }]);
     assert_eq!(
         serde_json::to_value(system).unwrap(),

@@ -152,7 +152,7 @@ pub fn to_conversation(
         }
         Some(SystemPrompt::Blocks(blocks)) => {
             for (i, b) in blocks.iter().enumerate() {
-                let ContentBlock::Text { text, cache_control } = b else {
+                let ContentBlock::Text { text, cache_control, .. } = b else {
                     return Err(invalid(format!("system[{i}]: only text blocks are allowed")));
                 };
                 prompt.system(text);
@@ -172,7 +172,7 @@ pub fn to_conversation(
         let mut content = Vec::new();
         for (bi, b) in m.content.iter().enumerate() {
             let (block, cc) = match b {
-                ContentBlock::Text { text, cache_control } => {
+                ContentBlock::Text { text, cache_control, .. } => {
                     (Block::Text(text.clone()), cache_control)
                 }
                 ContentBlock::ToolUse { caller: Some(_), .. } => {
@@ -181,7 +181,7 @@ pub fn to_conversation(
                     )));
                 }
                 ContentBlock::ToolUse { id, name, input, cache_control, caller: None }
-                | ContentBlock::ServerToolUse { id, name, input, cache_control } => (
+                | ContentBlock::ServerToolUse { id, name, input, cache_control, .. } => (
                     Block::ToolUse { id: id.clone(), name: name.clone(), input: input.clone() },
                     cache_control,
                 ),
@@ -268,6 +268,7 @@ pub fn response_blocks(content: &[Block]) -> Vec<ContentBlock> {
                     id: id.clone(),
                     name: name.clone(),
                     input: input.clone(),
+                    caller: None,
                     cache_control: None,
                 })
             }

@@ -61,7 +61,10 @@ impl Isolation {
         match self {
             Isolation::Bubblewrap { .. } => true,
             #[cfg(target_os = "linux")]
-            Isolation::Landlock(kernel) | Isolation::PrivateTmp(kernel) => kernel.mounts_tmp(),
+            // A session's `tmp` inside `/tmp` (a cache directory there) cannot cover it.
+            Isolation::Landlock(kernel) | Isolation::PrivateTmp(kernel) => {
+                kernel.mounts_tmp() && !super::process_root().starts_with("/tmp")
+            }
         }
     }
 }

@@ -20,7 +20,7 @@
 //! The ruleset is built in the emulator; the child only enters it, with
 //! async-signal-safe system calls.
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -104,7 +104,9 @@ impl Kernel {
     }
 
     fn runs_true(&self) -> bool {
-        let Ok(tmp) = tempfile::tempdir() else {
+        let root = super::process_root();
+        let _ = std::fs::create_dir_all(&root);
+        let Ok(tmp) = tempfile::tempdir_in(root) else {
             return false;
         };
         let mounts = Mounts { tmp: Some(tmp.path().to_path_buf()), ..Mounts::default() };
@@ -143,10 +145,9 @@ impl Kernel {
         let ruleset =
             if landlock { Some(self.ruleset(mounts).map_err(io::Error::other)?) } else { None };
         let tmp = match &mounts.tmp {
-            Some(dir) if self.mount_namespace => Some(
-                std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
-                    .map_err(io::Error::other)?,
-            ),
+            Some(dir) if self.mount_namespace && !dir.starts_with("/tmp") => {
+                Some(TmpMount::new(dir, mounts)?)
+            }
             _ => None,
         };
         let mut unshare = 0;
@@ -273,7 +274,49 @@ pub(crate) struct Confinement {
     unshare: libc::c_int,
     id_maps: Option<IdMaps>,
     /// The session's `tmp` directory, bind-mounted over `/tmp`.
-    tmp: Option<std::ffi::CString>,
+    tmp: Option<TmpMount>,
+}
+
+/// The session's `tmp` over `/tmp`, and what of the host's `/tmp` the process still
+/// needs there (a Python installed under `/tmp`, say): each of those is bound into
+/// the session's `tmp` first, at its own path, and comes along with it.
+#[derive(Debug)]
+struct TmpMount {
+    dir: CString,
+    /// (host path, where it goes in the session's `tmp` before that covers `/tmp`).
+    keep: Vec<(CString, CString)>,
+}
+
+impl TmpMount {
+    /// Prepares the mount of `dir` for a process that uses `mounts`; makes the
+    /// mount points of the kept paths. Runs in the emulator, before the fork.
+    fn new(dir: &Path, mounts: &Mounts) -> io::Result<TmpMount> {
+        let c_path = |path: &Path| {
+            CString::new(path.as_os_str().as_encoded_bytes()).map_err(io::Error::other)
+        };
+        let mut keep: Vec<&PathBuf> = mounts
+            .read_only
+            .iter()
+            .chain(&mounts.writable)
+            .filter(|path| path.starts_with("/tmp") && path.is_dir())
+            .collect();
+        keep.sort();
+        keep.dedup();
+        // A path inside another kept one comes along with it.
+        let outer: Vec<&PathBuf> = keep
+            .iter()
+            .filter(|path| !keep.iter().any(|other| other != *path && path.starts_with(other)))
+            .copied()
+            .collect();
+        let mut pairs = Vec::with_capacity(outer.len());
+        for path in outer {
+            let Ok(inside) = path.strip_prefix("/tmp") else { continue };
+            let target = dir.join(inside);
+            std::fs::create_dir_all(&target)?;
+            pairs.push((c_path(path)?, c_path(&target)?));
+        }
+        Ok(TmpMount { dir: c_path(dir)?, keep: pairs })
+    }
 }
 
 impl Confinement {
@@ -300,26 +343,22 @@ impl Confinement {
                 write_proc(c"/proc/self/gid_map", &maps.gid_map)?;
             }
             if let Some(tmp) = &self.tmp {
-                // Nothing mounted here may propagate back to the host's namespace.
                 let none = std::ptr::null::<libc::c_char>();
-                if libc::mount(
-                    none,
-                    c"/".as_ptr(),
-                    none,
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    std::ptr::null(),
-                ) != 0
-                {
+                let bind = |from: &CStr, to: &CStr| {
+                    let flags = libc::MS_BIND | libc::MS_REC;
+                    libc::mount(from.as_ptr(), to.as_ptr(), none, flags, std::ptr::null())
+                };
+                // Nothing mounted here may propagate back to the host's namespace.
+                let private = libc::MS_REC | libc::MS_PRIVATE;
+                if libc::mount(none, c"/".as_ptr(), none, private, std::ptr::null()) != 0 {
                     return Err(io::Error::last_os_error());
                 }
-                if libc::mount(
-                    tmp.as_ptr(),
-                    c"/tmp".as_ptr(),
-                    none,
-                    libc::MS_BIND | libc::MS_REC,
-                    std::ptr::null(),
-                ) != 0
-                {
+                for (host, inside) in &tmp.keep {
+                    if bind(host, inside) != 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                }
+                if bind(&tmp.dir, c"/tmp") != 0 {
                     return Err(io::Error::last_os_error());
                 }
             }

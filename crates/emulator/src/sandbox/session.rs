@@ -67,7 +67,9 @@ impl Sandbox {
         bin_dirs.extend(runtimes.bin_dirs());
         let mpl_config = default_cache_dir().join("matplotlib");
         let isolation = isolation::detect().cloned();
-        let mounts = if isolation.as_ref().is_some_and(isolation::Isolation::confines) {
+        // Even unconfined, a process whose `/tmp` is the session's must see again the
+        // programs the host keeps under `/tmp`.
+        let mounts = if isolation.is_some() {
             let programs: Vec<&Path> = std::iter::once(python.as_path())
                 .chain(runtimes.node.as_deref())
                 .chain(runtimes.deno.as_deref())

@@ -1,14 +1,18 @@
 //! The code execution tool on Bedrock: the model there has no server tools, so the
 //! bridge declares client tools of the same names and inputs, runs each call in the
 //! container's AgentCore session, and answers with the result blocks the Anthropic
-//! API returns.
+//! API returns. Programmatic tool calling is [`ptc`]; file access that works for
+//! every path is [`files`].
 
-use aws_sdk_bedrockagentcore::types::{InputContentBlock, ToolArguments, ToolName};
+pub mod files;
+pub mod ptc;
+
+use aws_sdk_bedrockagentcore::types::{ToolArguments, ToolName};
 use messages::{ContentBlock, ServerToolResult, Tool};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::container::{Container, Output, Sessions};
+use crate::agentcore::{Container, Output, Sessions};
 use crate::error::ApiError;
 
 /// A version of the code execution tool.
@@ -24,14 +28,31 @@ pub struct Version {
     pub calls: &'static [&'static str],
 }
 
-const BASH_AND_EDITOR: &[&str] = &["bash_code_execution", "text_editor_code_execution"];
+impl Version {
+    /// Whether the model runs Python itself (`code_execution`), in the session's
+    /// interpreter, whose state persists: `_20250522`, and `_20260120` and later,
+    /// which promise REPL state.
+    pub fn runs_python(&self) -> bool {
+        self.calls.contains(&"code_execution")
+    }
 
-/// Every version the bridge serves, newest first. `_20260120` and `_20260521` add
-/// REPL state kept across requests for programmatic tool calling; an AgentCore
-/// session keeps its Python state anyway, so they run as `_20250825` does.
+    /// Whether the model's code may call the client's tools (programmatic tool
+    /// calling): `_20250825` and later.
+    pub fn calls_tools_from_code(&self) -> bool {
+        self.calls.contains(&"bash_code_execution")
+    }
+}
+
+const BASH_AND_EDITOR: &[&str] = &["bash_code_execution", "text_editor_code_execution"];
+const WITH_PYTHON: &[&str] =
+    &["bash_code_execution", "text_editor_code_execution", "code_execution"];
+
+/// Every version the bridge serves, newest first. `_20260120` and `_20260521` keep
+/// Python state between calls and requests: their `code_execution` calls run in the
+/// AgentCore session's interpreter (`executeCode`), which keeps it.
 pub const VERSIONS: [Version; 4] = [
-    Version { kind: "code_execution_20260521", calls: BASH_AND_EDITOR },
-    Version { kind: "code_execution_20260120", calls: BASH_AND_EDITOR },
+    Version { kind: "code_execution_20260521", calls: WITH_PYTHON },
+    Version { kind: "code_execution_20260120", calls: WITH_PYTHON },
     Version { kind: "code_execution_20250825", calls: BASH_AND_EDITOR },
     Version { kind: "code_execution_20250522", calls: &["code_execution"] },
 ];
@@ -41,12 +62,15 @@ pub fn version(kind: &str) -> Option<&'static Version> {
     VERSIONS.iter().find(|version| version.kind == kind)
 }
 
-/// The client tools Bedrock gets in place of `version`.
-pub fn client_tools(version: &Version) -> Vec<Tool> {
+/// The client tools Bedrock gets in place of `version`. With tools the model's code
+/// may call, `code_execution` is programmatic tool calling's (see [`ptc::code_tool`])
+/// instead of the plain Python one.
+pub fn client_tools(version: &Version, callable: &[messages::CustomTool]) -> Vec<Tool> {
     let tool = |name: &str, description: &str, schema| Tool::custom(name, description, schema);
-    version
+    let mut tools: Vec<Tool> = version
         .calls
         .iter()
+        .filter(|name| callable.is_empty() || **name != "code_execution")
         .map(|name| match *name {
             "bash_code_execution" => tool(
                 name,
@@ -68,15 +92,39 @@ pub fn client_tools(version: &Version) -> Vec<Tool> {
             ),
             _ => tool(
                 name,
-                "Run Python code in a sandboxed container; variables and files persist between \
-                 calls of the conversation. Print what you need to see. Files the user \
-                 uploaded are in the working directory; save files meant for the user in \
-                 outputs/ and they are returned to them.",
+                "Run Python code in a sandboxed container; variables, imports and files \
+                 persist between calls of the conversation, as in a notebook. Print what you \
+                 need to see. Files the user uploaded are in the working directory; save \
+                 files meant for the user in outputs/ and they are returned to them.",
                 json!({"type": "object", "required": ["code"],
                        "properties": {"code": {"type": "string"}}}),
             ),
         })
-        .collect()
+        .collect();
+    if !callable.is_empty() {
+        tools.push(ptc::code_tool(callable));
+    }
+    tools
+}
+
+/// Prefix of the ids of server tool calls: the model's own `tool_use` id follows.
+pub const SERVER_ID_PREFIX: &str = "srvtoolu_";
+
+/// The id the client sees for the model's tool call `id`.
+pub fn server_id(id: &str) -> String {
+    format!("{SERVER_ID_PREFIX}{id}")
+}
+
+/// The model's own id of the server tool call `id`.
+pub fn model_id(id: &str) -> String {
+    id.strip_prefix(SERVER_ID_PREFIX).unwrap_or(id).to_owned()
+}
+
+/// Whether the model's call `name` is one the bridge runs (a server tool's) under
+/// `version`, with `callable` tools for its code.
+pub fn runs(version: Option<&Version>, callable: &[messages::CustomTool], name: &str) -> bool {
+    version.is_some_and(|v| v.calls.contains(&name))
+        || (!callable.is_empty() && name == "code_execution")
 }
 
 fn result(kind: &str) -> ServerToolResult {
@@ -91,10 +139,13 @@ fn failure(error_kind: &str, code: &str, message: Option<String>) -> ServerToolR
     }
 }
 
+/// A command's or code's result. AgentCore delivers shell output as a terminal does
+/// (`\r\n` line ends); the API's container writes plain `\n`.
 fn executed(kind: &str, output: Output) -> ServerToolResult {
+    let plain = |text: String| text.replace("\r\n", "\n");
     ServerToolResult {
-        stdout: Some(output.stdout),
-        stderr: Some(output.stderr),
+        stdout: Some(plain(output.stdout)),
+        stderr: Some(plain(output.stderr)),
         return_code: Some(i64::from(output.exit_code.unwrap_or(i32::from(output.is_error)))),
         content: Some(json!([])),
         ..result(kind)
@@ -168,6 +219,43 @@ pub async fn run(
     })
 }
 
+/// The result block of call `name` when the container could not run it (AgentCore
+/// failed or the session ended): the tool's `unavailable` error, which the model
+/// reads and works around, as with the API.
+pub fn unavailable(name: &str, tool_use_id: &str) -> ContentBlock {
+    let tool_use_id = tool_use_id.to_owned();
+    let cache_control = None;
+    match name {
+        "bash_code_execution" => ContentBlock::BashCodeExecutionToolResult {
+            tool_use_id,
+            content: failure(BASH_ERROR, "unavailable", None),
+            cache_control,
+        },
+        "text_editor_code_execution" => ContentBlock::TextEditorCodeExecutionToolResult {
+            tool_use_id,
+            content: failure(EDITOR_ERROR, "unavailable", None),
+            cache_control,
+        },
+        _ => ContentBlock::CodeExecutionToolResult {
+            tool_use_id,
+            content: failure(CODE_ERROR, "unavailable", None),
+            cache_control,
+        },
+    }
+}
+
+/// What the model on Bedrock reads of a server tool's result block: a `tool_result`
+/// for its client-tool call `tool_use_id`.
+pub fn for_model(tool_use_id: String, block: &ContentBlock) -> ContentBlock {
+    let (text, is_error) = match block {
+        ContentBlock::CodeExecutionToolResult { content, .. }
+        | ContentBlock::BashCodeExecutionToolResult { content, .. }
+        | ContentBlock::TextEditorCodeExecutionToolResult { content, .. } => content.model_text(),
+        _ => (String::new(), false),
+    };
+    ContentBlock::tool_result(tool_use_id, text, is_error)
+}
+
 /// The result of a `code_execution` call whose input has no `code`.
 pub fn invalid_code_input(tool_use_id: &str) -> ContentBlock {
     ContentBlock::CodeExecutionToolResult {
@@ -194,71 +282,17 @@ pub fn attach_outputs(block: &mut ContentBlock, file_ids: &[String]) {
     content.content = Some(Value::Array(listed));
 }
 
-/// The text of `path`, or `None` when it cannot be read.
 async fn read(
     sessions: &Sessions, container: &Container, path: &str,
 ) -> Result<Option<String>, ApiError> {
-    let bytes = read_bytes(sessions, container, path).await?;
+    let bytes = files::read(sessions, container, path).await?;
     Ok(bytes.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
-}
-
-/// The bytes of `path`, or `None` when it cannot be read.
-pub async fn read_bytes(
-    sessions: &Sessions, container: &Container, path: &str,
-) -> Result<Option<Vec<u8>>, ApiError> {
-    let arguments = ToolArguments::builder().paths(path).build();
-    let output = sessions.invoke(container, ToolName::ReadFiles, arguments).await?;
-    Ok(if output.is_error { None } else { output.files.into_iter().next() })
 }
 
 async fn write(
     sessions: &Sessions, container: &Container, path: String, text: String,
 ) -> Result<bool, ApiError> {
-    write_bytes(sessions, container, path, text.into_bytes()).await
-}
-
-/// Writes `bytes` to `path` (as text when it is UTF-8, else as a blob); false when
-/// the service refused.
-pub async fn write_bytes(
-    sessions: &Sessions, container: &Container, path: String, bytes: Vec<u8>,
-) -> Result<bool, ApiError> {
-    let block = match String::from_utf8(bytes) {
-        Ok(text) => InputContentBlock::builder().path(path).text(text).build(),
-        Err(binary) => InputContentBlock::builder()
-            .path(path)
-            .blob(aws_smithy_types::Blob::new(binary.into_bytes()))
-            .build(),
-    };
-    let Ok(block) = block else { return Ok(false) };
-    let arguments = ToolArguments::builder().content(block).build();
-    let output = sessions.invoke(container, ToolName::WriteFiles, arguments).await?;
-    Ok(!output.is_error)
-}
-
-/// Writes `bytes` to `path` for the bridge's own purposes; a refusal is an error.
-pub async fn put_file(
-    sessions: &Sessions, container: &Container, path: String, bytes: Vec<u8>,
-) -> Result<(), ApiError> {
-    if write_bytes(sessions, container, path.clone(), bytes).await? {
-        Ok(())
-    } else {
-        Err(ApiError::api(format!("could not write {path} into the container")))
-    }
-}
-
-/// The directory whose files come back to the client as file ids.
-pub const OUTPUT_DIR: &str = "outputs";
-
-/// The files in [`OUTPUT_DIR`] (name and size); empty when it does not exist.
-pub async fn list_outputs(
-    sessions: &Sessions, container: &Container,
-) -> Result<Vec<(String, Option<i64>)>, ApiError> {
-    let arguments = ToolArguments::builder().directory_path(OUTPUT_DIR).build();
-    let output = sessions.invoke(container, ToolName::ListFiles, arguments).await?;
-    if output.is_error {
-        return Ok(Vec::new());
-    }
-    Ok(output.listing.into_iter().filter(|e| !e.is_dir).map(|e| (e.name, e.size)).collect())
+    files::write(sessions, container, &path, text.into_bytes()).await
 }
 
 async fn text_editor(

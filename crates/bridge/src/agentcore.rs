@@ -76,10 +76,10 @@ pub struct Sessions {
     timeout_seconds: i32,
 }
 
-/// An AgentCore failure, with its whole chain of causes.
-fn unavailable(operation: &str, err: impl std::error::Error) -> ApiError {
-    let err = aws_smithy_types::error::display::DisplayErrorContext(err);
-    ApiError::api(format!("AgentCore {operation} failed: {err}"))
+/// An AgentCore failure, its whole chain of causes in the message and kept as source.
+fn unavailable(operation: &str, err: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+    let chain = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
+    ApiError::api(format!("AgentCore {operation} failed: {chain}")).caused_by(err)
 }
 
 /// The API's error for a container id it does not know, or one past its lifetime.
@@ -124,7 +124,7 @@ impl Sessions {
             .send()
             .upstream()
             .await
-            .map_err(|_| gone(&container.id()))?;
+            .map_err(|err| gone(&container.id()).caused_by(err))?;
         if session.status() != Some(&CodeInterpreterSessionStatus::Ready) {
             return Err(gone(&container.id()));
         }

@@ -16,9 +16,9 @@ use messages::{Caller, ContentBlock, CustomTool, Message, Role, ServerToolResult
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::container::{Container, Sessions};
+use super::files;
+use crate::agentcore::{Container, Sessions};
 use crate::error::ApiError;
-use crate::tools;
 
 /// The folder of the session that holds the calls' state.
 const DIR: &str = ".bridge-ptc";
@@ -125,7 +125,7 @@ fn home(call_id: &str) -> String {
 
 /// The id of the `tool_use` for call `n` of `call_id`.
 pub fn tool_use_id(call_id: &str, n: u64) -> String {
-    let model_id = call_id.strip_prefix(crate::history::SERVER_ID_PREFIX).unwrap_or(call_id);
+    let model_id = call_id.strip_prefix(super::SERVER_ID_PREFIX).unwrap_or(call_id);
     format!("toolu_ptc{n}_{}", model_id.trim_start_matches("toolu_"))
 }
 
@@ -133,13 +133,23 @@ fn call_number(tool_use_id: &str) -> Option<u64> {
     tool_use_id.strip_prefix("toolu_ptc")?.split('_').next()?.parse().ok()
 }
 
+/// The caller type the API names for code of `version`: `_20260521` is the same
+/// runtime as `_20260120`, and its calls are tagged `code_execution_20260120`.
+pub fn caller_kind(version: &str) -> &str {
+    match version {
+        "code_execution_20260521" => "code_execution_20260120",
+        other => other,
+    }
+}
+
 /// The `tool_use` block the client gets for `call`.
 pub fn tool_use_block(call_id: &str, version: &str, call: &CodeCall) -> ContentBlock {
+    let kind = caller_kind(version).to_owned();
     ContentBlock::ToolUse {
         id: tool_use_id(call_id, call.n),
         name: call.name.clone(),
         input: call.input.clone(),
-        caller: Some(Caller { kind: version.to_owned(), tool_id: Some(call_id.to_owned()) }),
+        caller: Some(Caller { kind, tool_id: Some(call_id.to_owned()) }),
         cache_control: None,
     }
 }
@@ -159,7 +169,7 @@ pub async fn start(
         (format!("{home}/tools.json"), Value::Array(specs).to_string()),
         (format!("{home}/code.py"), code.to_owned()),
     ] {
-        tools::put_file(sessions, container, path, text.into_bytes()).await?;
+        files::put(sessions, container, &path, text.into_bytes()).await?;
     }
     let command = format!("python3 {DIR}/runtime.py {call_id} {}", wait.as_secs_f64());
     let arguments = ToolArguments::builder().command(command).build();
@@ -177,7 +187,7 @@ async fn status(
     sessions: &Sessions, container: &Container, call_id: &str,
 ) -> Result<Option<Status>, ApiError> {
     let path = format!("{}/status.json", home(call_id));
-    let Some(bytes) = tools::read_bytes(sessions, container, &path).await? else {
+    let Some(bytes) = files::read(sessions, container, &path).await? else {
         return Ok(None);
     };
     Ok(serde_json::from_slice(&bytes).ok())
@@ -323,7 +333,7 @@ pub async fn answer(
     for (n, text, is_error) in &paused.results {
         let path = format!("{}/results/{n}.json", home(&paused.call_id));
         let body = json!({"content": text, "is_error": is_error}).to_string();
-        tools::put_file(sessions, container, path, body.into_bytes()).await?;
+        files::put(sessions, container, &path, body.into_bytes()).await?;
     }
     Ok(())
 }

@@ -1,22 +1,23 @@
 //! The Files API: `POST /v1/files`, `GET /v1/files`, `GET /v1/files/{id}`,
-//! `GET /v1/files/{id}/content`, `DELETE /v1/files/{id}`.
+//! `GET /v1/files/{id}/content`, `DELETE /v1/files/{id}`. The key is checked by the
+//! layer in front of every route.
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::answer;
 use crate::Bridge;
 use crate::error::ApiError;
 use crate::files::{FileMetadata, StoreError};
-use crate::handler::authenticate;
 
 fn store_failed(err: StoreError) -> ApiError {
     tracing::warn!(error = %err, "file store failed");
-    ApiError::api(err.to_string())
+    ApiError::api(err.to_string()).caused_by(err)
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -27,17 +28,10 @@ async fn metadata_of(bridge: &Bridge, id: &str) -> Result<FileMetadata, ApiError
     bridge.config.files.metadata(id).await.map_err(store_failed)?.ok_or_else(|| not_found(id))
 }
 
-fn answer(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(IntoResponse::into_response)
-}
-
 /// `POST /v1/files`: a multipart form whose `file` part is the file.
-pub async fn upload(
-    State(bridge): State<Arc<Bridge>>, headers: HeaderMap, mut form: Multipart,
-) -> Response {
+pub async fn upload(State(bridge): State<Arc<Bridge>>, mut form: Multipart) -> Response {
     answer(
         async {
-            authenticate(&bridge, &headers)?;
             let bad_form = |err: axum::extract::multipart::MultipartError| {
                 ApiError::invalid_request(format!(
                     "the upload is not a valid multipart form: {err}"
@@ -61,10 +55,9 @@ pub async fn upload(
 }
 
 /// `GET /v1/files`.
-pub async fn list(State(bridge): State<Arc<Bridge>>, headers: HeaderMap) -> Response {
+pub async fn list(State(bridge): State<Arc<Bridge>>) -> Response {
     answer(
         async {
-            authenticate(&bridge, &headers)?;
             let files = bridge.config.files.list().await.map_err(store_failed)?;
             let first = files.first().map(|f| f.id.clone());
             let last = files.last().map(|f| f.id.clone());
@@ -76,25 +69,14 @@ pub async fn list(State(bridge): State<Arc<Bridge>>, headers: HeaderMap) -> Resp
 }
 
 /// `GET /v1/files/{id}`.
-pub async fn metadata(
-    State(bridge): State<Arc<Bridge>>, headers: HeaderMap, Path(id): Path<String>,
-) -> Response {
-    answer(
-        async {
-            authenticate(&bridge, &headers)?;
-            Ok(Json(metadata_of(&bridge, &id).await?).into_response())
-        }
-        .await,
-    )
+pub async fn metadata(State(bridge): State<Arc<Bridge>>, Path(id): Path<String>) -> Response {
+    answer(async { Ok(Json(metadata_of(&bridge, &id).await?).into_response()) }.await)
 }
 
 /// `GET /v1/files/{id}/content`: only files the code execution tool wrote.
-pub async fn content(
-    State(bridge): State<Arc<Bridge>>, headers: HeaderMap, Path(id): Path<String>,
-) -> Response {
+pub async fn content(State(bridge): State<Arc<Bridge>>, Path(id): Path<String>) -> Response {
     answer(
         async {
-            authenticate(&bridge, &headers)?;
             let meta = metadata_of(&bridge, &id).await?;
             if !meta.downloadable {
                 return Err(ApiError::invalid_request(format!(
@@ -114,12 +96,9 @@ pub async fn content(
 }
 
 /// `DELETE /v1/files/{id}`.
-pub async fn delete(
-    State(bridge): State<Arc<Bridge>>, headers: HeaderMap, Path(id): Path<String>,
-) -> Response {
+pub async fn delete(State(bridge): State<Arc<Bridge>>, Path(id): Path<String>) -> Response {
     answer(
         async {
-            authenticate(&bridge, &headers)?;
             if !bridge.config.files.delete(&id).await.map_err(store_failed)? {
                 return Err(not_found(&id));
             }

@@ -5,17 +5,7 @@ use std::collections::HashSet;
 
 use messages::{ContentBlock, Message, Role};
 
-/// Prefix of the ids of server tool calls: the model's own `tool_use` id follows.
-pub const SERVER_ID_PREFIX: &str = "srvtoolu_";
-
-/// The id the client sees for the model's tool call `id`.
-pub fn server_id(id: &str) -> String {
-    format!("{SERVER_ID_PREFIX}{id}")
-}
-
-pub fn model_id(id: &str) -> String {
-    id.strip_prefix(SERVER_ID_PREFIX).unwrap_or(id).to_owned()
-}
+use crate::code_execution::model_id;
 
 /// The messages for Bedrock: each `server_tool_use` becomes the `tool_use` it was,
 /// each server result a `tool_result` in a user message of its own after it, and
@@ -55,7 +45,7 @@ pub fn for_bedrock(messages: &[Message]) -> Vec<Message> {
         let mut turn = Vec::new();
         for block in &message.content {
             match block {
-                ContentBlock::ServerToolUse { id, name, input, cache_control } => {
+                ContentBlock::ServerToolUse { id, name, input, cache_control, .. } => {
                     turn.push(ContentBlock::ToolUse {
                         id: model_id(id),
                         name: name.clone(),
@@ -80,12 +70,34 @@ pub fn for_bedrock(messages: &[Message]) -> Vec<Message> {
         }
         push(Role::Assistant, turn);
     }
+    // A paused turn sent back to go on ends with the assistant's message, which the
+    // model continues. A call at its end never ran (the turn paused before it could):
+    // the model makes it again. Trailing white space is not allowed there.
+    let continued = messages.last().is_some_and(|m| m.role == Role::Assistant);
+    if let Some(last) = out.last_mut().filter(|m| continued && m.role == Role::Assistant) {
+        while matches!(
+            last.content.last(),
+            Some(ContentBlock::ToolUse { .. } | ContentBlock::ServerToolUse { .. })
+        ) {
+            last.content.pop();
+        }
+        if let Some(ContentBlock::Text { text, .. }) = last.content.last_mut() {
+            text.truncate(text.trim_end().len());
+        }
+        if matches!(last.content.last(), Some(ContentBlock::Text { text, .. }) if text.is_empty()) {
+            last.content.pop();
+        }
+        if last.content.is_empty() {
+            out.pop();
+        }
+    }
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::code_execution::server_id;
     use messages::ServerToolResult;
     use serde_json::json;
 
@@ -107,6 +119,7 @@ mod tests {
                         id: server_id("toolu_1"),
                         name: "bash_code_execution".into(),
                         input: json!({"command": "python3 -c 'print(5.5)'"}),
+                        caller: None,
                         cache_control: None,
                     },
                     ContentBlock::BashCodeExecutionToolResult {
