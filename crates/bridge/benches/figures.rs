@@ -1,7 +1,8 @@
 //! Figures of the bridge, printed as `FIGURE <key> <value>` lines for
 //! `scripts/bench.sh`: its own time per request on top of the Bedrock and AgentCore
-//! calls (from its `Server-Timing` header), its memory per open conversation, and 100
-//! conversations at once.
+//! calls (from its `Server-Timing` header), what it adds before a stream's first
+//! event, 100 conversations at once (plain and streaming), and its memory per open
+//! conversation and per open stream.
 //!
 //! The bridge binary runs as its own process against an emulator in this one, so
 //! its memory is its own; requests go over HTTP as an SDK's would.
@@ -109,6 +110,63 @@ mod figures {
         Ok((answer, own))
     }
 
+    const SLOW: &str = "Run a slow command and tell me what it prints";
+
+    /// A streaming request of the slow prompt: the time to its first event, and
+    /// whether it ended with `message_stop` and the command's output.
+    async fn stream_slow(http: &reqwest::Client, bridge: &Bridge) -> Result<f64, String> {
+        let body = json!({
+            "model": "claude-sonnet-4-6", "max_tokens": 4096, "stream": true,
+            "messages": [{"role": "user", "content": SLOW}],
+            "tools": [{"type": "code_execution_20250825", "name": "code_execution"}],
+        });
+        let started = Instant::now();
+        let mut response = http
+            .post(format!("{}/v1/messages", bridge.url))
+            .header("x-api-key", &bridge.key)
+            .header("anthropic-version", "2023-06-01")
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut seen = String::new();
+        let mut first = None;
+        while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+            first.get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        if !seen.contains("event: message_stop") || !seen.contains("finished") {
+            return Err(format!(
+                "an incomplete stream: {}",
+                &seen[seen.len().saturating_sub(300)..]
+            ));
+        }
+        first.ok_or_else(|| "no event".to_owned())
+    }
+
+    /// Bedrock's own time to the first event of the same model call, straight from the
+    /// emulator through the SDK, as the bridge makes it.
+    async fn bedrock_first_event(bedrock: &aws_sdk_bedrockruntime::Client) -> f64 {
+        let body = json!({
+            "anthropic_version": "bedrock-2023-05-31", "max_tokens": 4096,
+            "messages": [{"role": "user", "content": SLOW}],
+            "tools": [{"name": "bash_code_execution", "description": "Run a command",
+                       "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}}}],
+        });
+        let started = Instant::now();
+        let mut output = bedrock
+            .invoke_model_with_response_stream()
+            .model_id("global.anthropic.claude-sonnet-4-6")
+            .body(aws_sdk_bedrockruntime::primitives::Blob::new(body.to_string()))
+            .send()
+            .await
+            .unwrap();
+        let _first = output.body.recv().await.unwrap();
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        while output.body.recv().await.unwrap().is_some() {}
+        ms
+    }
+
     fn percentile(sorted: &[f64], p: f64) -> f64 {
         let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
         sorted[index.min(sorted.len() - 1)]
@@ -155,6 +213,45 @@ mod figures {
         println!(
             "FIGURE bridge_rss_per_conversation_kb {:.1}",
             rss_after.saturating_sub(rss_before) as f64 / 100.0
+        );
+
+        // Before a stream's first event: the bridge's first event against Bedrock's.
+        let bedrock = aws_sdk_bedrockruntime::Client::new(&emulator.sdk_config_builder().build());
+        let (mut direct, mut through) = (Vec::new(), Vec::new());
+        for _ in 0..if quick { 5 } else { 20 } {
+            direct.push(bedrock_first_event(&bedrock).await);
+            through.push(stream_slow(&http, &bridge).await.unwrap());
+        }
+        direct.sort_by(f64::total_cmp);
+        through.sort_by(f64::total_cmp);
+        let (direct_p50, through_p50) = (percentile(&direct, 0.5), percentile(&through, 0.5));
+        println!("FIGURE bridge_stream_first_event_p50_ms {through_p50:.3}");
+        println!("FIGURE bedrock_first_event_p50_ms {direct_p50:.3}");
+        println!(
+            "FIGURE bridge_first_event_added_p50_ms {:.3}",
+            (through_p50 - direct_p50).max(0.0)
+        );
+
+        // 100 streams at once, each open for the two seconds its command runs: errors,
+        // and the memory they hold while open.
+        let rss_before = bridge.rss_kib();
+        let started = Instant::now();
+        let streams = (0..100).map(|_| stream_slow(&http, &bridge));
+        let sampler = async {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            bridge.rss_kib()
+        };
+        let (runs, rss_open) = tokio::join!(futures::future::join_all(streams), sampler);
+        let errors: Vec<&String> = runs.iter().filter_map(|r| r.as_ref().err()).collect();
+        if let Some(first) = errors.first() {
+            eprintln!("first of {} stream errors: {first}", errors.len());
+        }
+        println!("FIGURE bridge_streams 100");
+        println!("FIGURE bridge_stream_errors {}", errors.len());
+        println!("FIGURE bridge_streams_s {:.2}", started.elapsed().as_secs_f64());
+        println!(
+            "FIGURE bridge_rss_per_open_stream_kb {:.1}",
+            rss_open.saturating_sub(rss_before) as f64 / 100.0
         );
         drop(bridge);
         tokio::time::timeout(Duration::from_secs(60), emulator.shutdown()).await.ok();

@@ -50,6 +50,10 @@ struct Args {
     /// calling) before the call fails.
     #[arg(long, env = "BRIDGE_TOOL_WAIT_SECONDS", default_value_t = 270)]
     tool_wait_seconds: u64,
+    /// Seconds between `ping` events of a stream while a tool runs (keeps proxies and
+    /// load balancers from timing out an idle connection).
+    #[arg(long, env = "BRIDGE_PING_SECONDS", default_value_t = 5.0)]
+    ping_seconds: f64,
     /// Leave containers running at shutdown (other replicas may still serve them).
     #[arg(long, env = "BRIDGE_KEEP_CONTAINERS")]
     keep_containers: bool,
@@ -86,6 +90,11 @@ async fn main() -> anyhow::Result<()> {
     config.max_steps = usize::from(args.max_steps);
     config.turn_budget = std::time::Duration::from_secs(args.turn_seconds);
     config.tool_wait = std::time::Duration::from_secs(args.tool_wait_seconds);
+    anyhow::ensure!(
+        args.ping_seconds.is_finite() && args.ping_seconds > 0.0,
+        "--ping-seconds must be a positive number of seconds"
+    );
+    config.ping_interval = std::time::Duration::from_secs_f64(args.ping_seconds);
     if let Some(dir) = &args.files_dir {
         config.files = std::sync::Arc::new(bridge::files::LocalDir::new(dir));
     }

@@ -2,7 +2,8 @@
 //! the rest, the bridge's own work. Answered in a `Server-Timing` header, so a
 //! client, a load balancer's log or the bench can see what the bridge adds.
 
-use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
@@ -11,16 +12,28 @@ use axum::response::Response;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+/// Nanoseconds a request spent awaiting upstream calls, shared by the tasks that
+/// work for it.
+type Total = Arc<AtomicU64>;
+
 tokio::task_local! {
-    static UPSTREAM: Cell<Duration>;
+    static UPSTREAM: Total;
 }
 
 /// Awaits an upstream call, adding its time to the request's upstream total.
 pub async fn upstream<F: Future>(call: F) -> F::Output {
     let started = Instant::now();
     let output = call.await;
-    let _ = UPSTREAM.try_with(|total| total.set(total.get() + started.elapsed()));
+    let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    let _ = UPSTREAM.try_with(|total| total.fetch_add(nanos, Ordering::Relaxed));
     output
+}
+
+/// `work` counting its upstream time to the current request's, for a task spawned
+/// on the request's behalf (a turn).
+pub fn inherit<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    let total = UPSTREAM.try_with(Arc::clone).unwrap_or_default();
+    UPSTREAM.scope(total, work)
 }
 
 /// `.upstream()` on a future: [`upstream`] as a method, for SDK call chains.
@@ -56,14 +69,11 @@ impl Spent {
 
 /// Runs one request's work, measuring it.
 pub async fn measured<F: Future>(work: F) -> (F::Output, Spent) {
-    UPSTREAM
-        .scope(Cell::new(Duration::ZERO), async {
-            let started = Instant::now();
-            let output = work.await;
-            let upstream = UPSTREAM.with(Cell::get);
-            (output, Spent { total: started.elapsed(), upstream })
-        })
-        .await
+    let total = Total::default();
+    let started = Instant::now();
+    let output = UPSTREAM.scope(Arc::clone(&total), work).await;
+    let upstream = Duration::from_nanos(total.load(Ordering::Relaxed));
+    (output, Spent { total: started.elapsed(), upstream })
 }
 
 /// Middleware: every response carries its `Server-Timing`.

@@ -46,7 +46,8 @@ pub async fn create(
     let (tx, mut rx) = mpsc::channel(BUFFERED_EVENTS);
     // The turn runs on its own: a client that hangs up closes the channel, and the
     // turn stops at its next event, stopping a container nobody will hear of.
-    let turn = tokio::spawn(async move { turn::run(&bridge, request, &betas, tx).await });
+    let work = async move { turn::run(&bridge, request, &betas, tx).await };
+    let turn = tokio::spawn(crate::timing::inherit(work));
     if stream {
         // Until the first event the answer can still be an error status.
         return match rx.recv().await {

@@ -7,6 +7,11 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
+mod failures;
+mod stack;
+mod streaming;
+mod typescript;
+
 /// A `bridge --local` process and the environment that points an SDK at it.
 struct Running {
     child: Child,
@@ -89,6 +94,20 @@ fn run_client_with(bridge: &Running, part: &str, env: &[(&str, String)]) -> Valu
         .arg(script)
         .arg(part)
         .envs(bridge.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_str(stdout.trim()).expect("one JSON object")
+}
+
+/// Runs one part of the SDK script with just `env` pointing it somewhere.
+fn run_python(part: &str, env: &[(&str, String)]) -> Value {
+    let script = format!("{}/tests/python/anthropic_client.py", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(part)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("python3 runs");

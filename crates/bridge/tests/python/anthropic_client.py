@@ -1,12 +1,14 @@
 """Drives the bridge with the anthropic SDK, unmodified: ANTHROPIC_BASE_URL and
 ANTHROPIC_API_KEY point it at the bridge. Prints one JSON object of what it saw;
 the Rust test asserts on it. The argument names the part to run: `messages`, `files`,
-`client_tool`, `pause` (for a bridge started with --max-steps 1), or `programmatic`
+`client_tool`, `pause` (for a bridge started with --max-steps 1), `runs_once`,
+`slow_stream`, or `programmatic`
 (with SECOND_BASE_URL, a second bridge on the same AWS, and SHORT_WAIT_BASE_URL, one
 whose code waits at most a second for a tool result)."""
 
 import json
 import sys
+import time
 
 import anthropic
 
@@ -203,7 +205,6 @@ def answer(reply, raises=()):
 
 def programmatic():
     import os
-    import time
     second = anthropic.Anthropic(base_url=os.environ["SECOND_BASE_URL"])
     short_wait = anthropic.Anthropic(base_url=os.environ["SHORT_WAIT_BASE_URL"])
     # The five cities: every pause answered by the client, bridges taking turns.
@@ -267,8 +268,48 @@ def programmatic():
     }
 
 
+def runs_once():
+    """A turn whose code appends to runs.log fails after the code ran (the test
+    injects the failure); with the SDK's default retries, the code must still run
+    exactly once. The paused turn is sent back until the model answers."""
+    prompt = "Append a line to runs.log and count its lines"
+    messages = [{"role": "user", "content": prompt}]
+    container, pauses, request_ids = None, 0, []
+    while True:
+        raw = client.messages.with_raw_response.create(
+            model="claude-sonnet-4-6", max_tokens=4096, messages=messages, tools=[TOOL_0825],
+            **({"container": container} if container else {}))
+        request_ids.append(raw.headers.get("request-id"))
+        reply = raw.parse()
+        container = reply.container.id
+        if reply.stop_reason != "pause_turn":
+            break
+        pauses += 1
+        messages = [messages[0], {"role": "assistant", "content": (
+            messages[1]["content"] if len(messages) > 1 else []) + list(reply.content)}]
+    seen["runs_once"] = {**summary(reply), "pauses": pauses, "request_ids": request_ids}
+
+
+def slow_stream():
+    """The SDK's text stream shows the model's first words while the command still
+    runs: the time of the first text and of the end, from the request's start."""
+    start = time.monotonic()
+    first_text = None
+    with client.messages.stream(
+            model="claude-sonnet-4-6", max_tokens=4096, tools=[TOOL_0825],
+            messages=[{"role": "user", "content": "Run a slow command and tell me what it prints"}]
+    ) as stream:
+        for _ in stream.text_stream:
+            if first_text is None:
+                first_text = time.monotonic() - start
+        final = stream.get_final_message()
+    seen["slow_stream"] = {**summary(final), "first_text_s": first_text,
+                           "end_s": time.monotonic() - start}
+
+
 PARTS = {"messages": [messages_api, errors], "files": [files], "client_tool": [client_tool],
-         "pause": [lambda: seen.update(pause=pause_turn())], "programmatic": [programmatic]}
+         "pause": [lambda: seen.update(pause=pause_turn())], "programmatic": [programmatic],
+         "runs_once": [runs_once], "slow_stream": [slow_stream]}
 for part in PARTS[sys.argv[1]]:
     part()
 print(json.dumps(seen))

@@ -43,6 +43,13 @@ fn check_bedrock_body(body: &[u8]) -> Result<(), AwsError> {
             return Err(malformed(format!("#: extraneous key [{key}] is not permitted")));
         }
     }
+    let betas: Vec<&str> = fields
+        .get("anthropic_beta")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     let tools = fields.get("tools").and_then(Value::as_array);
     for (i, tool) in tools.into_iter().flatten().enumerate() {
         let kind = tool.get("type").and_then(Value::as_str).unwrap_or("custom");
@@ -51,13 +58,25 @@ fn check_bedrock_body(body: &[u8]) -> Result<(), AwsError> {
                 "#/tools/{i}: tool type {kind} is not supported on Amazon Bedrock"
             )));
         }
+        let needed = BETA_TOOLS.iter().find(|(prefix, _)| kind.starts_with(prefix));
+        if let Some((_, beta)) = needed.filter(|(_, beta)| !betas.contains(beta)) {
+            return Err(malformed(format!(
+                "#/tools/{i}: tool type {kind} needs \"{beta}\" in anthropic_beta"
+            )));
+        }
     }
     Ok(())
 }
 
-/// Types of Anthropic's server-side tools, which only its own API runs.
-const SERVER_TOOL_PREFIXES: [&str; 4] =
-    ["code_execution_", "web_fetch_", "web_search_", "tool_search_tool_"];
+/// Types of Anthropic's server-side tools that only its own API runs.
+const SERVER_TOOL_PREFIXES: [&str; 3] = ["code_execution_", "web_fetch_", "web_search_"];
+
+/// Tools Bedrock's Anthropic models take with a beta feature: the tool search tool
+/// (a server tool Bedrock runs) and the memory tool (the client runs it).
+const BETA_TOOLS: [(&str, &str); 2] = [
+    ("tool_search_tool_", "tool-search-tool-2025-10-19"),
+    ("memory_", "context-management-2025-06-27"),
+];
 
 fn message_for(
     state: &AppState, model_id: &str, body: &[u8],

@@ -91,6 +91,18 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
             ["ServiceUnavailableException", "ServiceUnavailable", "overloaded_error"],
             &format!("{operation} is temporarily unavailable {injected}"),
         ),
+        FaultKind::Validation => error(
+            protocol,
+            StatusCode::BAD_REQUEST,
+            ["ValidationException", "ValidationError", "invalid_request_error"],
+            &format!("The request for {operation} was refused {injected}"),
+        ),
+        FaultKind::Denied => error(
+            protocol,
+            StatusCode::FORBIDDEN,
+            ["AccessDeniedException", "AccessDenied", "permission_error"],
+            &format!("You are not authorized to perform {operation} {injected}"),
+        ),
         FaultKind::Delay(delay) => {
             tokio::time::sleep(delay).await;
             next.run(request).await

@@ -30,11 +30,12 @@ OPERATION:KIND[:WHEN], repeatable. OPERATION is an AWS operation name in any cas
 ignored (Converse, converse-stream, InvokeCodeInterpreter, StartCodeInterpreterSession, \
 InvokeModel, CreateMessage for the Anthropic API, CreateRole, ...) or * for any. KIND: \
 throttle (429 ThrottlingException), 500 (InternalServerException), 503 \
-(ServiceUnavailableException), midstream (an exception frame after the first event of an \
+(ServiceUnavailableException), 400 (ValidationException), 403 (AccessDeniedException), midstream (an exception frame after the first event of an \
 event stream or SSE), expire (the session the request names is terminated first), \
 delay=<N>ms|<N>s (the answer waits), malformed (a model reply that does not parse), \
 missing-code / wrong-type (the model's tool call has no `code`, or a number for it). WHEN: \
-N (the next N matching requests, default 1), P% (each with probability P), or always. \
+N (the next N matching requests, default 1), after=K (once, after K more matching requests \
+went through), P% (each with probability P), or always. \
 Example: --fault converse:throttle:2 --fault InvokeCodeInterpreter:delay=3s";
 
 /// What goes wrong.
@@ -47,6 +48,10 @@ pub enum FaultKind {
     Internal,
     /// 503 `ServiceUnavailableException`.
     Unavailable,
+    /// 400 `ValidationException`: a refusal that no retry changes.
+    Validation,
+    /// 403 `AccessDeniedException`.
+    Denied,
     /// The response starts, then an `internalServerException` frame (or an SSE `error`
     /// event) follows the first event and the stream ends.
     MidStream,
@@ -68,6 +73,8 @@ pub enum FaultKind {
 pub enum Trigger {
     /// The next N matching requests.
     Count(u32),
+    /// Once, after this many more matching requests went through.
+    After(u32),
     /// Each matching request with this probability (0 to 1).
     Rate(f64),
     /// Every matching request.
@@ -105,6 +112,12 @@ impl Fault {
     /// Fires on the next `n` matching requests.
     pub fn times(mut self, n: u32) -> Self {
         self.trigger = Trigger::Count(n);
+        self
+    }
+
+    /// Fires once, after `k` more matching requests went through unharmed.
+    pub fn after(mut self, k: u32) -> Self {
+        self.trigger = Trigger::After(k);
         self
     }
 
@@ -168,6 +181,8 @@ fn parse_kind(kind: &str) -> Result<FaultKind, String> {
         "throttle" | "throttling" | "429" => FaultKind::Throttle,
         "500" | "internal" => FaultKind::Internal,
         "503" | "unavailable" => FaultKind::Unavailable,
+        "400" | "validation" => FaultKind::Validation,
+        "403" | "denied" => FaultKind::Denied,
         "midstream" | "mid-stream" => FaultKind::MidStream,
         "expire" | "expired" => FaultKind::Expire,
         "malformed" => FaultKind::Malformed,
@@ -175,7 +190,7 @@ fn parse_kind(kind: &str) -> Result<FaultKind, String> {
         "wrong-type" => FaultKind::WrongType,
         other => {
             return Err(format!(
-                "unknown kind '{other}'; use throttle, 500, 503, midstream, expire, delay=<N>ms, malformed, missing-code or wrong-type"
+                "unknown kind '{other}'; use throttle, 500, 503, 400, 403, midstream, expire, delay=<N>ms, malformed, missing-code or wrong-type"
             ));
         }
     })
@@ -202,6 +217,12 @@ fn parse_trigger(when: &str) -> Result<Trigger, String> {
     if when.eq_ignore_ascii_case("always") {
         return Ok(Trigger::Always);
     }
+    if let Some(k) = when.strip_prefix("after=") {
+        return k
+            .parse::<u32>()
+            .map(Trigger::After)
+            .map_err(|_| format!("'{when}' needs a count: after=2"));
+    }
     if let Some(percent) = when.strip_suffix('%') {
         return percent
             .parse::<f64>()
@@ -212,7 +233,7 @@ fn parse_trigger(when: &str) -> Result<Trigger, String> {
     }
     when.parse::<u32>()
         .map(Trigger::Count)
-        .map_err(|_| format!("'{when}' is not a count, a rate (25%) or 'always'"))
+        .map_err(|_| format!("'{when}' is not a count, after=K, a rate (25%) or 'always'"))
 }
 
 /// The faults of one emulator and how many fired.
@@ -260,20 +281,40 @@ impl FaultPlan {
     /// The fault to apply to one request of `operation`, if any fires.
     fn pick(&self, operation: &str) -> Option<FaultKind> {
         let mut faults = lock(&self.faults);
-        let index = faults.iter().position(|fault| {
-            fault.matches(operation)
-                && match fault.trigger {
-                    Trigger::Count(n) => n > 0,
-                    Trigger::Rate(rate) => rand::random::<f64>() < rate,
-                    Trigger::Always => true,
+        let mut index = None;
+        for (i, fault) in faults.iter_mut().enumerate() {
+            if !fault.matches(operation) {
+                continue;
+            }
+            let fires = match &mut fault.trigger {
+                Trigger::Count(n) => *n > 0,
+                Trigger::After(0) => true,
+                Trigger::After(k) => {
+                    // This request goes through; the fault waits for a later one.
+                    *k -= 1;
+                    false
                 }
-        })?;
+                Trigger::Rate(rate) => rand::random::<f64>() < *rate,
+                Trigger::Always => true,
+            };
+            if fires {
+                index = Some(i);
+                break;
+            }
+        }
+        let index = index?;
         let kind = faults[index].kind;
-        if let Trigger::Count(n) = &mut faults[index].trigger {
-            *n -= 1;
-            if *n == 0 {
+        match &mut faults[index].trigger {
+            Trigger::Count(n) => {
+                *n -= 1;
+                if *n == 0 {
+                    faults.remove(index);
+                }
+            }
+            Trigger::After(_) => {
                 faults.remove(index);
             }
+            Trigger::Rate(_) | Trigger::Always => {}
         }
         drop(faults);
         self.total.fetch_add(1, Ordering::SeqCst);

@@ -44,6 +44,17 @@ fn counts_run_out_and_the_first_match_wins() {
 }
 
 #[test]
+fn after_lets_some_requests_through_then_fires_once() {
+    let fault = Fault::parse("InvokeModelWithResponseStream:400:after=1").unwrap();
+    assert_eq!((fault.kind, fault.trigger), (FaultKind::Validation, Trigger::After(1)));
+    assert_eq!(Fault::parse("x:403").unwrap().kind, FaultKind::Denied);
+    let plan = FaultPlan::new([fault]);
+    assert_eq!(plan.pick("InvokeModelWithResponseStream"), None);
+    assert_eq!(plan.pick("InvokeModelWithResponseStream"), Some(FaultKind::Validation));
+    assert_eq!(plan.pick("InvokeModelWithResponseStream"), None);
+}
+
+#[test]
 fn names_operations_like_aws() {
     let op = |m: Method, p: &str| rest_operation(&m, p);
     assert_eq!(op(Method::POST, "/model/x/converse"), Some("Converse"));
