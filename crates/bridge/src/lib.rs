@@ -28,6 +28,7 @@ pub mod code_execution;
 mod error;
 pub mod files;
 mod models;
+pub mod skills;
 mod timing;
 pub mod turn;
 
@@ -61,8 +62,9 @@ pub struct BridgeConfig {
     /// How long code may wait for the result of a tool call it made (programmatic
     /// tool calling) before the call fails.
     pub tool_wait: std::time::Duration,
-    /// Where the Files API keeps files (uploads, and files the code writes).
-    pub files: Arc<dyn files::FileStore>,
+    /// Where files (uploads, and files the code writes) and skills are kept: a local
+    /// directory for one process, S3 for a fleet.
+    pub store: Arc<dyn files::ObjectStore>,
     /// How often a stream gets a `ping` while a tool runs (so that a load balancer's
     /// idle timeout, 60 s on an ALB, never cuts a long turn).
     pub ping_interval: std::time::Duration,
@@ -81,7 +83,7 @@ impl BridgeConfig {
             max_steps: 10,
             turn_budget: std::time::Duration::from_secs(600),
             tool_wait: std::time::Duration::from_secs(270),
-            files: Arc::new(files::LocalDir::new(
+            store: Arc::new(files::LocalDir::new(
                 std::env::temp_dir().join("anthropic-bridge-files"),
             )),
             ping_interval: std::time::Duration::from_secs(5),
@@ -100,6 +102,8 @@ pub(crate) fn random_suffix() -> String {
 #[derive(Debug)]
 pub struct Bridge {
     config: BridgeConfig,
+    files: files::Files,
+    skills: skills::Skills,
     bedrock: bedrock::Bedrock,
     sessions: agentcore::Sessions,
     /// The containers this process started, for [`Bridge::stop_containers`].
@@ -116,7 +120,10 @@ impl Bridge {
             config.container_seconds,
         );
         let bedrock = bedrock::Bedrock::new(aws_sdk_bedrockruntime::Client::new(aws));
-        Arc::new(Self { bedrock, sessions, config, started: Mutex::new(Vec::new()) })
+        let files = files::Files::new(Arc::clone(&config.store));
+        let skills = skills::Skills::new(Arc::clone(&config.store));
+        let started = Mutex::new(Vec::new());
+        Arc::new(Self { bedrock, sessions, files, skills, config, started })
     }
 
     async fn start_container(&self) -> Result<Container, ApiError> {
@@ -143,8 +150,8 @@ impl Bridge {
     }
 
     /// The routes, to serve alone or to nest in another axum service:
-    /// `POST /v1/messages`, `POST /v1/messages/count_tokens`, `GET /v1/models` and
-    /// the Files API (`/v1/files`). Bodies may be as large as the API allows: 32 MB
+    /// `POST /v1/messages`, `POST /v1/messages/count_tokens`, `GET /v1/models`, the
+    /// Files API (`/v1/files`) and the Skills API (`/v1/skills`). Bodies may be as large as the API allows: 32 MB
     /// for a Messages request, 500 MB for an upload. Every response carries a
     /// `request-id` and a `Server-Timing` header (time spent on Bedrock and
     /// AgentCore, `upstream`, and the bridge's own, `bridge`, in milliseconds).
@@ -163,6 +170,23 @@ impl Bridge {
             )
             .route("/v1/files/{id}", get(api::files::metadata).delete(api::files::delete))
             .route("/v1/files/{id}/content", get(api::files::content))
+            .route(
+                "/v1/skills",
+                post(api::skills::create)
+                    .get(api::skills::list)
+                    .layer(DefaultBodyLimit::max(31 << 20)),
+            )
+            .route("/v1/skills/{id}", get(api::skills::get).delete(api::skills::delete))
+            .route(
+                "/v1/skills/{id}/versions",
+                post(api::skills::create_version)
+                    .get(api::skills::list_versions)
+                    .layer(DefaultBodyLimit::max(31 << 20)),
+            )
+            .route(
+                "/v1/skills/{id}/versions/{version}",
+                get(api::skills::get_version).delete(api::skills::delete_version),
+            )
             .route_layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&state),
                 api::authenticate,

@@ -36,10 +36,15 @@ struct Args {
     /// Lifetime of a container, in seconds (its session's timeout).
     #[arg(long, env = "BRIDGE_CONTAINER_SECONDS", default_value_t = 3600)]
     container_seconds: i32,
-    /// Directory of the Files API's files (uploads and files the code writes);
-    /// default: `anthropic-bridge-files` in the system's temporary directory.
-    #[arg(long, env = "BRIDGE_FILES_DIR")]
-    files_dir: Option<PathBuf>,
+    /// Where files (uploads, files the code writes) and skills are kept: a local
+    /// directory, or `s3://bucket/prefix` for a fleet of replicas; default:
+    /// `anthropic-bridge-files` in the system's temporary directory.
+    #[arg(long = "files", visible_alias = "files-dir", env = "BRIDGE_FILES")]
+    files: Option<String>,
+    /// Address S3 with path-style URLs (for an S3-compatible server such as MinIO or
+    /// moto; AWS's own S3 needs no flag).
+    #[arg(long, env = "BRIDGE_S3_PATH_STYLE")]
+    s3_path_style: bool,
     /// Model calls of one request before it answers `pause_turn`.
     #[arg(long, env = "BRIDGE_MAX_STEPS", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     max_steps: u16,
@@ -95,12 +100,12 @@ async fn main() -> anyhow::Result<()> {
         "--ping-seconds must be a positive number of seconds"
     );
     config.ping_interval = std::time::Duration::from_secs_f64(args.ping_seconds);
-    if let Some(dir) = &args.files_dir {
-        config.files = std::sync::Arc::new(bridge::files::LocalDir::new(dir));
-    }
     let key = config.api_keys[0].clone();
 
     let (aws, _emulator) = aws(args.local).await?;
+    if let Some(files) = &args.files {
+        config.store = store(&aws, files, args.s3_path_style)?;
+    }
     let bridge = Bridge::new(&aws, config);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -119,6 +124,27 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!(stopped, "containers stopped");
     }
     Ok(())
+}
+
+/// The store `--files` names: `s3://bucket/prefix`, or a directory.
+fn store(
+    aws: &aws_config::SdkConfig, files: &str, path_style: bool,
+) -> anyhow::Result<std::sync::Arc<dyn bridge::files::ObjectStore>> {
+    if files.starts_with("s3://") {
+        #[cfg(feature = "s3")]
+        {
+            let store = bridge::files::s3::S3Store::new(aws, files, path_style)
+                .map_err(anyhow::Error::msg)
+                .context("in --files")?;
+            return Ok(std::sync::Arc::new(store));
+        }
+        #[cfg(not(feature = "s3"))]
+        {
+            let _ = (aws, path_style);
+            anyhow::bail!("--files {files}: this build has no S3 store (the `s3` feature)");
+        }
+    }
+    Ok(std::sync::Arc::new(bridge::files::LocalDir::new(PathBuf::from(files))))
 }
 
 /// AWS settings: the default chain, or the embedded emulator with `--local`.

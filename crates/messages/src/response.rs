@@ -101,6 +101,9 @@ pub struct Container {
     /// When it expires (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    /// The skills loaded into it (`{type, skill_id, version}`), when any were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skills: Option<Vec<serde_json::Value>>,
 }
 
 fn message_kind() -> String {

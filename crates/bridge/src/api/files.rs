@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -13,7 +13,7 @@ use serde_json::json;
 use super::answer;
 use crate::Bridge;
 use crate::error::ApiError;
-use crate::files::{FileMetadata, StoreError};
+use crate::files::{FileMetadata, PageQuery, StoreError};
 
 fn store_failed(err: StoreError) -> ApiError {
     tracing::warn!(error = %err, "file store failed");
@@ -21,11 +21,11 @@ fn store_failed(err: StoreError) -> ApiError {
 }
 
 fn not_found(id: &str) -> ApiError {
-    ApiError::not_found(format!("File not found: {id}"))
+    ApiError::not_found(format!("File `{id}` not found."))
 }
 
 async fn metadata_of(bridge: &Bridge, id: &str) -> Result<FileMetadata, ApiError> {
-    bridge.config.files.metadata(id).await.map_err(store_failed)?.ok_or_else(|| not_found(id))
+    bridge.files.metadata(id).await.map_err(store_failed)?.ok_or_else(|| not_found(id))
 }
 
 /// `POST /v1/files`: a multipart form whose `file` part is the file.
@@ -45,7 +45,7 @@ pub async fn upload(State(bridge): State<Arc<Bridge>>, mut form: Multipart) -> R
                 let mime = part.content_type().unwrap_or("application/octet-stream").to_owned();
                 let bytes = part.bytes().await.map_err(bad_form)?;
                 let meta = FileMetadata::new(&filename, &mime, bytes.len() as u64, false);
-                bridge.config.files.put(meta.clone(), bytes).await.map_err(store_failed)?;
+                bridge.files.put(meta.clone(), bytes).await.map_err(store_failed)?;
                 return Ok(Json(meta).into_response());
             }
             Err(ApiError::invalid_request("file: field required (a multipart part named `file`)"))
@@ -54,15 +54,14 @@ pub async fn upload(State(bridge): State<Arc<Bridge>>, mut form: Multipart) -> R
     )
 }
 
-/// `GET /v1/files`.
-pub async fn list(State(bridge): State<Arc<Bridge>>) -> Response {
+/// `GET /v1/files?limit=&after_id=&before_id=` (or `page=`): newest first, with both
+/// of the API's paging shapes (`first_id` / `last_id` / `has_more`, and `next_page`).
+pub async fn list(State(bridge): State<Arc<Bridge>>, Query(query): Query<PageQuery>) -> Response {
     answer(
         async {
-            let files = bridge.config.files.list().await.map_err(store_failed)?;
-            let first = files.first().map(|f| f.id.clone());
-            let last = files.last().map(|f| f.id.clone());
-            Ok(Json(json!({"data": files, "has_more": false, "first_id": first, "last_id": last}))
-                .into_response())
+            let limit = query.limit().map_err(ApiError::invalid_request)?;
+            let page = bridge.files.list(&query, limit).await.map_err(store_failed)?;
+            Ok(Json(page).into_response())
         }
         .await,
     )
@@ -84,7 +83,7 @@ pub async fn content(State(bridge): State<Arc<Bridge>>, Path(id): Path<String>) 
                 )));
             }
             let bytes =
-                bridge.config.files.content(&id).await.map_err(store_failed)?.ok_or_else(|| not_found(&id))?;
+                bridge.files.content(&id).await.map_err(store_failed)?.ok_or_else(|| not_found(&id))?;
             let mut response = bytes.into_response();
             if let Ok(mime) = HeaderValue::from_str(&meta.mime_type) {
                 response.headers_mut().insert(header::CONTENT_TYPE, mime);
@@ -99,7 +98,7 @@ pub async fn content(State(bridge): State<Arc<Bridge>>, Path(id): Path<String>) 
 pub async fn delete(State(bridge): State<Arc<Bridge>>, Path(id): Path<String>) -> Response {
     answer(
         async {
-            if !bridge.config.files.delete(&id).await.map_err(store_failed)? {
+            if !bridge.files.delete(&id).await.map_err(store_failed)? {
                 return Err(not_found(&id));
             }
             Ok(Json(json!({"id": id, "type": "file_deleted"})).into_response())

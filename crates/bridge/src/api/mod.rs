@@ -10,6 +10,7 @@ pub mod count_tokens;
 pub mod files;
 pub mod messages;
 pub mod models;
+pub mod skills;
 
 use std::sync::Arc;
 

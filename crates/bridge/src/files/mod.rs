@@ -1,15 +1,110 @@
-//! The Files API's storage: what `POST /v1/files` keeps, what `container_upload`
-//! blocks put into a container, and where files the code writes are kept for
-//! download. Behind a small trait so another store (S3, say) can replace the local
-//! directory without touching the rest.
+//! Where the bridge keeps what outlives a request: the Files API's files (uploads,
+//! and files the code wrote) and the skills (`crate::skills`). Replicas share no
+//! state, so for a fleet this is a store they all reach: S3 ([`s3::S3Store`]); a
+//! local directory ([`LocalDir`]) serves one process.
+//!
+//! Both are an [`ObjectStore`]: objects under `/`-separated keys, each with a small
+//! JSON description kept with it (S3: in the object's metadata), listed in key order.
+//! [`Files`] is the Files API on top: file ids sort newest first, so a listing is a
+//! plain walk of the keys.
+
+mod local;
+#[cfg(feature = "s3")]
+pub mod s3;
 
 use std::fmt::Debug;
 use std::future::Future;
-use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use local::LocalDir;
+
+/// What a store could not do.
+#[derive(Debug, thiserror::Error)]
+#[error("file store: {what}")]
+pub struct StoreError {
+    what: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StoreError {
+    /// `what` failed because of `source`.
+    pub fn new(
+        what: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self { what: what.into(), source: Some(Box::new(source)) }
+    }
+
+    /// `what` failed (nothing underneath).
+    pub fn plain(what: impl Into<String>) -> Self {
+        Self { what: what.into(), source: None }
+    }
+}
+
+/// A store's answer, boxed so the trait can be used as `dyn ObjectStore`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// One page of keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyPage {
+    /// The keys, in ascending order.
+    pub keys: Vec<String>,
+    /// More keys follow the last one.
+    pub more: bool,
+}
+
+/// Objects under keys (`files/file_...`, `skills/skill_.../...`); `None` is "no
+/// such object". Keys are the bridge's own: letters, digits, `_`, `-`, `.` and `/`.
+pub trait ObjectStore: Send + Sync + Debug {
+    /// Keeps `bytes` under `key`, described by `meta`.
+    fn put<'a>(&'a self, key: &'a str, meta: &'a Value, bytes: Bytes) -> StoreFuture<'a, ()>;
+    /// The description of `key`.
+    fn meta<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Value>>;
+    /// The bytes of `key`.
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<Bytes>>;
+    /// Deletes `key`; false when there was no such object.
+    fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, bool>;
+    /// Keys that start with `prefix`, in ascending order, after `after` (exclusive)
+    /// when given: at most `limit` of them.
+    fn keys<'a>(
+        &'a self, prefix: &'a str, after: Option<&'a str>, limit: usize,
+    ) -> StoreFuture<'a, KeyPage>;
+}
+
+/// Whether `key` is made only of the characters the bridge's keys use, with no
+/// empty, `.` or `..` part (so no key names a path outside a directory store).
+pub fn valid_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        })
+}
+
+/// An id whose ids sort newest first: `prefix`, the time counted down (so later
+/// ids are smaller), then random letters and digits; 24 characters after `prefix`.
+pub fn new_id(prefix: &str) -> String {
+    const UNTIL: u128 = 4_102_444_800_000_000; // 2100-01-01, in microseconds
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros());
+    let mut left = UNTIL.saturating_sub(now);
+    let mut digits = [b'0'; 11];
+    for digit in digits.iter_mut().rev() {
+        let d = (left % 36) as u8;
+        *digit = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+        left /= 36;
+    }
+    let random: String = crate::random_suffix().chars().take(13).collect();
+    format!("{prefix}{}{random}", String::from_utf8_lossy(&digits))
+}
 
 /// A stored file, as the API describes it (`GET /v1/files/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,174 +127,167 @@ pub struct FileMetadata {
     pub downloadable: bool,
 }
 
+/// Now, as the API writes times (RFC 3339).
+pub fn now() -> String {
+    let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+    now.fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned())
+}
+
 impl FileMetadata {
     /// Metadata for a new file of `size_bytes`, with a fresh id.
     pub fn new(filename: &str, mime_type: &str, size_bytes: u64, downloadable: bool) -> Self {
-        let suffix = crate::random_suffix();
-        let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
         Self {
-            id: format!("file_{suffix}"),
+            id: new_id("file_"),
             kind: "file".to_owned(),
             filename: filename.to_owned(),
             mime_type: mime_type.to_owned(),
             size_bytes,
-            created_at: now
-                .fmt(aws_smithy_types::date_time::Format::DateTime)
-                .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_owned()),
+            created_at: now(),
             downloadable,
         }
     }
 }
 
-/// What a store could not do.
-#[derive(Debug, thiserror::Error)]
-#[error("file store: {what}")]
-pub struct StoreError {
-    what: String,
-    #[source]
-    source: Option<std::io::Error>,
+/// Which page of a listing: the API's `limit`, and `after_id` / `before_id` (or the
+/// cursor `page`, which is an `after_id`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageQuery {
+    /// How many (1 to 1000, default 20).
+    pub limit: Option<usize>,
+    /// The page after this id.
+    pub after_id: Option<String>,
+    /// The page before this id.
+    pub before_id: Option<String>,
+    /// A `next_page` cursor from an earlier page.
+    pub page: Option<String>,
 }
 
-impl StoreError {
-    fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        Self { what: what.into(), source: Some(source) }
-    }
+/// One page of a listing, in both shapes the API has: `first_id` / `last_id` /
+/// `has_more` (with the files beta) and the `next_page` cursor (without).
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    /// The items, newest first.
+    pub data: Vec<T>,
+    /// More items follow.
+    pub has_more: bool,
+    /// The first item's id.
+    pub first_id: Option<String>,
+    /// The last item's id.
+    pub last_id: Option<String>,
+    /// The cursor of the next page, when there is one.
+    pub next_page: Option<String>,
 }
 
-/// A store's answer, boxed so the trait can be used as `dyn FileStore`.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
-
-/// Where files live. Ids are the store's keys; `None` is "no such file".
-pub trait FileStore: Send + Sync + Debug {
-    /// Keeps `bytes` under `meta.id`.
-    fn put(&self, meta: FileMetadata, bytes: Bytes) -> StoreFuture<'_, ()>;
-    /// The metadata of `id`.
-    fn metadata<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<FileMetadata>>;
-    /// The bytes of `id`.
-    fn content<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Bytes>>;
-    /// Deletes `id`; false when there was no such file.
-    fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool>;
-    /// Every file, newest first.
-    fn list(&self) -> StoreFuture<'_, Vec<FileMetadata>>;
-}
-
-/// Files in a local directory: `<id>` holds the bytes, `<id>.json` the metadata.
-#[derive(Debug, Clone)]
-pub struct LocalDir {
-    root: PathBuf,
-}
-
-impl LocalDir {
-    /// A store in `root`, created when first written.
-    pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
-    }
-
-    /// The path of `id`'s bytes, or `None` for an id that is not one of ours (so
-    /// no request can name a path outside the directory).
-    fn path(&self, id: &str) -> Option<PathBuf> {
-        let valid = id.strip_prefix("file_").is_some_and(|rest| {
-            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric())
-        });
-        valid.then(|| self.root.join(id))
+impl PageQuery {
+    /// The page size asked for, checked.
+    pub fn limit(&self) -> Result<usize, String> {
+        match self.limit {
+            None => Ok(20),
+            Some(n) if (1..=1000).contains(&n) => Ok(n),
+            Some(n) => Err(format!("limit: {n} is not between 1 and 1000")),
+        }
     }
 }
 
-fn missing_is_none<T>(result: std::io::Result<T>) -> std::io::Result<Option<T>> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(err),
-    }
-}
-
-impl FileStore for LocalDir {
-    fn put(&self, meta: FileMetadata, bytes: Bytes) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            let path = self.path(&meta.id).ok_or_else(|| StoreError {
-                what: format!("{} is not a file id", meta.id),
-                source: None,
-            })?;
-            tokio::fs::create_dir_all(&self.root)
-                .await
-                .map_err(|err| StoreError::io(format!("creating {}", self.root.display()), err))?;
-            let json = serde_json::to_vec(&meta).map_err(|err| StoreError {
-                what: format!("encoding the metadata of {}: {err}", meta.id),
-                source: None,
-            })?;
-            tokio::fs::write(&path, &bytes)
-                .await
-                .map_err(|err| StoreError::io(format!("writing {}", path.display()), err))?;
-            // The metadata last: a file is listed only once its bytes are complete.
-            let meta_path = path.with_extension("json");
-            tokio::fs::write(&meta_path, json)
-                .await
-                .map_err(|err| StoreError::io(format!("writing {}", meta_path.display()), err))
-        })
-    }
-
-    fn metadata<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<FileMetadata>> {
-        Box::pin(async move {
-            let Some(path) = self.path(id) else { return Ok(None) };
-            let meta_path = path.with_extension("json");
-            let Some(json) = missing_is_none(tokio::fs::read(&meta_path).await)
-                .map_err(|err| StoreError::io(format!("reading {}", meta_path.display()), err))?
-            else {
-                return Ok(None);
-            };
-            serde_json::from_slice(&json).map(Some).map_err(|err| StoreError {
-                what: format!("{} is not file metadata: {err}", meta_path.display()),
-                source: None,
-            })
-        })
-    }
-
-    fn content<'a>(&'a self, id: &'a str) -> StoreFuture<'a, Option<Bytes>> {
-        Box::pin(async move {
-            let Some(path) = self.path(id) else { return Ok(None) };
-            missing_is_none(tokio::fs::read(&path).await)
-                .map(|bytes| bytes.map(Bytes::from))
-                .map_err(|err| StoreError::io(format!("reading {}", path.display()), err))
-        })
-    }
-
-    fn delete<'a>(&'a self, id: &'a str) -> StoreFuture<'a, bool> {
-        Box::pin(async move {
-            let Some(path) = self.path(id) else { return Ok(false) };
-            let meta_path = path.with_extension("json");
-            let existed = missing_is_none(tokio::fs::remove_file(&meta_path).await)
-                .map_err(|err| StoreError::io(format!("deleting {}", meta_path.display()), err))?
-                .is_some();
-            missing_is_none(tokio::fs::remove_file(&path).await)
-                .map_err(|err| StoreError::io(format!("deleting {}", path.display()), err))?;
-            Ok(existed)
-        })
-    }
-
-    fn list(&self) -> StoreFuture<'_, Vec<FileMetadata>> {
-        Box::pin(async move {
-            let mut files = Vec::new();
-            let Some(mut entries) = missing_is_none(tokio::fs::read_dir(&self.root).await)
-                .map_err(|err| StoreError::io(format!("listing {}", self.root.display()), err))?
-            else {
-                return Ok(files);
-            };
-            while let Some(entry) = entries
-                .next_entry()
-                .await
-                .map_err(|err| StoreError::io(format!("listing {}", self.root.display()), err))?
-            {
-                let name = entry.file_name();
-                let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-                    continue;
-                };
-                if let Some(meta) = self.metadata(id).await? {
-                    files.push(meta);
+/// One page of the ids stored as `prefix<id>`, newest first, for `query`.
+pub async fn page_of_ids(
+    store: &dyn ObjectStore, prefix: &str, query: &PageQuery, limit: usize,
+) -> Result<(Vec<String>, bool), StoreError> {
+    let strip = |key: String| key.strip_prefix(prefix).map(str::to_owned);
+    if let Some(before) = &query.before_id {
+        // Ids sort newest first: the page before an id is the run of ids right above
+        // it; walk from the top and keep the last `limit` of them.
+        let mut kept: Vec<String> = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = store.keys(prefix, after.as_deref(), 1000).await?;
+            let mut reached = false;
+            for key in page.keys {
+                let Some(id) = strip(key.clone()) else { continue };
+                if &id >= before {
+                    reached = true;
+                    break;
                 }
+                kept.push(id);
+                after = Some(key);
             }
-            files.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.id.cmp(&b.id)));
-            Ok(files)
-        })
+            if reached || !page.more {
+                break;
+            }
+        }
+        let more = kept.len() > limit;
+        let start = kept.len().saturating_sub(limit);
+        return Ok((kept.split_off(start), more));
+    }
+    let after = query.after_id.as_ref().or(query.page.as_ref()).map(|id| format!("{prefix}{id}"));
+    let page = store.keys(prefix, after.as_deref(), limit).await?;
+    let ids = page.keys.into_iter().filter_map(strip).collect();
+    Ok((ids, page.more))
+}
+
+/// The Files API's storage, on an [`ObjectStore`].
+#[derive(Debug, Clone)]
+pub struct Files {
+    store: Arc<dyn ObjectStore>,
+}
+
+const FILES: &str = "files/";
+
+fn file_key(id: &str) -> Option<String> {
+    let valid = id
+        .strip_prefix("file_")
+        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric()));
+    valid.then(|| format!("{FILES}{id}"))
+}
+
+impl Files {
+    /// Files kept in `store`.
+    pub fn new(store: Arc<dyn ObjectStore>) -> Self {
+        Self { store }
+    }
+
+    /// Keeps `bytes` as the file `meta` describes.
+    pub async fn put(&self, meta: FileMetadata, bytes: Bytes) -> Result<(), StoreError> {
+        let key = file_key(&meta.id)
+            .ok_or_else(|| StoreError::plain(format!("{} is not a file id", meta.id)))?;
+        let json = serde_json::to_value(&meta)
+            .map_err(|err| StoreError::new(format!("describing {}", meta.id), err))?;
+        self.store.put(&key, &json, bytes).await
+    }
+
+    /// The metadata of `id`.
+    pub async fn metadata(&self, id: &str) -> Result<Option<FileMetadata>, StoreError> {
+        let Some(key) = file_key(id) else { return Ok(None) };
+        let Some(json) = self.store.meta(&key).await? else { return Ok(None) };
+        serde_json::from_value(json)
+            .map(Some)
+            .map_err(|err| StoreError::new(format!("{key} has no file metadata"), err))
+    }
+
+    /// The bytes of `id`.
+    pub async fn content(&self, id: &str) -> Result<Option<Bytes>, StoreError> {
+        let Some(key) = file_key(id) else { return Ok(None) };
+        self.store.get(&key).await
+    }
+
+    /// Deletes `id`; false when there was no such file.
+    pub async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        let Some(key) = file_key(id) else { return Ok(false) };
+        self.store.delete(&key).await
+    }
+
+    /// One page of files, newest first.
+    pub async fn list(
+        &self, query: &PageQuery, limit: usize,
+    ) -> Result<Page<FileMetadata>, StoreError> {
+        let (ids, has_more) = page_of_ids(self.store.as_ref(), FILES, query, limit).await?;
+        let found = futures::future::try_join_all(ids.iter().map(|id| self.metadata(id))).await?;
+        let data: Vec<FileMetadata> = found.into_iter().flatten().collect();
+        let first_id = data.first().map(|f| f.id.clone());
+        let last_id = data.last().map(|f| f.id.clone());
+        let next_page = if has_more { last_id.clone() } else { None };
+        Ok(Page { data, has_more, first_id, last_id, next_page })
     }
 }
 
@@ -222,24 +310,4 @@ pub fn mime_type(filename: &str) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_local_directory_keeps_lists_and_deletes_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = LocalDir::new(dir.path().join("files"));
-        assert!(store.list().await.unwrap().is_empty());
-        let meta = FileMetadata::new("data.csv", "text/csv", 4, false);
-        store.put(meta.clone(), Bytes::from_static(b"a,b\n")).await.unwrap();
-        assert_eq!(store.metadata(&meta.id).await.unwrap(), Some(meta.clone()));
-        assert_eq!(store.content(&meta.id).await.unwrap().unwrap(), &b"a,b\n"[..]);
-        assert_eq!(store.list().await.unwrap(), std::slice::from_ref(&meta));
-        assert!(store.delete(&meta.id).await.unwrap());
-        assert!(!store.delete(&meta.id).await.unwrap());
-        assert_eq!(store.metadata(&meta.id).await.unwrap(), None);
-        // Ids that could name a path elsewhere are no files at all.
-        assert_eq!(store.content("file_../../etc/passwd").await.unwrap(), None);
-        assert_eq!(store.metadata("../files").await.unwrap(), None);
-    }
-}
+mod tests;

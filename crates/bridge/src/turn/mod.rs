@@ -139,13 +139,38 @@ impl<'a> Turn<'a> {
     /// Puts an uploaded file into the container's working directory.
     async fn place(&mut self, meta: &FileMetadata) -> Result<(), ApiError> {
         let container = self.container().await?;
-        let store = &self.bridge.config.files;
-        let bytes = store
+        let bytes = self
+            .bridge
+            .files
             .content(&meta.id)
             .await
             .map_err(|err| ApiError::api("the file store could not be read").caused_by(err))?
             .unwrap_or_default();
         files::put(&self.bridge.sessions, &container, &meta.filename, bytes.to_vec()).await
+    }
+
+    /// Puts the request's skills into the container, where the model was told they
+    /// are; a skill already there in the same version is left as it is.
+    async fn load_skills(&mut self) -> Result<(), ApiError> {
+        if self.plan.skills.is_empty() {
+            return Ok(());
+        }
+        let container = self.container().await?;
+        let sessions = &self.bridge.sessions;
+        for skill in &self.plan.skills {
+            let folder = skill.folder();
+            let marker = format!("{folder}/.bridge-version");
+            let version = skill.loaded.version.version.as_bytes();
+            if files::read(sessions, &container, &marker).await?.as_deref() == Some(version) {
+                continue;
+            }
+            for (path, bytes) in &skill.loaded.files {
+                files::put(sessions, &container, &format!("{folder}/{path}"), bytes.clone())
+                    .await?;
+            }
+            files::put(sessions, &container, &marker, version.to_vec()).await?;
+        }
+        Ok(())
     }
 
     /// Files new or changed in the output directory since the last look, stored for
@@ -172,7 +197,6 @@ impl<'a> Turn<'a> {
             let meta = FileMetadata::new(&name, mime, bytes.len() as u64, true);
             let id = meta.id.clone();
             bridge
-                .config
                 .files
                 .put(meta, bytes.into())
                 .await
@@ -197,6 +221,7 @@ impl<'a> Turn<'a> {
         for meta in &to_place {
             self.place(meta).await?;
         }
+        self.load_skills().await?;
         self.conversation = history::for_bedrock(&self.plan.messages);
         if !self.plan.callable.is_empty() && self.resume_code(out).await? {
             return Ok(());
@@ -408,7 +433,9 @@ impl<'a> Turn<'a> {
                 None
             }
         };
-        Some(ContainerInfo { id: container.id(), expires_at })
+        let skills = (!self.plan.skills.is_empty())
+            .then(|| self.plan.skills.iter().map(plan::SkillUse::reference).collect());
+        Some(ContainerInfo { id: container.id(), expires_at, skills })
     }
 
     /// A container this turn started and nobody will hear of is stopped.

@@ -6,7 +6,8 @@
 //! stream, and nothing has been started that would have to be undone.
 
 use messages::{
-    BEDROCK_ANTHROPIC_VERSION, ContentBlock, CustomTool, Message, MessagesRequest, Tool,
+    BEDROCK_ANTHROPIC_VERSION, ContentBlock, CustomTool, Message, MessagesRequest, SystemPrompt,
+    Tool,
 };
 
 use crate::Bridge;
@@ -66,6 +67,115 @@ pub struct Plan {
     pub uploads: Vec<Vec<FileMetadata>>,
     /// The body of every model call, without its messages.
     pub body: MessagesRequest,
+    /// The skills the request loads into its container.
+    pub skills: Vec<SkillUse>,
+}
+
+/// A skill a request loads (`container.skills`).
+#[derive(Debug, Clone)]
+pub struct SkillUse {
+    /// The version, with its files.
+    pub loaded: crate::skills::Loaded,
+}
+
+impl SkillUse {
+    /// Where its files go in the container (relative to the working directory: an
+    /// AgentCore session cannot write `/skills`).
+    pub fn folder(&self) -> String {
+        format!("skills/{}", self.loaded.version.directory)
+    }
+
+    /// As the response's `container.skills` names it.
+    pub fn reference(&self) -> serde_json::Value {
+        let version = &self.loaded.version;
+        // The resolved version: its id, as the API names a custom skill's.
+        serde_json::json!({"type": "custom", "skill_id": version.skill_id, "version": version.id})
+    }
+}
+
+/// The most skills one request may load (the API's limit).
+const MAX_SKILLS: usize = 8;
+
+/// The skills `container.skills` names, loaded.
+async fn skills(bridge: &Bridge, request: &MessagesRequest) -> Result<Vec<SkillUse>, ApiError> {
+    let Some(messages::ContainerRef::Object(container)) = &request.container else {
+        return Ok(Vec::new());
+    };
+    let Some(listed) = container.get("skills").and_then(serde_json::Value::as_array) else {
+        return Ok(Vec::new());
+    };
+    if listed.len() > MAX_SKILLS {
+        return Err(ApiError::invalid_request(format!(
+            "container.skills: at most {MAX_SKILLS} skills per request, not {}",
+            listed.len()
+        )));
+    }
+    let mut loaded = Vec::with_capacity(listed.len());
+    for (i, skill) in listed.iter().enumerate() {
+        let id = skill["skill_id"].as_str().unwrap_or_default();
+        let version = skill["version"].as_str().unwrap_or("latest");
+        match skill["type"].as_str().unwrap_or("custom") {
+            "custom" => {}
+            "anthropic" => {
+                return Err(ApiError::invalid_request(format!(
+                    "container.skills.{i}: the Anthropic-provided skill {id:?} is not available \
+                     through the bridge (Bedrock has no such skills); upload your own with POST \
+                     /v1/skills and name it as {{\"type\": \"custom\", \"skill_id\": \"skill_...\"}}"
+                )));
+            }
+            other => {
+                return Err(ApiError::invalid_request(format!(
+                    "container.skills.{i}.type: {other:?} is neither custom nor anthropic"
+                )));
+            }
+        }
+        let found = bridge
+            .skills
+            .version(id, version)
+            .await
+            .map_err(|err| ApiError::api("the skill store could not be read").caused_by(err))?;
+        let found = found.ok_or_else(|| {
+            ApiError::invalid_request(format!(
+                "container.skills.{i}: skill {id:?} (version {version}) was not found; list yours with GET /v1/skills"
+            ))
+        })?;
+        loaded.push(SkillUse { loaded: found });
+    }
+    Ok(loaded)
+}
+
+/// The system prompt with the skills told: each one's name, description and where
+/// its `SKILL.md` is, for the model to read before it uses one.
+fn tell_skills(system: Option<SystemPrompt>, skills: &[SkillUse]) -> Option<SystemPrompt> {
+    if skills.is_empty() {
+        return system;
+    }
+    let mut told = String::from(
+        "You have these skills: folders of instructions, scripts and resources in the \
+         container. When a task matches one, first read its SKILL.md (bash `cat`, or the \
+         text editor), then follow it.\n<available_skills>\n",
+    );
+    for skill in skills {
+        let version = &skill.loaded.version;
+        told.push_str(&format!(
+            "<skill><name>{}</name><description>{}</description><location>{}/SKILL.md</location></skill>\n",
+            version.name,
+            version.description,
+            skill.folder()
+        ));
+    }
+    told.push_str("</available_skills>");
+    let block = ContentBlock::text(told);
+    Some(match system {
+        None => SystemPrompt::Blocks(vec![block]),
+        Some(SystemPrompt::Text(text)) => {
+            SystemPrompt::Blocks(vec![ContentBlock::text(text), block])
+        }
+        Some(SystemPrompt::Blocks(mut blocks)) => {
+            blocks.push(block);
+            SystemPrompt::Blocks(blocks)
+        }
+    })
 }
 
 /// The model name a request gives, and the Bedrock model id it maps to.
@@ -137,7 +247,7 @@ async fn uploads(
         for (bi, block) in message.content.iter_mut().enumerate() {
             let ContentBlock::ContainerUpload { file_id, .. } = block else { continue };
             let meta =
-                bridge.config.files.metadata(file_id).await.map_err(|err| {
+                bridge.files.metadata(file_id).await.map_err(|err| {
                     ApiError::api("the file store could not be read").caused_by(err)
                 })?;
             let meta = meta.ok_or_else(|| {
@@ -196,11 +306,18 @@ pub async fn plan(
     if let Some(version) = version {
         tools.extend(code_execution::client_tools(version, &callable));
     }
+    let skills = skills(bridge, &request).await?;
+    if !skills.is_empty() && version.is_none() {
+        return Err(ApiError::invalid_request(
+            "container.skills: skills run in the container, which needs the code execution tool in `tools`",
+        ));
+    }
     let container = named_container(bridge, &request).await?;
     let mut messages = request.messages.clone();
     let uploads = uploads(bridge, &mut messages).await?;
-    let body = body(&request, tools, betas);
-    Ok(Plan { name, model_id, version, callable, container, messages, uploads, body })
+    let mut body = body(&request, tools, betas);
+    body.system = tell_skills(body.system.take(), &skills);
+    Ok(Plan { name, model_id, version, callable, container, messages, uploads, body, skills })
 }
 
 /// The body of one model call: the plan's, with `messages`.

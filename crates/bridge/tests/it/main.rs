@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 use serde_json::Value;
 
 mod failures;
+mod s3;
 mod stack;
 mod streaming;
 mod typescript;
@@ -382,4 +383,40 @@ async fn programmatic_tool_calls_run_in_the_client_and_any_replica_resumes_them(
     assert_eq!(expired["content_type"], "code_execution_tool_result_error", "{expired}");
     assert_eq!(expired["error_code"], "execution_time_exceeded", "{expired}");
     aws.shutdown().await;
+}
+
+/// Custom skills through the unmodified SDK: created, listed, loaded into the
+/// container where the model reads its SKILL.md and runs its script, versioned,
+/// deleted; an Anthropic-provided skill is refused with what to do instead.
+#[test]
+fn custom_skills_reach_the_model_and_run_in_the_container() {
+    if !have_anthropic_sdk() {
+        return;
+    }
+    let bridge = Running::start(&[]);
+    let skills = &run_client(&bridge, "skills")["skills"];
+    let id = skills["created"]["id"].as_str().unwrap();
+    assert!(id.starts_with("skill_"), "{skills}");
+    assert_eq!(skills["created"]["display_name"], "Greeting", "{skills}");
+    assert_eq!(skills["created"]["source"], "custom", "{skills}");
+    assert!(skills["listed"].as_array().unwrap().iter().any(|s| s == id), "{skills}");
+    assert_eq!(
+        skills["used"]["text"].as_str().unwrap().lines().last(),
+        Some("The skill's greeting: Ahoy, Ada!"),
+        "{skills}"
+    );
+    let loaded = &skills["container_skills"][0];
+    assert_eq!(
+        (loaded["type"].as_str(), loaded["skill_id"].as_str()),
+        (Some("custom"), Some(id)),
+        "{skills}"
+    );
+    assert_eq!(loaded["version"], skills["created"]["latest_version_id"], "{skills}");
+    assert_eq!(skills["versions"].as_array().unwrap().len(), 2, "{skills}");
+    assert_eq!(skills["versions"][0], skills["new_version"], "newest first: {skills}");
+    assert_eq!(skills["refused_delete"]["status"], 400, "{skills}");
+    assert_eq!(skills["deleted"], "skill_deleted", "{skills}");
+    assert_eq!(skills["anthropic_skill"]["status"], 400, "{skills}");
+    let message = skills["anthropic_skill"]["message"].as_str().unwrap();
+    assert!(message.contains("POST /v1/skills"), "{message}");
 }

@@ -31,7 +31,7 @@ impl Stack {
             .build();
         let files = tempfile::tempdir().unwrap();
         let mut config = BridgeConfig::with_keys([KEY]);
-        config.files = Arc::new(bridge::files::LocalDir::new(files.path()));
+        config.store = Arc::new(bridge::files::LocalDir::new(files.path()));
         config.ping_interval = Duration::from_millis(200);
         configure(&mut config);
         let bridge = Bridge::new(&aws, config);

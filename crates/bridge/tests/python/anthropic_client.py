@@ -307,7 +307,55 @@ def slow_stream():
                            "end_s": time.monotonic() - start}
 
 
-PARTS = {"messages": [messages_api, errors], "files": [files], "client_tool": [client_tool],
+SKILL_MD = b"""---
+name: greeting
+description: Greets people the nautical way. Use it whenever someone asks for a greeting.
+---
+# Greeting
+Run `python3 scripts/greet.py NAME` (from this folder) and use what it prints.
+"""
+GREET_PY = b"import sys\nprint(f'Ahoy, {sys.argv[1]}!')\n"
+
+
+def skills():
+    """Custom skills: create, list, use in a container, add a version, delete."""
+    betas = ["skills-2025-10-02"]
+    created = client.beta.skills.create(
+        display_name="Greeting", betas=betas,
+        files=[("greeting/SKILL.md", SKILL_MD, "text/markdown"),
+               ("greeting/scripts/greet.py", GREET_PY, "text/x-python")])
+    listed = [s.id for s in client.beta.skills.list(betas=betas)]
+    got = client.beta.skills.retrieve(created.id, betas=betas)
+    used = client.beta.messages.create(
+        model="claude-sonnet-4-6", max_tokens=4096, betas=["code-execution-2025-08-25", *betas],
+        container={"skills": [{"type": "custom", "skill_id": created.id, "version": "latest"}]},
+        messages=[{"role": "user", "content": "Greet Ada the way my greeting skill says"}],
+        tools=[TOOL_0825])
+    again = client.beta.skills.versions.create(
+        created.id, betas=betas,
+        files=[("greeting/SKILL.md", SKILL_MD, "text/markdown"),
+               ("greeting/scripts/greet.py", GREET_PY, "text/x-python")])
+    versions = [v.id for v in client.beta.skills.versions.list(created.id, betas=betas)]
+    refused = error(lambda: client.beta.skills.delete(created.id, betas=betas))
+    for version in versions:
+        client.beta.skills.versions.delete(version, skill_id=created.id, betas=betas)
+    deleted = client.beta.skills.delete(created.id, betas=betas)
+    anthropic_skill = error(lambda: client.beta.messages.create(
+        model="claude-sonnet-4-6", max_tokens=1024, betas=["code-execution-2025-08-25", *betas],
+        container={"skills": [{"type": "anthropic", "skill_id": "pptx", "version": "latest"}]},
+        messages=[{"role": "user", "content": "Make slides"}], tools=[TOOL_0825]))
+    seen["skills"] = {
+        "created": {"id": created.id, "display_name": created.display_name,
+                    "latest_version_id": created.latest_version_id, "source": created.source.type},
+        "listed": listed, "retrieved": got.id == created.id,
+        "used": summary(used),
+        "container_skills": [s.model_dump() for s in (used.container.skills or [])],
+        "new_version": again.id, "versions": versions,
+        "refused_delete": refused, "deleted": deleted.type, "anthropic_skill": anthropic_skill,
+    }
+
+
+PARTS = {"messages": [messages_api, errors], "skills": [skills], "files": [files], "client_tool": [client_tool],
          "pause": [lambda: seen.update(pause=pause_turn())], "programmatic": [programmatic],
          "runs_once": [runs_once], "slow_stream": [slow_stream]}
 for part in PARTS[sys.argv[1]]:

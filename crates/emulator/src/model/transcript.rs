@@ -35,6 +35,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("bridge_runs_once.toml", include_str!("../../transcripts/bridge_runs_once.toml")),
     ("bridge_repl_state.toml", include_str!("../../transcripts/bridge_repl_state.toml")),
     ("bridge_memory.toml", include_str!("../../transcripts/bridge_memory.toml")),
+    ("bridge_skill.toml", include_str!("../../transcripts/bridge_skill.toml")),
     ("caching_mean.toml", include_str!("../../transcripts/caching_mean.toml")),
     ("caching_std.toml", include_str!("../../transcripts/caching_std.toml")),
     ("caching_median_mode.toml", include_str!("../../transcripts/caching_median_mode.toml")),
