@@ -210,6 +210,9 @@ cargo bench -p emulator --bench figures -- "${QUICK_ARG[@]}" 2>"$LOG_DIR/figures
 note "bridge figures (crates/bridge/benches/figures.rs)"
 cargo bench -p bridge --bench figures -- "${QUICK_ARG[@]}" 2>"$LOG_DIR/bridge.err" |
     tee "$LOG_DIR/bridge.out" | sed -n 's/^FIGURE //p' >>"$FIGURES"
+note "bridge fleet figures (crates/bridge/benches/fleet.rs; needs haproxy and moto)"
+cargo bench -p bridge --bench fleet -- "${QUICK_ARG[@]}" 2>"$LOG_DIR/fleet.err" |
+    tee "$LOG_DIR/fleet.out" | sed -n 's/^FIGURE //p' >>"$FIGURES"
 note "tool loop figures (crates/common/benches/tool_loop.rs)"
 cargo bench -p common --bench tool_loop -- "${QUICK_ARG[@]}" 2>"$LOG_DIR/tool_loop.err" |
     tee "$LOG_DIR/tool_loop.out" | sed -n 's/^FIGURE //p' >>"$FIGURES"
@@ -343,6 +346,16 @@ if n is not None:
         "100, 0 errors", n >= 100 and errors == 0)
 check("bridge RSS after them", "bridge_rss_mb", "%.1f MB", "(info)", lambda v: None)
 check("bridge RSS per open conversation", "bridge_rss_per_conversation_kb", "%.1f KB", "(info)", lambda v: None)
+n, errors = num("fleet_conversations"), num("fleet_errors")
+if n is not None:
+    row("fleet of 3 behind haproxy: conversations (2 requests each, %d at once)" % num("fleet_at_once"),
+        "%d, %d errors, %.1f s" % (n, errors, num("fleet_s")), "0 errors", errors == 0)
+    row("  throughput", "%.1f conversations/s, %.1f requests/s" % (num("fleet_conversations_per_s"), num("fleet_requests_per_s")), "(info)")
+    row("  bridge's own time p50 / p99", "%.3f / %.3f ms" % (num("fleet_own_p50_ms"), num("fleet_own_p99_ms")), "p50 <= 2 ms", num("fleet_own_p50_ms") <= 2)
+    for i in range(3):
+        row("  replica-%d: requests, RSS start / end, CPU" % i, "%d, %.1f / %.1f MB, %.1f s" % (
+            num("fleet_%d_requests" % i), num("fleet_%d_rss_start_mb" % i), num("fleet_%d_rss_mb" % i),
+            num("fleet_%d_cpu_s" % i)), "(info)")
 check("tool loop per round trip", "loop_round_trip_us", "%.0f us", "(info)", lambda v: None)
 check("tool loop overhead per round trip", "loop_overhead_us", "%.0f us", "(info)", lambda v: None)
 check("history copy, 100 messages", "history_copy_100_msgs_us", "%.1f us", "(info)", lambda v: None)

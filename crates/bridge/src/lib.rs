@@ -155,6 +155,7 @@ impl Bridge {
     /// for a Messages request, 500 MB for an upload. Every response carries a
     /// `request-id` and a `Server-Timing` header (time spent on Bedrock and
     /// AgentCore, `upstream`, and the bridge's own, `bridge`, in milliseconds).
+    /// `GET /health` answers `ok` without a key, for load balancers.
     pub fn router(self: &Arc<Self>) -> Router {
         let state = Arc::clone(self);
         Router::new()
@@ -191,6 +192,8 @@ impl Bridge {
                 Arc::clone(&state),
                 api::authenticate,
             ))
+            // For load balancers' health checks: no key, no upstream call.
+            .route("/health", get(|| async { "ok" }))
             .layer(axum::middleware::from_fn(timing::server_timing))
             .layer(axum::middleware::from_fn(api::request_id))
             .with_state(state)

@@ -33,8 +33,10 @@ struct Args {
     /// The code interpreter whose sessions are the containers.
     #[arg(long, env = "BRIDGE_CODE_INTERPRETER", default_value = "aws.codeinterpreter.v1")]
     code_interpreter: String,
-    /// Lifetime of a container, in seconds (its session's timeout).
-    #[arg(long, env = "BRIDGE_CONTAINER_SECONDS", default_value_t = 3600)]
+    /// Lifetime of a container, in seconds (its session's timeout; AgentCore takes at
+    /// most 28800, eight hours).
+    #[arg(long, env = "BRIDGE_CONTAINER_SECONDS", default_value_t = 3600,
+          value_parser = clap::value_parser!(i32).range(1..=28800))]
     container_seconds: i32,
     /// Where files (uploads, files the code writes) and skills are kept: a local
     /// directory, or `s3://bucket/prefix` for a fleet of replicas; default:
@@ -59,6 +61,10 @@ struct Args {
     /// load balancers from timing out an idle connection).
     #[arg(long, env = "BRIDGE_PING_SECONDS", default_value_t = 5.0)]
     ping_seconds: f64,
+    /// This replica's name, sent as `x-bridge-replica` on every response (to see which
+    /// replica of a fleet served a request).
+    #[arg(long, env = "BRIDGE_REPLICA")]
+    replica: Option<String>,
     /// Leave containers running at shutdown (other replicas may still serve them).
     #[arg(long, env = "BRIDGE_KEEP_CONTAINERS")]
     keep_containers: bool,
@@ -105,6 +111,13 @@ async fn main() -> anyhow::Result<()> {
     let (aws, _emulator) = aws(args.local).await?;
     if let Some(files) = &args.files {
         config.store = store(&aws, files, args.s3_path_style)?;
+        if files.starts_with("s3://") && !args.keep_containers {
+            tracing::warn!(
+                "a shared S3 store usually means a fleet: without --keep-containers this \
+                 replica stops the containers it started when it shuts down, though other \
+                 replicas may still be serving them"
+            );
+        }
     }
     let bridge = Bridge::new(&aws, config);
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -118,7 +131,21 @@ async fn main() -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
 
-    axum::serve(listener, bridge.router()).with_graceful_shutdown(stop_signal()).await?;
+    let mut router = bridge.router();
+    if let Some(name) = args.replica.as_deref() {
+        let value = axum::http::HeaderValue::from_str(name).context("--replica")?;
+        router = router.layer(axum::middleware::map_response(
+            move |mut response: axum::response::Response| {
+                let value = value.clone();
+                async move {
+                    response.headers_mut().insert("x-bridge-replica", value);
+                    response
+                }
+            },
+        ));
+    }
+    // Stops accepting at SIGTERM and lets requests in flight (streams too) finish.
+    axum::serve(listener, router).with_graceful_shutdown(stop_signal()).await?;
     if !args.keep_containers {
         let stopped = bridge.stop_containers().await;
         tracing::info!(stopped, "containers stopped");

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use serde_json::Value;
 
 mod failures;
+mod fleet;
+mod fleet_harness;
 mod s3;
 mod stack;
 mod streaming;

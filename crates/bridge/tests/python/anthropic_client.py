@@ -355,7 +355,101 @@ def skills():
     }
 
 
-PARTS = {"messages": [messages_api, errors], "skills": [skills], "files": [files], "client_tool": [client_tool],
+def checkpoint(name, note=""):
+    """Tells the test a point was reached (a file in FLEET_CHECKPOINTS holding `note`)
+    and waits until it says go on (NAME.go), while it kills or restarts replicas."""
+    import os
+    folder = os.environ["FLEET_CHECKPOINTS"]
+    with open(os.path.join(folder, name + ".tmp"), "w") as f:
+        f.write(note)
+    os.rename(os.path.join(folder, name + ".tmp"), os.path.join(folder, name))
+    while not os.path.exists(os.path.join(folder, name + ".go")):
+        time.sleep(0.05)
+
+
+def fleet():
+    """One of each kind of conversation through a load balancer in front of three
+    replicas, noting which replica served each request (x-bridge-replica); the test
+    kills, restarts and rolls replicas at the checkpoints."""
+    served, containers = [], []
+
+    def raw(call):
+        response = call()
+        served.append(response.headers.get("x-bridge-replica"))
+        return response.parse()
+
+    def keep(reply):
+        if reply.container:
+            containers.append(reply.container.id)
+        return reply
+
+    # A file uploaded through one replica, used through another, and what the code
+    # wrote there downloaded through a third.
+    uploaded = raw(lambda: client.beta.files.with_raw_response.upload(
+        file=("data.csv", b"item,amount\napples,3\npears,4.5\nplums,2\n", "text/csv")))
+    with_file = keep(raw(lambda: client.beta.messages.with_raw_response.create(
+        model="claude-sonnet-4-6", max_tokens=4096, tools=[TOOL_0825],
+        betas=["code-execution-2025-08-25", "files-api-2025-04-14"],
+        messages=[{"role": "user", "content": [
+            {"type": "container_upload", "file_id": uploaded.id},
+            {"type": "text", "text": "Add up the amount column of data.csv and save it with a total row."}]}])))
+    outputs = [item.file_id for block in with_file.content
+               if block.type == "bash_code_execution_tool_result"
+               for item in getattr(block.content, "content", [])]
+    downloaded = client.beta.files.download(outputs[0]).text()
+    # A container used again through another replica.
+    first = keep(raw(lambda: client.messages.with_raw_response.create(
+        model="claude-sonnet-4-6", max_tokens=4096, tools=[TOOL_0825],
+        messages=[{"role": "user", "content": PROMPT}])))
+    reuse = keep(raw(lambda: client.messages.with_raw_response.create(
+        model="claude-sonnet-4-6", max_tokens=4096, tools=[TOOL_0825], container=first.container.id,
+        messages=[{"role": "user", "content": "Show me the first line of stats.py"}])))
+    # A skill created through one replica and used through another.
+    skill = raw(lambda: client.beta.skills.with_raw_response.create(
+        display_name="Greeting", betas=["skills-2025-10-02"],
+        files=[("greeting/SKILL.md", SKILL_MD, "text/markdown"),
+               ("greeting/scripts/greet.py", GREET_PY, "text/x-python")]))
+    greeted = keep(raw(lambda: client.beta.messages.with_raw_response.create(
+        model="claude-sonnet-4-6", max_tokens=4096, tools=[TOOL_0825],
+        betas=["code-execution-2025-08-25", "skills-2025-10-02"],
+        container={"skills": [{"type": "custom", "skill_id": skill.id, "version": "latest"}]},
+        messages=[{"role": "user", "content": "Greet Ada the way my greeting skill says"}])))
+    # Programmatic tool calling: five pauses, answered through the replicas in turn;
+    # a replica is killed after the second, and restarted after the fourth.
+    history = [{"role": "user", "content": CITY_PROMPT}]
+    reply = keep(raw(lambda: ask_cities(client, messages=history)))
+    pauses = 0
+    while reply.stop_reason == "tool_use":
+        pauses += 1
+        if pauses == 3:
+            checkpoint("killed")
+        if pauses == 5:
+            checkpoint("restarted")
+        history = history + [{"role": "assistant", "content": reply.content},
+                             {"role": "user", "content": answer(reply)}]
+        reply = keep(raw(lambda: ask_cities(client, messages=history, container=reply.container.id)))
+    # A stream that a rolling restart (every replica stopped and started again, one
+    # after the other) must not cut.
+    events = []
+    with client.messages.stream(
+            model="claude-sonnet-4-6", max_tokens=4096, tools=[TOOL_0825],
+            messages=[{"role": "user", "content": "Run a slow command and tell me what it prints"}]
+    ) as stream:
+        for event in stream:
+            events.append(event.type)
+            if event.type == "content_block_start" and event.content_block.type == "server_tool_use":
+                checkpoint("streaming", stream.response.headers.get("x-bridge-replica", ""))
+        streamed = keep(stream.get_final_message())
+    seen["fleet"] = {
+        "downloaded": downloaded, "files_text": summary(with_file)["text"],
+        "reuse": summary(reuse), "same_container": reuse.container.id == first.container.id,
+        "greeted": summary(greeted)["text"], "pauses": pauses, "cities": summary(reply)["text"],
+        "streamed": summary(streamed)["text"], "stream_ended": events[-1] if events else None,
+        "served": served, "containers": sorted(set(containers)),
+    }
+
+
+PARTS = {"messages": [messages_api, errors], "skills": [skills], "fleet": [fleet], "files": [files], "client_tool": [client_tool],
          "pause": [lambda: seen.update(pause=pause_turn())], "programmatic": [programmatic],
          "runs_once": [runs_once], "slow_stream": [slow_stream]}
 for part in PARTS[sys.argv[1]]:
