@@ -48,7 +48,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .system_prompt(SYSTEM_PROMPT)
         .tool(ExecutePython)
         .session(SessionConfig::named("strands-agent-session"))
-        .on_event(move |event| printer.agent_event(&event))
+        .on_event(move |event| event.print(&printer))
         .build()?;
 
     // Run: one call with the prompt. `scope` stops the agent's session when the block

@@ -83,7 +83,7 @@ async fn run_code(
             .send()
             .await
             .map_err(|err| Error::invoke(session_id, err))?;
-        ExecutionResult::from_stream(response).await
+        Ok::<_, Error>(ExecutionResult::from_stream(response).await?)
     };
     let stop = aws
         .agentcore

@@ -21,7 +21,10 @@ fn the_code_calls_the_clients_tools_and_the_ranking_is_07s() {
     let answer = out.split("--- Answer ---\n").nth(1).unwrap();
     let ranking = ["Los Angeles", "Denver", "Portland", "Seattle", "San Francisco"];
     let positions: Vec<usize> = (ranking.iter().enumerate())
-        .map(|(i, city)| answer.find(&format!("{}. {city} (score", i + 1)).expect(city))
+        .map(|(i, city)| {
+            let line = format!("{}. {city} (score", i + 1);
+            answer.find(&line).unwrap_or_else(|| panic!("{line} missing:\n{out}"))
+        })
         .collect();
     assert!(positions.is_sorted(), "{answer}");
     // One request, then one per pause: five pauses of three calls made at once.

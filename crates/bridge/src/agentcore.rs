@@ -1,12 +1,11 @@
-//! Containers are AgentCore Code Interpreter sessions. A container id carries the
-//! interpreter and session ids themselves, so any replica of the bridge can serve
-//! any request: there is no state to share between replicas.
+//! Containers are AgentCore Code Interpreter sessions, driven through the project's
+//! session client ([`agentcore_session`]). A container id carries the interpreter
+//! and session ids themselves, so any replica of the bridge can serve any request:
+//! there is no state to share between replicas.
 
+use agentcore_session::{ExecutionResult, Session, SessionConfig};
 use aws_sdk_bedrockagentcore::Client;
-use aws_sdk_bedrockagentcore::types::{
-    CodeInterpreterSessionStatus, CodeInterpreterStreamOutput, ContentBlockType, ToolArguments,
-    ToolName,
-};
+use aws_sdk_bedrockagentcore::types::{ToolArguments, ToolName};
 use aws_smithy_types::date_time::Format;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -40,34 +39,6 @@ impl Container {
     }
 }
 
-/// What one `InvokeCodeInterpreter` call produced.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Output {
-    /// Standard output (or the text content when there is no structured part).
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-    /// The exit code, when the tool reports one.
-    pub exit_code: Option<i32>,
-    /// Whether the service flagged the result as an error.
-    pub is_error: bool,
-    /// The bytes of each file a `readFiles` returned (its text, or its blob).
-    pub files: Vec<Vec<u8>>,
-    /// What a `listFiles` returned.
-    pub listing: Vec<Listed>,
-}
-
-/// One entry of a `listFiles` answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
-    /// Its name in the listed directory.
-    pub name: String,
-    /// Its size, when the service reports one.
-    pub size: Option<i64>,
-    /// A directory rather than a file.
-    pub is_dir: bool,
-}
-
 /// The AgentCore calls the bridge makes.
 #[derive(Debug, Clone)]
 pub struct Sessions {
@@ -77,9 +48,9 @@ pub struct Sessions {
 }
 
 /// An AgentCore failure, its whole chain of causes in the message and kept as source.
-fn unavailable(operation: &str, err: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+fn unavailable(err: agentcore_session::Error) -> ApiError {
     let chain = aws_smithy_types::error::display::DisplayErrorContext(&err).to_string();
-    ApiError::api(format!("AgentCore {operation} failed: {chain}")).caused_by(err)
+    ApiError::api(format!("AgentCore: {chain}")).caused_by(err)
 }
 
 /// The API's error for a container id it does not know, or one past its lifetime.
@@ -90,116 +61,72 @@ pub fn gone(id: &str) -> ApiError {
 }
 
 impl Sessions {
-    /// Sessions on `interpreter_id`, each living `timeout_seconds` at most.
+    /// Sessions on `interpreter_id`, each living `timeout_seconds` at most. The
+    /// client is expected to come from [`agentcore_session::policy::client`], so
+    /// that no call that may have run code is retried.
     pub fn new(client: Client, interpreter_id: impl Into<String>, timeout_seconds: i32) -> Self {
         Self { client, interpreter_id: interpreter_id.into(), timeout_seconds }
     }
 
+    fn session(&self, container: &Container) -> Session {
+        Session::attach(&self.client, &container.interpreter_id, &container.session_id)
+    }
+
     /// Starts a session: a new container.
     pub async fn start(&self) -> Result<Container, ApiError> {
-        let started = self
-            .client
-            .start_code_interpreter_session()
-            .code_interpreter_identifier(&self.interpreter_id)
-            .name("anthropic-bridge")
-            .session_timeout_seconds(self.timeout_seconds)
-            .send()
-            .upstream()
-            .await
-            .map_err(|err| unavailable("StartCodeInterpreterSession", err))?;
-        Ok(Container {
+        let config = SessionConfig {
             interpreter_id: self.interpreter_id.clone(),
-            session_id: started.session_id().to_owned(),
+            name: Some("anthropic-bridge".to_owned()),
+            timeout_secs: self.timeout_seconds,
+        };
+        let session = Session::start(&self.client, config).upstream().await.map_err(unavailable)?;
+        Ok(Container {
+            interpreter_id: session.interpreter_id().to_owned(),
+            session_id: session.id().to_owned(),
         })
     }
 
     /// When `container` expires (RFC 3339), or the API's error when it is unknown,
     /// stopped or past its lifetime.
     pub async fn expires_at(&self, container: &Container) -> Result<String, ApiError> {
-        let session = self
-            .client
-            .get_code_interpreter_session()
-            .code_interpreter_identifier(&container.interpreter_id)
-            .session_id(&container.session_id)
-            .send()
+        let info = self
+            .session(container)
+            .info()
             .upstream()
             .await
             .map_err(|err| gone(&container.id()).caused_by(err))?;
-        if session.status() != Some(&CodeInterpreterSessionStatus::Ready) {
+        if !info.ready {
             return Err(gone(&container.id()));
         }
-        let timeout = i64::from(session.session_timeout_seconds().unwrap_or(self.timeout_seconds));
-        let expires = aws_smithy_types::DateTime::from_secs(session.created_at().secs() + timeout);
-        expires.fmt(Format::DateTime).map_err(|err| unavailable("GetCodeInterpreterSession", err))
+        let timeout = i64::from(info.timeout_secs.unwrap_or(self.timeout_seconds));
+        let expires = aws_smithy_types::DateTime::from_secs(info.created_at_secs + timeout);
+        expires.fmt(Format::DateTime).map_err(|err| {
+            ApiError::api(format!("the container's expiry could not be written: {err}"))
+                .caused_by(err)
+        })
     }
 
     /// Stops `container`'s session.
     pub async fn stop(&self, container: &Container) -> Result<(), ApiError> {
-        self.client
-            .stop_code_interpreter_session()
-            .code_interpreter_identifier(&container.interpreter_id)
-            .session_id(&container.session_id)
-            .send()
-            .upstream()
-            .await
-            .map(|_| ())
-            .map_err(|err| unavailable("StopCodeInterpreterSession", err))
+        self.session(container).stop().upstream().await.map_err(unavailable)
     }
 
-    /// Runs one tool of the code interpreter and collects its event stream.
+    /// Runs one tool of the code interpreter and collects its event stream. Where
+    /// the service sends no structured part, `stdout` is the result's text.
     pub async fn invoke(
         &self, container: &Container, name: ToolName, arguments: ToolArguments,
-    ) -> Result<Output, ApiError> {
-        let mut response = self
-            .client
-            .invoke_code_interpreter()
-            .code_interpreter_identifier(&container.interpreter_id)
-            .session_id(&container.session_id)
-            .name(name)
-            .arguments(arguments)
-            .send()
-            .upstream()
-            .await
-            .map_err(|err| unavailable("InvokeCodeInterpreter", err))?;
-        let mut output = Output::default();
-        let mut texts = Vec::new();
-        while let Some(event) = response
-            .stream
-            .recv()
-            .upstream()
-            .await
-            .map_err(|err| unavailable("InvokeCodeInterpreter", err))?
-        {
-            let CodeInterpreterStreamOutput::Result(result) = event else { continue };
-            output.is_error |= result.is_error() == Some(true);
-            if let Some(structured) = result.structured_content() {
-                output.stdout.push_str(structured.stdout().unwrap_or_default());
-                output.stderr.push_str(structured.stderr().unwrap_or_default());
-                output.exit_code = structured.exit_code().or(output.exit_code);
+    ) -> Result<ExecutionResult, ApiError> {
+        let session = self.session(container);
+        let mut result = session.invoke(name, arguments).upstream().await.map_err(|err| {
+            if err.is_session_expired() {
+                gone(&container.id()).caused_by(err)
+            } else {
+                unavailable(err)
             }
-            for block in result.content() {
-                match block.r#type() {
-                    ContentBlockType::Text => texts.extend(block.text().map(str::to_owned)),
-                    ContentBlockType::EmbeddedResource => {
-                        let resource = block.resource();
-                        let bytes = match resource.and_then(|r| r.blob()) {
-                            Some(blob) => blob.as_ref().to_vec(),
-                            None => resource.and_then(|r| r.text()).unwrap_or_default().into(),
-                        };
-                        output.files.push(bytes);
-                    }
-                    ContentBlockType::ResourceLink => output.listing.push(Listed {
-                        name: block.name().unwrap_or_default().to_owned(),
-                        size: block.size(),
-                        is_dir: block.description() == Some("Directory"),
-                    }),
-                    _ => {}
-                }
-            }
+        })?;
+        if result.stdout.is_empty() && result.stderr.is_empty() && result.exit_code.is_none() {
+            result.stdout = result.text.clone();
         }
-        if output.stdout.is_empty() && output.stderr.is_empty() && output.exit_code.is_none() {
-            output.stdout = texts.join("\n");
-        }
-        Ok(output)
+        Ok(result)
     }
 }

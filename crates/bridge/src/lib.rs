@@ -78,7 +78,7 @@ impl BridgeConfig {
         Self {
             api_keys: keys.into_iter().map(Into::into).collect(),
             models: ModelMap::default(),
-            interpreter_id: "aws.codeinterpreter.v1".to_owned(),
+            interpreter_id: agentcore_session::SYSTEM_INTERPRETER_ID.to_owned(),
             container_seconds: 3600,
             max_steps: 10,
             turn_budget: std::time::Duration::from_secs(600),
@@ -114,8 +114,10 @@ impl Bridge {
     /// A bridge calling Bedrock and AgentCore with `aws` (region, credentials,
     /// endpoints).
     pub fn new(aws: &aws_config::SdkConfig, config: BridgeConfig) -> Arc<Self> {
+        // Code may run for the whole turn before its call answers.
+        let read = config.turn_budget.max(agentcore_session::policy::DEFAULT_READ_TIMEOUT);
         let sessions = agentcore::Sessions::new(
-            aws_sdk_bedrockagentcore::Client::new(aws),
+            agentcore_session::policy::client(aws, read),
             config.interpreter_id.clone(),
             config.container_seconds,
         );

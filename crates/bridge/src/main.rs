@@ -31,7 +31,7 @@ struct Args {
     #[arg(long, env = "BRIDGE_MODEL_MAP")]
     model_map: Option<PathBuf>,
     /// The code interpreter whose sessions are the containers.
-    #[arg(long, env = "BRIDGE_CODE_INTERPRETER", default_value = "aws.codeinterpreter.v1")]
+    #[arg(long, env = "BRIDGE_CODE_INTERPRETER", default_value = agentcore_session::SYSTEM_INTERPRETER_ID)]
     code_interpreter: String,
     /// Lifetime of a container, in seconds (its session's timeout; AgentCore takes at
     /// most 28800, eight hours).

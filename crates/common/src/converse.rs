@@ -11,10 +11,10 @@ use aws_sdk_bedrockruntime::types::{
 
 use crate::document;
 use crate::error::Error;
-use crate::report::Usage;
 use crate::tool_loop::{
     LoopEvent, LoopReport, ModelApi, ModelReply, ToolCall, ToolHandler, ToolOutput, run_loop,
 };
+use crate::usage::Usage;
 
 /// A user message with one text block.
 pub fn user_text(text: impl Into<String>) -> Result<Message, Error> {

@@ -7,11 +7,8 @@
 
 use std::time::Duration;
 
-use aws_sdk_bedrockagentcore::error::{ProvideErrorMetadata, SdkError};
+pub use agentcore_session::{BoxError, SdkFailure};
 use aws_smithy_types::error::operation::BuildError;
-
-/// A boxed error that can cross threads, the shape every SDK error is kept in.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Everything that can go wrong in `common`.
 #[derive(Debug, thiserror::Error)]
@@ -178,28 +175,15 @@ pub enum Error {
 }
 
 impl Error {
-    /// Wraps an SDK error of the named operation. An error the SDK retries
-    /// (throttling, 5xx, timeouts) reached us only after the last attempt, so it
-    /// becomes [`Error::RetriesExhausted`].
-    ///
-    /// [`crate::config::NOT_RETRIED`] is tried once unless it was throttled, so its
-    /// other transient errors stay [`Error::Sdk`].
+    /// Wraps an SDK error of the named operation: a model id Bedrock will not run is
+    /// [`Error::ModelUnavailable`]; an error the SDK retries (throttling, 5xx,
+    /// timeouts) reached us only after the last attempt, so it becomes
+    /// [`Error::RetriesExhausted`] (see [`agentcore_session::Error::sdk`]).
     pub fn sdk<S: SdkFailure>(operation: &'static str, source: S) -> Self {
-        if let Some(message) = source.model_refusal() {
+        if let Some(message) = model_refusal(&source) {
             return Self::ModelUnavailable { operation, message, source: source.into_box() };
         }
-        let reason = source
-            .transient_reason()
-            .filter(|reason| operation != crate::config::NOT_RETRIED || *reason == "throttled");
-        match reason {
-            Some(reason) => Self::RetriesExhausted {
-                operation,
-                attempts: crate::config::MAX_ATTEMPTS,
-                reason,
-                source: source.into_box(),
-            },
-            None => Self::Sdk { operation, source: source.into_box() },
-        }
+        agentcore_session::Error::sdk(operation, source).into()
     }
 
     /// Wraps an error read from a response stream (never retried by the SDK).
@@ -207,22 +191,11 @@ impl Error {
         Self::Sdk { operation, source: source.into() }
     }
 
-    /// True for [`Error::SessionExpired`].
     /// Wraps a failed `InvokeCodeInterpreter` call on session `session_id`: "not
-    /// found" means the session has ended ([`Error::SessionExpired`]).
-    /// Errors read from the call's event stream are classified the same way.
-    pub fn invoke<E, R>(session_id: &str, source: SdkError<E, R>) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-    {
-        if source.code() == Some("ResourceNotFoundException") {
-            return Self::SessionExpired {
-                session_id: session_id.to_owned(),
-                source: source.into(),
-            };
-        }
-        Self::sdk("InvokeCodeInterpreter", source)
+    /// found" means the session has ended ([`Error::SessionExpired`]). Errors read
+    /// from the call's event stream are classified the same way.
+    pub fn invoke<S: SdkFailure>(session_id: &str, source: S) -> Self {
+        agentcore_session::Error::on_session("InvokeCodeInterpreter", session_id, source).into()
     }
 
     /// Whether the session ended under its user ([`Error::SessionExpired`]).
@@ -240,69 +213,32 @@ impl Error {
     }
 }
 
-/// What [`Error::sdk`] needs to know of an SDK error: implemented for every
-/// service's `SdkError`.
-pub trait SdkFailure: Into<BoxError> {
-    /// `Some(reason)` when the SDK's standard retry policy retries this error.
-    fn transient_reason(&self) -> Option<&'static str>;
-    /// The error code of a service error (`ThrottlingException`, ...).
-    fn error_code(&self) -> Option<&str>;
-    /// The service's message when the error says the model id cannot be used.
-    fn model_refusal(&self) -> Option<String>;
-    /// Boxes the error.
-    fn into_box(self) -> BoxError {
-        self.into()
+/// The session crate's errors, as this crate's variants of the same names.
+impl From<agentcore_session::Error> for Error {
+    fn from(err: agentcore_session::Error) -> Self {
+        use agentcore_session::Error as Session;
+        match err {
+            Session::Sdk { operation, source } => Self::Sdk { operation, source },
+            Session::RetriesExhausted { operation, attempts, reason, source } => {
+                Self::RetriesExhausted { operation, attempts, reason, source }
+            }
+            Session::SessionExpired { session_id, source } => {
+                Self::SessionExpired { session_id, source }
+            }
+            Session::Timeout { operation, after } => Self::Timeout { operation, after },
+            Session::Build { what, source } => Self::Build { what, source },
+            other => Self::Sdk { operation: "AgentCore", source: Box::new(other) },
+        }
     }
 }
 
-/// Error codes the standard retry policy treats as throttling or as a transient
-/// server fault.
-const THROTTLING_CODES: [&str; 6] = [
-    "ThrottlingException",
-    "Throttling",
-    "TooManyRequestsException",
-    "RequestLimitExceeded",
-    "ProvisionedThroughputExceededException",
-    "SlowDown",
-];
-const SERVER_CODES: [&str; 5] = [
-    "InternalServerException",
-    "ServiceUnavailableException",
-    "ServiceFailure",
-    "ServiceUnavailable",
-    "InternalFailure",
-];
-
-impl<E, R> SdkFailure for SdkError<E, R>
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    fn transient_reason(&self) -> Option<&'static str> {
-        match self {
-            SdkError::TimeoutError(_) => Some("timed out"),
-            SdkError::DispatchFailure(failure) if failure.is_timeout() => Some("timed out"),
-            SdkError::DispatchFailure(failure) if failure.is_io() => Some("connection failed"),
-            SdkError::ServiceError(_) => match self.error_code() {
-                Some(code) if THROTTLING_CODES.contains(&code) => Some("throttled"),
-                Some(code) if SERVER_CODES.contains(&code) => Some("server error"),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    fn error_code(&self) -> Option<&str> {
-        ProvideErrorMetadata::code(self)
-    }
-
-    fn model_refusal(&self) -> Option<String> {
-        let message = ProvideErrorMetadata::message(self)?;
-        let refused = MODEL_REFUSALS.iter().any(|(code, words)| {
-            self.error_code() == Some(*code) && message.to_lowercase().contains(words)
-        });
-        refused.then(|| message.to_owned())
-    }
+/// The service's message when `source` says the model id cannot be used.
+fn model_refusal<S: SdkFailure>(source: &S) -> Option<String> {
+    let message = source.service_message()?;
+    let refused = MODEL_REFUSALS.iter().any(|(code, words)| {
+        source.error_code() == Some(*code) && message.to_lowercase().contains(words)
+    });
+    refused.then(|| message.to_owned())
 }
 
 /// Error codes and words of Bedrock's answers to a model id it will not run:

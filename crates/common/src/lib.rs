@@ -10,6 +10,7 @@
 
 pub mod agent;
 pub mod anthropic;
+pub mod cancel;
 pub mod config;
 pub mod converse;
 pub mod document;
@@ -18,19 +19,22 @@ pub mod example;
 #[cfg(all(feature = "local", unix))]
 mod local;
 pub mod models;
+mod printer;
 pub mod report;
 pub mod session;
 pub mod tool_loop;
 pub mod tools;
+pub mod usage;
 
 pub use config::{AnthropicEndpoint, Clients, CommonArgs, init_tracing};
 pub use error::{BoxError, Error, SdkFailure};
-pub use report::{JsonReport, Usage};
+pub use report::JsonReport;
 pub use session::{
     CodeInterpreterSession, ExecutionResult, FileContent, FileLink, FileResource, Language,
     SessionConfig, with_session,
 };
 pub use tool_loop::{LoopEvent, LoopReport, ToolHandler, ToolOutput};
+pub use usage::Usage;
 
 /// The prompt that examples 00 to 04 send.
 pub const STATS_PROMPT: &str =
@@ -41,4 +45,4 @@ pub const STATS_PROMPT: &str =
 pub const DEFAULT_MODEL_ID: &str = models::BEDROCK_MODEL_ID;
 
 /// The system code interpreter every account has.
-pub const SYSTEM_INTERPRETER_ID: &str = "aws.codeinterpreter.v1";
+pub use agentcore_session::SYSTEM_INTERPRETER_ID;

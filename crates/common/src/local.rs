@@ -5,9 +5,10 @@
 //! emulator's sandbox runs; an AWS-only build (`--no-default-features`) has none of
 //! this and does not compile the emulator.
 
+use agentcore_session::policy::{retry_config, timeout_config};
 use emulator::Emulator;
 
-use crate::config::{AnthropicEndpoint, Clients, CommonArgs, retry_config, timeout_config};
+use crate::config::{AnthropicEndpoint, Clients, CommonArgs};
 use crate::error::Error;
 
 /// Starts the embedded emulator and builds every client against it.

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::report::Usage;
 use crate::session::ExecutionResult;
+use crate::usage::Usage;
 
 /// What a tool call produced, as it goes back to the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -309,12 +309,11 @@ mod tests {
     use super::*;
 
     fn result(text: &str, stderr: &str, exit_code: Option<i32>) -> ExecutionResult {
-        ExecutionResult {
-            text: text.to_owned(),
-            stderr: stderr.to_owned(),
-            exit_code,
-            ..ExecutionResult::default()
-        }
+        let mut result = ExecutionResult::default();
+        result.text = text.to_owned();
+        result.stderr = stderr.to_owned();
+        result.exit_code = exit_code;
+        result
     }
 
     #[test]

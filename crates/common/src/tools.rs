@@ -43,15 +43,9 @@ pub fn converse_tool_spec(
     Ok(Tool::ToolSpec(spec))
 }
 
-/// The tool as a Converse `ToolSpecification`, with another description
-/// (07 names its pre-loaded functions there).
-pub fn converse_tool_with(description: &str) -> Result<Tool, Error> {
-    converse_tool_spec(EXECUTE_PYTHON, description, &execute_python_schema())
-}
-
 /// The tool as a Converse `ToolSpecification`.
 pub fn converse_tool() -> Result<Tool, Error> {
-    converse_tool_with(EXECUTE_PYTHON_DESCRIPTION)
+    converse_tool_spec(EXECUTE_PYTHON, EXECUTE_PYTHON_DESCRIPTION, &execute_python_schema())
 }
 
 /// A Converse tool configuration with just this tool.

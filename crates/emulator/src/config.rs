@@ -29,7 +29,7 @@ pub struct EmulatorConfig {
     /// Python for the sandbox; `None` provisions one with `packages`.
     pub python: Option<PathBuf>,
     /// Which of AgentCore's pre-installed packages a provisioned Python gets.
-    pub packages: crate::sandbox::PackageSet,
+    pub packages: sandbox::PackageSet,
     /// Where the provisioned Python lives.
     pub cache_dir: PathBuf,
     /// Print a progress line while provisioning.
@@ -68,8 +68,8 @@ impl Default for EmulatorConfig {
             api_key: format!("bedrock-api-key-emulator-{}", random_token(24)),
             verify_signatures: true,
             python: None,
-            packages: crate::sandbox::PackageSet::default(),
-            cache_dir: crate::sandbox::default_cache_dir(),
+            packages: sandbox::PackageSet::default(),
+            cache_dir: sandbox::default_cache_dir(),
             progress: true,
             call_timeout: Duration::from_secs(60),
             memory_limit_bytes: Some(2 * 1024 * 1024 * 1024),

@@ -95,7 +95,7 @@ impl EmulatorBuilder {
 
     /// Which of AgentCore's pre-installed packages a provisioned sandbox Python gets
     /// (default: the commonly used part).
-    pub fn packages(mut self, set: crate::sandbox::PackageSet) -> Self {
+    pub fn packages(mut self, set: sandbox::PackageSet) -> Self {
         self.config.packages = set;
         self
     }
@@ -194,10 +194,9 @@ async fn resolve_python(config: &EmulatorConfig) -> PathBuf {
     }
     let cache_dir = config.cache_dir.clone();
     let (set, progress) = (config.packages, config.progress);
-    let provisioned = tokio::task::spawn_blocking(move || {
-        crate::sandbox::provision_python(&cache_dir, set, progress)
-    })
-    .await;
+    let provisioned =
+        tokio::task::spawn_blocking(move || sandbox::provision_python(&cache_dir, set, progress))
+            .await;
     match provisioned {
         Ok(Ok(python)) => python,
         Ok(Err(err)) => {
@@ -231,7 +230,7 @@ impl Emulator {
             return Err(EmulatorError::NotLoopback(config.bind));
         }
         let python = resolve_python(&config).await;
-        let work_dir = crate::sandbox::sessions_dir().map_err(EmulatorError::WorkDir)?;
+        let work_dir = sandbox::sessions_dir().map_err(EmulatorError::WorkDir)?;
         let mut state = AppState::new(config.clone(), python, work_dir.path().to_path_buf())
             .map_err(EmulatorError::Transcripts)?;
         if let Some(record) = &config.record {
@@ -453,7 +452,7 @@ impl Drop for Emulator {
         // Dropping the sandboxes kills their process groups synchronously.
         self.state.sessions.kill_all_now();
         // Interpreters pre-started for this emulator's next sessions go too.
-        crate::sandbox::release_root(&self.state.sandbox.root_dir);
+        sandbox::release_root(&self.state.sandbox.root_dir);
         for task in &self.tasks {
             task.abort();
         }

@@ -2,7 +2,7 @@
 //! protocol: `POST /` with a form body, XML responses.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::State;
@@ -16,46 +16,11 @@ use time::format_description::well_known::Rfc3339;
 use crate::auth::SignedService;
 use crate::error::{IAM_XMLNS, QueryError, STS_XMLNS, new_request_id, xml_escape};
 use crate::state::AppState;
+use crate::store::iam::Role;
 
 /// RFC 3986 unreserved characters stay; everything else is percent-encoded, as IAM
 /// returns policy documents.
 const RFC3986: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// An IAM role with its inline policies.
-#[derive(Debug, Clone)]
-pub struct Role {
-    pub name: String,
-    pub path: String,
-    pub id: String,
-    pub arn: String,
-    pub created_at: OffsetDateTime,
-    pub assume_role_policy: String,
-    pub description: Option<String>,
-    pub max_session_duration: u32,
-    pub policies: BTreeMap<String, String>,
-}
-
-/// The roles of the emulated account.
-#[derive(Debug, Default)]
-pub struct IamStore {
-    roles: Mutex<BTreeMap<String, Role>>,
-}
-
-impl IamStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Role>> {
-        crate::sync::lock(&self.roles)
-    }
-
-    /// How many roles exist.
-    pub fn role_count(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// A role by name.
-    pub fn role(&self, name: &str) -> Option<Role> {
-        self.lock().get(name).cloned()
-    }
-}
 
 type Form = HashMap<String, String>;
 

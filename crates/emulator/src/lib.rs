@@ -24,10 +24,11 @@ mod faults;
 mod handle;
 mod iam;
 mod model;
+mod operations;
 mod record;
-mod sandbox;
 mod server;
 mod state;
+mod store;
 mod sync;
 mod validate;
 

@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use crate::agentcore::control::InterpreterStore;
-use crate::agentcore::sessions::SessionStore;
 use crate::config::EmulatorConfig;
-use crate::iam::IamStore;
 use crate::model::ModelService;
-use crate::sandbox::SandboxConfig;
+use crate::store::iam::IamStore;
+use crate::store::interpreters::{InterpreterStore, SYSTEM_INTERPRETER_ID};
+use crate::store::sessions::SessionStore;
+use sandbox::SandboxConfig;
 
 /// One emulator's services and their data.
 pub struct AppState {
@@ -58,7 +58,7 @@ impl AppState {
 
     /// The ARN of a code interpreter id, as AgentCore writes it.
     pub fn interpreter_arn(&self, id: &str) -> String {
-        if id == crate::agentcore::SYSTEM_INTERPRETER_ID {
+        if id == SYSTEM_INTERPRETER_ID {
             format!("arn:aws:bedrock-agentcore:{}:aws:code-interpreter/{id}", self.config.region)
         } else {
             format!(

@@ -1,10 +1,4 @@
-//! Locking shared state. A handler that panicked while holding a lock must not take
-//! the emulator down with it, so every lock ignores poisoning: the data behind these
-//! locks stays consistent between statements.
+//! Locking shared state: the sandbox's lock, which ignores poisoning (a handler that
+//! panicked while holding a lock must not take the emulator down with it).
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-/// Locks `mutex`, recovering the guard if a previous holder panicked.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
+pub use sandbox::sync::lock;

@@ -1,7 +1,7 @@
 //! The Anthropic Messages format as serde types: requests, messages and their
 //! content blocks, responses, usage and streaming events. One definition serves
 //! every side of the project: the examples' clients (`common`), the offline
-//! emulator's Anthropic route and Bedrock InvokeModel, and the bridge.
+//! emulator's Bedrock InvokeModel, and the bridge.
 //!
 //! The same body goes to the Anthropic API (`model` set, `anthropic-beta` as a
 //! header) and to Bedrock's InvokeModel (`model` in the URL, `anthropic_version` in

@@ -35,7 +35,7 @@ async fn start_session(emulator: &Emulator, name: &str) -> String {
         .await;
     aws_sdk_bedrockagentcore::Client::new(&config)
         .start_code_interpreter_session()
-        .code_interpreter_identifier("aws.codeinterpreter.v1")
+        .code_interpreter_identifier(common::SYSTEM_INTERPRETER_ID)
         .name(name)
         .send()
         .await

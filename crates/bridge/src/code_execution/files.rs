@@ -58,7 +58,7 @@ async fn read_relative(
 ) -> Result<Option<Vec<u8>>, ApiError> {
     let arguments = ToolArguments::builder().paths(path).build();
     let output = sessions.invoke(container, ToolName::ReadFiles, arguments).await?;
-    Ok(if output.is_error { None } else { output.files.into_iter().next() })
+    Ok(if output.is_error { None } else { output.files.into_iter().next().map(|f| f.into_bytes()) })
 }
 
 /// Writes `bytes` to `path` (as text when it is UTF-8, else as a blob), creating its

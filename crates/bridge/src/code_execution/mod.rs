@@ -7,12 +7,13 @@
 pub mod files;
 pub mod ptc;
 
+use agentcore_session::ExecutionResult;
 use aws_sdk_bedrockagentcore::types::{ToolArguments, ToolName};
 use messages::{ContentBlock, ServerToolResult, Tool};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::agentcore::{Container, Output, Sessions};
+use crate::agentcore::{Container, Sessions};
 use crate::error::ApiError;
 
 /// A version of the code execution tool.
@@ -141,7 +142,7 @@ fn failure(error_kind: &str, code: &str, message: Option<String>) -> ServerToolR
 
 /// A command's or code's result. AgentCore delivers shell output as a terminal does
 /// (`\r\n` line ends); the API's container writes plain `\n`.
-fn executed(kind: &str, output: Output) -> ServerToolResult {
+fn executed(kind: &str, output: ExecutionResult) -> ServerToolResult {
     let plain = |text: String| text.replace("\r\n", "\n");
     ServerToolResult {
         stdout: Some(plain(output.stdout)),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{KeyPage, ObjectStore, StoreError, StoreFuture, valid_key};
+use super::store::{KeyPage, ObjectStore, StoreError, StoreFuture, valid_key};
 
 /// Objects in a local directory (one process, or a volume the replicas share).
 #[derive(Debug, Clone)]

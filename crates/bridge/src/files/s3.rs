@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{KeyPage, ObjectStore, StoreError, StoreFuture, valid_key};
+use super::store::{KeyPage, ObjectStore, StoreError, StoreFuture, valid_key};
 
 /// The metadata entry that holds an object's description.
 const META: &str = "bridge";

@@ -26,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+mod print;
 mod stream;
 mod tool;
 
@@ -38,13 +39,13 @@ use aws_sdk_bedrockruntime::types::{
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
+use crate::cancel::{Guarded, guarded};
 use crate::config::Clients;
 use crate::converse::{text_of, tool_result, user_message, user_text};
 use crate::error::Error;
-use crate::example::{Guarded, guarded};
-use crate::report::Usage;
 use crate::session::{CodeInterpreterSession, SessionConfig};
 use crate::tool_loop::{ModelApi, ModelReply, ToolCall, ToolHandler, ToolOutput, run_loop};
+use crate::usage::Usage;
 
 pub use stream::{StreamedMessage, StreamedTurn};
 pub use tool::{AgentTool, ExecutePython, ToolContext};

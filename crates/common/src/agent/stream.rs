@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::document;
 use crate::error::Error;
-use crate::report::Usage;
+use crate::usage::Usage;
 
 /// One content block while it is still arriving.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,10 +4,10 @@ use aws_sdk_bedrockruntime::Client;
 use aws_sdk_bedrockruntime::primitives::Blob;
 
 use crate::error::Error;
-use crate::report::Usage;
 use crate::tool_loop::{
     LoopEvent, LoopReport, ModelApi, ModelReply, ToolCall, ToolHandler, ToolOutput, run_loop,
 };
+use crate::usage::Usage;
 use messages::{
     ContentBlock, Message, MessagesRequest, MessagesResponse, Role, StopReason, SystemPrompt, Tool,
 };

@@ -13,7 +13,7 @@ pub use messages::{
     StopReason, SystemPrompt, Tool, Usage, text_of,
 };
 
-impl From<&Usage> for crate::report::Usage {
+impl From<&Usage> for crate::usage::Usage {
     fn from(usage: &Usage) -> Self {
         Self {
             input_tokens: usage.input_tokens,

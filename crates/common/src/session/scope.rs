@@ -3,9 +3,11 @@
 use aws_sdk_bedrockagentcore::Client;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
-use super::{CodeInterpreterSession, SessionConfig};
+use agentcore_session::SessionConfig;
+
+use super::guard::CodeInterpreterSession;
+use crate::cancel::{Guarded, guarded};
 use crate::error::Error;
-use crate::example::{Guarded, guarded};
 
 /// Starts a session, runs `body` with it, and stops it whatever happens:
 ///
@@ -44,14 +46,6 @@ where
             log_failed_stop(&id, stopped);
             other.into_result()
         }
-    }
-}
-
-/// Resolves on Ctrl-C; never, when the signal handler cannot be installed.
-pub(crate) async fn ctrl_c() {
-    if let Err(err) = tokio::signal::ctrl_c().await {
-        tracing::debug!(%err, "cannot listen for Ctrl-C");
-        std::future::pending::<()>().await;
     }
 }
 

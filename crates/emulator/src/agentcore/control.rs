@@ -1,9 +1,8 @@
 //! Control plane: CreateCodeInterpreter, GetCodeInterpreter, ListCodeInterpreters,
 //! DeleteCodeInterpreter.
 
-use std::collections::BTreeMap;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
@@ -14,90 +13,10 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{SYSTEM_INTERPRETER_ID, interpreter_id_of, parse_body, timestamp};
+use super::wire::{interpreter_id_of, next_token, page_bounds, parse_body, timestamp};
 use crate::error::AwsError;
 use crate::state::AppState;
-
-/// A custom code interpreter.
-#[derive(Debug, Clone)]
-pub struct Interpreter {
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub network_mode: String,
-    pub vpc_config: Option<serde_json::Value>,
-    pub execution_role_arn: Option<String>,
-    pub client_token: Option<String>,
-    pub created_at: OffsetDateTime,
-    pub last_updated_at: OffsetDateTime,
-    /// CREATING until then, READY after.
-    ready_at: Instant,
-    /// Set by DeleteCodeInterpreter: DELETING until then, gone after.
-    gone_at: Option<Instant>,
-}
-
-impl Interpreter {
-    /// The status AgentCore would report now: CREATING, then READY; DELETING once
-    /// deleted, then `None` (the interpreter no longer exists).
-    fn status(&self, now: Instant) -> Option<&'static str> {
-        match self.gone_at {
-            Some(gone) if now >= gone => None,
-            Some(_) => Some("DELETING"),
-            None if now < self.ready_at => Some("CREATING"),
-            None => Some("READY"),
-        }
-    }
-}
-
-/// The custom interpreters of the emulated account.
-#[derive(Debug, Default)]
-pub struct InterpreterStore {
-    inner: Mutex<BTreeMap<String, Interpreter>>,
-}
-
-impl InterpreterStore {
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Interpreter>> {
-        crate::sync::lock(&self.inner)
-    }
-
-    /// The interpreter with this id, if it exists (a deleted one stops existing
-    /// once its DELETING time is over).
-    pub fn get(&self, id: &str) -> Option<Interpreter> {
-        let mut store = self.lock();
-        let interpreter = store.get(id)?;
-        if interpreter.status(Instant::now()).is_none() {
-            store.remove(id);
-            return None;
-        }
-        Some(interpreter.clone())
-    }
-
-    /// True when sessions can start on the interpreter (it is READY).
-    pub fn is_ready(&self, id: &str) -> bool {
-        self.get(id).is_some_and(|i| i.status(Instant::now()) == Some("READY"))
-    }
-
-    /// Every interpreter that still exists, by id.
-    fn existing(&self) -> Vec<Interpreter> {
-        let now = Instant::now();
-        let mut store = self.lock();
-        store.retain(|_, i| i.status(now).is_some());
-        store.values().cloned().collect()
-    }
-
-    /// How many custom interpreters exist.
-    pub fn len(&self) -> usize {
-        self.existing().len()
-    }
-
-    /// The network mode sessions of this interpreter get (`SANDBOX` for the system one).
-    pub fn network_mode(&self, id: &str) -> Option<String> {
-        if id == SYSTEM_INTERPRETER_ID {
-            return Some("SANDBOX".into());
-        }
-        self.get(id).map(|i| i.network_mode)
-    }
-}
+use crate::store::interpreters::{Created, Interpreter, NewInterpreter, SYSTEM_INTERPRETER_ID};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -142,51 +61,37 @@ pub async fn create(State(state): State<Arc<AppState>>, body: Bytes) -> Result<R
         ));
     }
 
-    let now_instant = Instant::now();
-    let mut store = state.interpreters.lock();
-    store.retain(|_, i| i.status(now_instant).is_some());
-    if let Some(existing) = store.values().find(|i| i.name == name) {
-        // A retry with the same client token is the same request (the operation is idempotent).
-        if request.client_token.is_some() && existing.client_token == request.client_token {
-            let response = CreateResponse {
-                code_interpreter_id: existing.id.clone(),
-                code_interpreter_arn: state.interpreter_arn(&existing.id),
-                created_at: timestamp(existing.created_at),
-                status: existing.status(now_instant).unwrap_or("DELETED"),
-            };
-            return Ok((StatusCode::ACCEPTED, Json(response)).into_response());
-        }
-        return Err(AwsError::conflict(format!(
-            "A code interpreter named '{name}' already exists ({})",
-            existing.id
-        )));
-    }
     let id = format!("{name}-{}", crate::config::random_token(10));
-    let now = OffsetDateTime::now_utc();
-    store.insert(
-        id.clone(),
-        Interpreter {
-            id: id.clone(),
-            name,
-            description: request.description,
-            network_mode: mode,
-            vpc_config: network.vpc_config,
-            execution_role_arn: request.execution_role_arn,
-            client_token: request.client_token,
-            created_at: now,
-            last_updated_at: now,
-            ready_at: now_instant + state.config.interpreter_transition,
-            gone_at: None,
-        },
-    );
-    drop(store);
-    tracing::info!(%id, "code interpreter created");
+    let new = NewInterpreter {
+        name: name.clone(),
+        description: request.description,
+        network_mode: mode,
+        vpc_config: network.vpc_config,
+        execution_role_arn: request.execution_role_arn,
+        client_token: request.client_token,
+    };
+    let (interpreter, status) =
+        match state.interpreters.create(id, new, state.config.interpreter_transition) {
+            // CREATING for `interpreter_transition`, then READY, as AgentCore does.
+            Created::New(interpreter) => {
+                tracing::info!(id = %interpreter.id, "code interpreter created");
+                (interpreter, "CREATING")
+            }
+            Created::Retried(existing) => {
+                let status = existing.status(Instant::now()).unwrap_or("DELETED");
+                (existing, status)
+            }
+            Created::NameTaken(existing) => {
+                return Err(AwsError::conflict(format!(
+                    "A code interpreter named '{name}' already exists ({existing})"
+                )));
+            }
+        };
     let response = CreateResponse {
-        code_interpreter_arn: state.interpreter_arn(&id),
-        code_interpreter_id: id,
-        created_at: timestamp(now),
-        // CREATING for `interpreter_transition`, then READY, as AgentCore does.
-        status: "CREATING",
+        code_interpreter_arn: state.interpreter_arn(&interpreter.id),
+        code_interpreter_id: interpreter.id,
+        created_at: timestamp(interpreter.created_at),
+        status,
     };
     Ok((StatusCode::ACCEPTED, Json(response)).into_response())
 }
@@ -207,30 +112,13 @@ struct GetResponse {
     last_updated_at: String,
 }
 
-fn system_interpreter() -> Interpreter {
-    let epoch = OffsetDateTime::UNIX_EPOCH;
-    Interpreter {
-        id: SYSTEM_INTERPRETER_ID.into(),
-        name: SYSTEM_INTERPRETER_ID.into(),
-        description: Some("System code interpreter".into()),
-        network_mode: "SANDBOX".into(),
-        vpc_config: None,
-        execution_role_arn: None,
-        client_token: None,
-        created_at: epoch,
-        last_updated_at: epoch,
-        ready_at: Instant::now(),
-        gone_at: None,
-    }
-}
-
 /// `GET /code-interpreters/{codeInterpreterId}`.
 pub async fn get(
     State(state): State<Arc<AppState>>, Path(identifier): Path<String>,
 ) -> Result<Json<serde_json::Value>, AwsError> {
     let id = interpreter_id_of(&identifier);
     let interpreter = if id == SYSTEM_INTERPRETER_ID {
-        system_interpreter()
+        Interpreter::system()
     } else {
         state
             .interpreters
@@ -276,27 +164,6 @@ struct ListResponse {
     next_token: Option<String>,
 }
 
-/// Reads a page request: `maxResults` (1–100, default 100) and an opaque `nextToken`.
-pub fn page_bounds(
-    max_results: Option<&str>, next_token: Option<&str>,
-) -> Result<(usize, usize), AwsError> {
-    // The service model has checked the range (1 to 100).
-    let limit = max_results.and_then(|raw| raw.parse::<usize>().ok()).unwrap_or(100);
-    let offset = match next_token {
-        None => 0,
-        Some(token) => token
-            .strip_prefix("page-")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| AwsError::validation(format!("nextToken '{token}' is not valid")))?,
-    };
-    Ok((offset, limit))
-}
-
-/// The `nextToken` of a page that ends at `end` out of `total` items.
-pub fn next_token(end: usize, total: usize) -> Option<String> {
-    (end < total).then(|| format!("page-{end}"))
-}
-
 /// `POST /code-interpreters?maxResults&nextToken&type`.
 pub async fn list(
     State(state): State<Arc<AppState>>, Query(query): Query<HashMap<String, String>>,
@@ -309,7 +176,7 @@ pub async fn list(
     let kind = query.get("type").map(String::as_str);
     let mut all = Vec::new();
     if kind != Some("CUSTOM") {
-        all.push(system_interpreter());
+        all.push(Interpreter::system());
     }
     if kind != Some("SYSTEM") {
         all.extend(state.interpreters.existing());
@@ -344,16 +211,7 @@ pub async fn delete(
         return Err(AwsError::access_denied("The system code interpreter cannot be deleted"));
     }
     // DELETING for `interpreter_transition`, then gone.
-    let deleting = state.interpreters.get(&id).map(|_| {
-        let mut store = state.interpreters.lock();
-        if let Some(interpreter) = store.get_mut(&id)
-            && interpreter.gone_at.is_none()
-        {
-            interpreter.gone_at = Some(Instant::now() + state.config.interpreter_transition);
-            interpreter.last_updated_at = OffsetDateTime::now_utc();
-        }
-    });
-    if deleting.is_none() {
+    if !state.interpreters.delete(&id, state.config.interpreter_transition) {
         return Err(AwsError::not_found(format!("Code interpreter '{id}' not found")));
     }
     state.sessions.terminate_interpreter(&id).await;

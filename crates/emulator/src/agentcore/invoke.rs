@@ -11,14 +11,12 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::parse_body;
-use super::sessions::SessionStatus;
+use super::wire::{interpreter_id_of, parse_body};
 use crate::error::AwsError;
 use crate::eventstream::{event_frame, stream_response};
-use crate::sandbox::{
-    ExecOutput, Language, Sandbox, SandboxError, TaskInfo, TaskStatus, append_note,
-};
 use crate::state::AppState;
+use crate::store::sessions::SessionStatus;
+use sandbox::{ExecOutput, Language, Sandbox, SandboxError, TaskInfo, TaskStatus, append_note};
 
 /// The request header that carries the session id.
 pub const SESSION_HEADER: &str = "x-amzn-code-interpreter-session-id";
@@ -434,7 +432,7 @@ pub async fn invoke(
     let name = request.name.unwrap_or_default();
     let call = check_call(&name, request.arguments)?;
 
-    let interpreter_id = super::interpreter_id_of(&identifier);
+    let interpreter_id = interpreter_id_of(&identifier);
     let session = match state.sessions.get(&session_id).await {
         Some(session) if session.interpreter_id == interpreter_id => session,
         _ => {

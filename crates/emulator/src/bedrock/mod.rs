@@ -7,16 +7,12 @@
 //! that cannot be read, or a conversation no transcript matches, is a `ValidationException`
 //! whose message says what is wrong.
 
-mod converse;
+pub mod converse;
 pub mod converse_types;
-mod count_tokens;
-mod invoke;
+pub mod count_tokens;
+pub mod invoke;
 
 use axum::http::StatusCode;
-
-pub use converse::{converse, converse_stream};
-pub use count_tokens::count_tokens;
-pub use invoke::{invoke_model, invoke_model_with_response_stream};
 
 use crate::error::AwsError;
 use crate::model::ModelError;

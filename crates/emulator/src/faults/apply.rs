@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -14,59 +14,28 @@ use serde_json::{Value, json};
 
 use super::FaultKind;
 use crate::error::{AwsError, QueryError};
+use crate::operations::{Protocol, operation_of};
 use crate::state::AppState;
-
-/// The AWS name of the operation a REST request is for; `None` for the query
-/// protocol (`POST /`, whose action is in the body) and unknown routes.
-pub fn rest_operation(method: &Method, path: &str) -> Option<&'static str> {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    Some(match (method.as_str(), segments.as_slice()) {
-        ("PUT", ["code-interpreters"]) => "CreateCodeInterpreter",
-        ("POST", ["code-interpreters"]) => "ListCodeInterpreters",
-        ("GET", ["code-interpreters", _]) => "GetCodeInterpreter",
-        ("DELETE", ["code-interpreters", _]) => "DeleteCodeInterpreter",
-        ("PUT", ["code-interpreters", _, "sessions", "start"]) => "StartCodeInterpreterSession",
-        ("PUT", ["code-interpreters", _, "sessions", "stop"]) => "StopCodeInterpreterSession",
-        ("GET", ["code-interpreters", _, "sessions", "get"]) => "GetCodeInterpreterSession",
-        ("POST", ["code-interpreters", _, "sessions", "list"]) => "ListCodeInterpreterSessions",
-        ("POST", ["code-interpreters", _, "tools", "invoke"]) => "InvokeCodeInterpreter",
-        ("POST", ["model", _, "converse"]) => "Converse",
-        ("POST", ["model", _, "converse-stream"]) => "ConverseStream",
-        ("POST", ["model", _, "invoke"]) => "InvokeModel",
-        ("POST", ["model", _, "invoke-with-response-stream"]) => "InvokeModelWithResponseStream",
-        ("POST", ["v1", "messages"]) => "CreateMessage",
-        _ => return None,
-    })
-}
-
-/// Which error shape a route speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Protocol {
-    RestJson,
-    Query,
-}
 
 /// Middleware: applies the first fault that fires for the request's operation.
 pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     if state.faults.is_empty() {
         return next.run(request).await;
     }
-    let (operation, protocol, request) =
-        match rest_operation(request.method(), request.uri().path()) {
-            Some(op) => (op.to_owned(), Protocol::RestJson, request),
-            None if request.method() == Method::POST && request.uri().path() == "/" => {
-                // IAM and STS: the action is a form field of the (small) body.
-                let (parts, body) = request.into_parts();
-                let Ok(bytes) = axum::body::to_bytes(body, crate::auth::MAX_BODY_BYTES).await
-                else {
-                    return AwsError::validation("the request body could not be read")
-                        .into_response();
-                };
-                let action = url_form_action(&bytes).unwrap_or_default();
-                (action, Protocol::Query, Request::from_parts(parts, Body::from(bytes)))
-            }
-            None => return next.run(request).await,
-        };
+    let found = operation_of(request.method(), request.uri().path());
+    let (operation, protocol, request) = match found.map(|op| (op.name, op.protocol)) {
+        Some((name, Protocol::RestJson)) => (name.to_owned(), Protocol::RestJson, request),
+        Some((_, Protocol::Query)) => {
+            // IAM and STS: the action is a form field of the (small) body.
+            let (parts, body) = request.into_parts();
+            let Ok(bytes) = axum::body::to_bytes(body, crate::auth::MAX_BODY_BYTES).await else {
+                return AwsError::validation("the request body could not be read").into_response();
+            };
+            let action = url_form_action(&bytes).unwrap_or_default();
+            (action, Protocol::Query, Request::from_parts(parts, Body::from(bytes)))
+        }
+        None => return next.run(request).await,
+    };
     let Some(kind) = state.faults.pick(&operation) else {
         return next.run(request).await;
     };
@@ -76,31 +45,31 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
         FaultKind::Throttle => error(
             protocol,
             StatusCode::TOO_MANY_REQUESTS,
-            ["ThrottlingException", "Throttling", "rate_limit_error"],
+            ["ThrottlingException", "Throttling"],
             &format!("Rate exceeded for {operation} {injected}"),
         ),
         FaultKind::Internal => error(
             protocol,
             StatusCode::INTERNAL_SERVER_ERROR,
-            ["InternalServerException", "ServiceFailure", "api_error"],
+            ["InternalServerException", "ServiceFailure"],
             &format!("Internal server error in {operation} {injected}"),
         ),
         FaultKind::Unavailable => error(
             protocol,
             StatusCode::SERVICE_UNAVAILABLE,
-            ["ServiceUnavailableException", "ServiceUnavailable", "overloaded_error"],
+            ["ServiceUnavailableException", "ServiceUnavailable"],
             &format!("{operation} is temporarily unavailable {injected}"),
         ),
         FaultKind::Validation => error(
             protocol,
             StatusCode::BAD_REQUEST,
-            ["ValidationException", "ValidationError", "invalid_request_error"],
+            ["ValidationException", "ValidationError"],
             &format!("The request for {operation} was refused {injected}"),
         ),
         FaultKind::Denied => error(
             protocol,
             StatusCode::FORBIDDEN,
-            ["AccessDeniedException", "AccessDenied", "permission_error"],
+            ["AccessDeniedException", "AccessDenied"],
             &format!("You are not authorized to perform {operation} {injected}"),
         ),
         FaultKind::Delay(delay) => {
@@ -131,8 +100,8 @@ pub(super) fn url_form_action(body: &[u8]) -> Option<String> {
     })
 }
 
-/// `codes`: the error code for REST-JSON, the query protocol and the Anthropic API.
-fn error(protocol: Protocol, status: StatusCode, codes: [&str; 3], message: &str) -> Response {
+/// `codes`: the error code for REST-JSON and for the query protocol.
+fn error(protocol: Protocol, status: StatusCode, codes: [&str; 2], message: &str) -> Response {
     match protocol {
         Protocol::RestJson => AwsError::new(status, codes[0], message).into_response(),
         Protocol::Query => QueryError::new(status, codes[1], message).into_response(),
@@ -167,10 +136,6 @@ fn break_stream(response: Response) -> Response {
     let failure: Bytes = if content_type(&response).starts_with(crate::eventstream::CONTENT_TYPE) {
         AwsError::internal("The stream broke off (injected by the emulator's fault injection)")
             .exception_frame()
-    } else if content_type(&response).starts_with("text/event-stream") {
-        let body = json!({"type": "error", "error": {"type": "overloaded_error",
-            "message": "The stream broke off (injected by the emulator's fault injection)"}});
-        Bytes::from(format!("event: error\ndata: {body}\n\n"))
     } else {
         tracing::warn!("a midstream fault hit a response that is not a stream; left as it is");
         return response;
@@ -182,7 +147,7 @@ fn break_stream(response: Response) -> Response {
     Response::from_parts(parts, Body::from_stream(broken))
 }
 
-/// Rewrites a successful JSON model reply (Converse, InvokeModel, Anthropic).
+/// Rewrites a successful JSON model reply (Converse, InvokeModel).
 async fn corrupt_model_reply(response: Response, kind: FaultKind) -> Response {
     if !response.status().is_success() || !content_type(&response).starts_with("application/json") {
         tracing::warn!(

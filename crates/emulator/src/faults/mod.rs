@@ -18,20 +18,18 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-mod apply;
+pub mod apply;
 
 use crate::sync::lock;
-
-pub use apply::{inject, rest_operation};
 
 /// The `--fault` syntax, for help texts.
 pub const SYNTAX: &str = "\
 OPERATION:KIND[:WHEN], repeatable. OPERATION is an AWS operation name in any case, dashes \
 ignored (Converse, converse-stream, InvokeCodeInterpreter, StartCodeInterpreterSession, \
-InvokeModel, CreateMessage for the Anthropic API, CreateRole, ...) or * for any. KIND: \
+InvokeModel, CountTokens, CreateRole, ...) or * for any. KIND: \
 throttle (429 ThrottlingException), 500 (InternalServerException), 503 \
 (ServiceUnavailableException), 400 (ValidationException), 403 (AccessDeniedException), midstream (an exception frame after the first event of an \
-event stream or SSE), expire (the session the request names is terminated first), \
+event stream), expire (the session the request names is terminated first), \
 delay=<N>ms|<N>s (the answer waits), malformed (a model reply that does not parse), \
 missing-code / wrong-type (the model's tool call has no `code`, or a number for it). WHEN: \
 N (the next N matching requests, default 1), after=K (once, after K more matching requests \
@@ -42,7 +40,7 @@ Example: --fault converse:throttle:2 --fault InvokeCodeInterpreter:delay=3s";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FaultKind {
-    /// 429 `ThrottlingException` (query protocol: `Throttling`; Anthropic: `rate_limit_error`).
+    /// 429 `ThrottlingException` (query protocol: `Throttling`).
     Throttle,
     /// 500 `InternalServerException`.
     Internal,
@@ -52,8 +50,8 @@ pub enum FaultKind {
     Validation,
     /// 403 `AccessDeniedException`.
     Denied,
-    /// The response starts, then an `internalServerException` frame (or an SSE `error`
-    /// event) follows the first event and the stream ends.
+    /// The response starts, then an `internalServerException` frame follows the first
+    /// event and the stream ends.
     MidStream,
     /// The session named by the request (header or `sessionId`) is terminated before
     /// the request is handled, as if its timeout had passed.

@@ -2,6 +2,7 @@
 
 use super::apply::*;
 use super::*;
+use crate::operations::rest_operation;
 use axum::http::Method;
 use serde_json::json;
 
@@ -66,6 +67,8 @@ fn names_operations_like_aws() {
         op(Method::PUT, "/code-interpreters/x/sessions/start"),
         Some("StartCodeInterpreterSession")
     );
+    assert_eq!(op(Method::POST, "/model/x/count-tokens"), Some("CountTokens"));
+    assert_eq!(op(Method::POST, "/v1/messages"), None, "the Anthropic API is the bridge's");
     assert_eq!(op(Method::POST, "/"), None);
     assert_eq!(url_form_action(b"Version=1&Action=GetRole&RoleName=r"), Some("GetRole".into()));
 }

@@ -1,9 +1,8 @@
-//! The model ids the emulator answers, and how each service refuses the others.
+//! The model ids the emulator answers, and how Bedrock refuses the others.
 //!
-//! Both services check the model before anything else. The Anthropic API answers
-//! an unknown or retired name with 404 `not_found_error`, message `model: <name>`.
-//! Bedrock answers an id it does not know with 400 `ValidationException` ("The
-//! provided model identifier is invalid."), a retired model with 404
+//! Bedrock checks the model before anything else. It answers an id it does not
+//! know with 400 `ValidationException` ("The provided model identifier is
+//! invalid."), a retired model with 404
 //! `ResourceNotFoundException` ("This model version has reached the end of its
 //! life..."), and a model that is only served through an inference profile, called
 //! by its bare id, with 400 `ValidationException` ("Invocation of model ID ... with
@@ -40,7 +39,7 @@ const PROFILE_PREFIXES: [&str; 6] = ["global.", "us.", "eu.", "apac.", "jp.", "a
 pub enum Refusal {
     /// Bedrock: 400 `ValidationException`.
     Invalid(String),
-    /// Bedrock: 404 `ResourceNotFoundException`; the Anthropic API: 404 `not_found_error`.
+    /// Bedrock: 404 `ResourceNotFoundException`.
     NotFound(String),
 }
 

@@ -1,9 +1,9 @@
 //! The scripted model: replays transcripts matched against the conversation.
 //!
-//! Wire handlers (Converse, InvokeModel, the Anthropic API) convert a request into a neutral
-//! [`Conversation`], call [`ModelService::respond`], and convert the [`Reply`] back. Tool calls
-//! the model makes are executed for real by the client (or by the Anthropic handler for server
-//! tools); the final answers quote values captured from those real results.
+//! Wire handlers (Converse, InvokeModel) convert a request into a neutral [`Conversation`], call
+//! [`ModelService::respond`], and convert the [`Reply`] back. Tool calls the model makes are
+//! executed for real by the client (an example, or the bridge for the code execution tool); the
+//! final answers quote values captured from those real results.
 //!
 //! # Transcript files
 //!
@@ -18,7 +18,7 @@
 //! [match]
 //! first_user_message = "Calculate ..."   # the first user message, exact (trimmed) ...
 //! # first_user_contains = "mean"         # ... or a substring (exactly one of the two)
-//! api = ["converse", "invoke_model"]     # optional: converse | invoke_model | anthropic
+//! api = ["converse", "invoke_model"]     # optional: converse | invoke_model
 //! tools = ["execute_python"]             # optional: tool names (or Anthropic tool types) that
 //!                                        #   must all be offered
 //! system_contains = ["verif", "check"]   # optional: any of these, case-insensitive, in the system
@@ -48,7 +48,7 @@
 //! latest tool result is an error the text gets a note quoting it.
 //!
 //! Tool-use ids are deterministic: `tooluse_` + 22 hex digits for Converse, `toolu_01` + 22 for
-//! the Anthropic formats, `srvtoolu_01` + 22 for Anthropic server tools (tools with a `kind`).
+//! InvokeModel's Anthropic format.
 
 mod anthropic_convert;
 mod cache;
@@ -56,6 +56,7 @@ pub(crate) mod catalog;
 mod error;
 mod prompt;
 mod render;
+mod template;
 mod transcript;
 mod types;
 
@@ -119,11 +120,8 @@ impl ModelService {
                     content.push(Block::Text(text));
                 }
                 for (i, call) in turn.tool_calls.iter().enumerate() {
-                    // A call to anything but a custom tool, when server tools are offered.
-                    let server = conv.tools.iter().any(|t| t.kind.is_some())
-                        && !conv.tools.iter().any(|t| t.kind.is_none() && t.name == call.name);
                     content.push(Block::ToolUse {
-                        id: tool_use_id(conv, transcript, turn_index, i, server),
+                        id: tool_use_id(conv, transcript, turn_index, i),
                         name: call.name.clone(),
                         input: call.input.clone(),
                     });
@@ -219,9 +217,7 @@ fn truncate(content: Vec<Block>, max: u32) -> Vec<Block> {
     out
 }
 
-fn tool_use_id(
-    conv: &Conversation, transcript: &Transcript, turn: usize, call: usize, server: bool,
-) -> String {
+fn tool_use_id(conv: &Conversation, transcript: &Transcript, turn: usize, call: usize) -> String {
     let mut h = Sha256::new();
     h.update(transcript.name.as_bytes());
     h.update([0]);
@@ -230,12 +226,7 @@ fn tool_use_id(
     h.update(turn.to_le_bytes());
     h.update(call.to_le_bytes());
     let digest = hex::encode(h.finalize());
-    let prefix = if server && conv.api == Api::Anthropic {
-        "srvtoolu_01"
-    } else {
-        conv.api.tool_use_prefix()
-    };
-    format!("{prefix}{}", &digest[..22])
+    format!("{}{}", conv.api.tool_use_prefix(), &digest[..22])
 }
 
 #[cfg(test)]

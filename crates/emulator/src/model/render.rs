@@ -2,64 +2,12 @@
 
 use std::collections::HashMap;
 
+use super::template::{Piece, pieces};
 use super::transcript::{Capture, Turn};
 use super::types::{Block, Conversation};
 
 /// Longest tool-result excerpt quoted by `{last_result}` or an error note.
 const MAX_QUOTE_CHARS: usize = 1500;
-
-enum Piece<'a> {
-    Literal(&'a str),
-    Placeholder(&'a str),
-}
-
-fn is_ident(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-/// Splits a template into literals and `{name}` placeholders; `{{` and `}}` are literal braces,
-/// and braces around anything that is not an identifier stay as they are.
-fn pieces(template: &str) -> Vec<Piece<'_>> {
-    let mut out = Vec::new();
-    let mut rest = template;
-    while let Some(pos) = rest.find(['{', '}']) {
-        let (lit, tail) = rest.split_at(pos);
-        if !lit.is_empty() {
-            out.push(Piece::Literal(lit));
-        }
-        if let Some(after) = tail.strip_prefix("{{") {
-            out.push(Piece::Literal("{"));
-            rest = after;
-        } else if let Some(after) = tail.strip_prefix("}}") {
-            out.push(Piece::Literal("}"));
-            rest = after;
-        } else if let Some(inner) = tail.strip_prefix('{')
-            && let Some(end) = inner.find('}')
-            && is_ident(&inner[..end])
-        {
-            out.push(Piece::Placeholder(&inner[..end]));
-            rest = &inner[end + 1..];
-        } else {
-            out.push(Piece::Literal(&tail[..1]));
-            rest = &tail[1..];
-        }
-    }
-    if !rest.is_empty() {
-        out.push(Piece::Literal(rest));
-    }
-    out
-}
-
-/// The placeholder names used in a template.
-pub(crate) fn placeholders(template: &str) -> Vec<&str> {
-    pieces(template)
-        .into_iter()
-        .filter_map(|p| match p {
-            Piece::Placeholder(name) => Some(name),
-            Piece::Literal(_) => None,
-        })
-        .collect()
-}
 
 /// One tool result of the conversation with the call it answers.
 struct ResultView<'a> {
@@ -215,11 +163,6 @@ mod tests {
             Ok(mut t) => t.turns.remove(0),
             Err(e) => panic!("{e}: {:?}", std::error::Error::source(&e)),
         }
-    }
-
-    #[test]
-    fn splits_placeholders_and_escapes() {
-        assert_eq!(placeholders("a {x} {{y}} {not one} {z_1}"), vec!["x", "z_1"]);
     }
 
     #[test]

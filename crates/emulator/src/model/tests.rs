@@ -400,7 +400,7 @@ fn anthropic_request_converts_with_cache_points() {
         Ok(r) => r,
         Err(e) => panic!("{e}"),
     };
-    let err = to_conversation(&bad, Api::Anthropic, SONNET).map(|_| ());
+    let err = to_conversation(&bad, Api::InvokeModel, SONNET).map(|_| ());
     assert!(
         matches!(&err, Err(ModelError::InvalidRequest { reason }) if reason.contains("messages[0].content[0].cache_control.ttl")),
         "{err:?}"

@@ -9,7 +9,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::error::ModelError;
-use super::render::placeholders;
+use super::template::placeholders;
 use super::types::{Api, Conversation};
 
 /// The transcripts compiled into the emulator, in load order.
@@ -170,11 +170,9 @@ fn parse_api(file: &str, s: &str) -> Result<Api, ModelError> {
     match s {
         "converse" => Ok(Api::Converse),
         "invoke_model" => Ok(Api::InvokeModel),
-        "anthropic" => Ok(Api::Anthropic),
-        other => Err(invalid(
-            file,
-            format!("unknown api {other:?} (use converse, invoke_model or anthropic)"),
-        )),
+        other => {
+            Err(invalid(file, format!("unknown api {other:?} (use converse or invoke_model)")))
+        }
     }
 }
 

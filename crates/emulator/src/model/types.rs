@@ -9,8 +9,6 @@ pub enum Api {
     Converse,
     /// Bedrock `InvokeModel` / `InvokeModelWithResponseStream` with an Anthropic Messages body.
     InvokeModel,
-    /// The Anthropic API, `POST /v1/messages`.
-    Anthropic,
 }
 
 impl Api {
@@ -19,7 +17,6 @@ impl Api {
         match self {
             Api::Converse => "converse",
             Api::InvokeModel => "invoke_model",
-            Api::Anthropic => "anthropic",
         }
     }
 
@@ -27,7 +24,7 @@ impl Api {
     pub(crate) fn tool_use_prefix(self) -> &'static str {
         match self {
             Api::Converse => "tooluse_",
-            Api::InvokeModel | Api::Anthropic => "toolu_01",
+            Api::InvokeModel => "toolu_01",
         }
     }
 }

@@ -14,13 +14,14 @@
 //! - [`writer`]: recordings, one per conversation, written as transcript TOML.
 
 pub mod assemble;
+mod error;
 pub mod ops;
 pub mod upstream;
 pub mod writer;
 
 use std::path::PathBuf;
 
-pub use ops::agentcore_proxy;
+pub use error::RecordError;
 pub use upstream::{Upstream, UpstreamAuth};
 pub use writer::Recordings;
 
@@ -50,32 +51,6 @@ pub struct Recorder {
     pub(crate) bedrock: Upstream,
     pub(crate) agentcore: Option<Upstream>,
     pub(crate) recordings: Recordings,
-}
-
-/// Why record mode could not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RecordError {
-    #[error("could not create the record directory {}", path.display())]
-    Dir {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("the upstream URL {url:?} is not valid")]
-    Url {
-        url: String,
-        #[source]
-        source: reqwest::Error,
-    },
-    #[error("no upstream credentials: {0}")]
-    Credentials(String),
-    #[error("could not write the transcript {}", path.display())]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 impl Recorder {

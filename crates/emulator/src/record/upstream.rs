@@ -9,7 +9,7 @@ use aws_sigv4::sign::v4;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 
-use super::RecordError;
+use super::error::RecordError;
 
 /// How outgoing requests authenticate.
 #[derive(Debug, Clone, Default)]

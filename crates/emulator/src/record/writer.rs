@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::RecordError;
 use super::assemble::ReplyBlock;
+use super::error::RecordError;
 use crate::model::{Block, Conversation};
 
 /// The recordings of one emulator.

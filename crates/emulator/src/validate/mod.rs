@@ -11,7 +11,8 @@
 //! named by their 1-based position (`messages.2.member.content`).
 //!
 //! What the model cannot express (an Anthropic body inside InvokeModel, blank
-//! text blocks, model ids) is checked by the handlers.
+//! text blocks, model ids) is checked by the handlers. The operation of a request
+//! comes from [`crate::operations`], the table the router is built from.
 
 mod model;
 
@@ -34,8 +35,8 @@ use crate::error::AwsError;
 
 /// Middleware: validates the request of a known REST-JSON operation.
 pub async fn check_request(request: Request, next: Next) -> Response {
-    let found =
-        crate::faults::rest_operation(request.method(), request.uri().path()).and_then(model::find);
+    let found = crate::operations::rest_operation(request.method(), request.uri().path())
+        .and_then(model::find);
     let Some((service, operation)) = found else {
         return next.run(request).await;
     };

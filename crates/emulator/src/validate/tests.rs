@@ -9,7 +9,7 @@ fn check(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Resul
         builder = builder.header(*name, *value);
     }
     let (parts, ()) = builder.body(()).unwrap().into_parts();
-    let operation = crate::faults::rest_operation(&parts.method, parts.uri.path()).unwrap();
+    let operation = crate::operations::rest_operation(&parts.method, parts.uri.path()).unwrap();
     let (service, operation) = find(operation).unwrap();
     validate(service, operation, &parts, body.as_bytes())
 }
@@ -92,4 +92,22 @@ fn list_members_are_named_by_position_and_query_values_are_typed() {
     )
     .unwrap_err();
     assert!(err.contains("Value 'has-hyphens' at 'name'"), "{err}");
+}
+
+#[test]
+fn every_rest_operation_the_router_serves_is_checked_against_a_model() {
+    use crate::operations::{OPERATIONS, Protocol};
+    for operation in OPERATIONS.iter().filter(|op| op.protocol == Protocol::RestJson) {
+        assert!(find(operation.name).is_some(), "{} has no service model", operation.name);
+    }
+}
+
+#[test]
+fn count_tokens_is_checked_like_the_other_bedrock_operations() {
+    let err = check("POST", "/model/m/count-tokens", &[], "{}").unwrap_err();
+    assert_eq!(
+        err,
+        "1 validation error detected: Value null at 'input' failed to satisfy constraint: \
+         Member must not be null"
+    );
 }

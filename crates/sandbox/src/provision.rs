@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use sha2::Digest;
 
-use super::SandboxError;
+use crate::error::SandboxError;
 
 /// The package list, in sections (see its header).
 const PACKAGE_LIST: &str = include_str!("packages.txt");
@@ -205,7 +205,11 @@ fn run_step(mut command: Command, what: &str) -> Result<(), SandboxError> {
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
     Err(SandboxError::Provision {
-        message: format!("{what} failed ({}): {}", output.status, super::tail_lines(&stderr, 15)),
+        message: format!(
+            "{what} failed ({}): {}",
+            output.status,
+            crate::util::tail_lines(&stderr, 15)
+        ),
         source: None,
     })
 }

@@ -8,7 +8,8 @@ use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use super::{FileData, FileEntry, SandboxError};
+use crate::error::SandboxError;
+use crate::types::{FileData, FileEntry};
 
 /// The two spellings of a session directory: as created and canonical.
 #[derive(Debug, Clone)]

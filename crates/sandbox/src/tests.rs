@@ -1,9 +1,11 @@
 //! Execution tests: the persistent interpreter, commands, limits and tasks.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::*;
+use crate::util::random_id;
 
 /// Whether group `pgid` has a process that is not a zombie. Zombies are ignored because
 /// grandchildren orphaned to a PID 1 that does not reap (common in containers) linger.

@@ -3,6 +3,7 @@
 
 use super::tests::sandbox;
 use super::*;
+use crate::util::{format_secs, tail_lines};
 
 fn outside(result: Result<impl std::fmt::Debug, SandboxError>) -> bool {
     matches!(result, Err(SandboxError::PathOutsideSession { .. }))

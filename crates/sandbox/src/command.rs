@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::capture::{OutputPipe, append_note};
 use super::limits::{self, GroupGuard};
-use super::{ExecOutput, SandboxError};
+use crate::error::SandboxError;
+use crate::types::ExecOutput;
 
 /// Exit code reported for a call that ran out of time, as `timeout(1)` does.
 pub(crate) const TIMEOUT_EXIT_CODE: i32 = 124;
@@ -169,7 +170,7 @@ pub(crate) async fn run(
     if timed_out {
         append_note(
             &mut stderr.text,
-            &format!("Execution timed out after {}", super::format_secs(ctx.timeout)),
+            &format!("Execution timed out after {}", crate::util::format_secs(ctx.timeout)),
         );
     }
     Ok(ExecOutput {

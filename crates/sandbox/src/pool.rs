@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 
-use super::SandboxError;
 use super::files::SessionRoot;
 use super::limits::Limits;
 use super::python::{InterpSpec, Interpreter};
+use crate::error::SandboxError;
 
 /// How many idle interpreters [`InterpreterPool::shared`] keeps per configuration.
 pub const DEFAULT_POOL_SIZE: usize = 2;
@@ -36,7 +36,7 @@ pub(crate) struct SessionDirs {
 impl SessionDirs {
     /// Creates `root_dir/session-<id>` and `private_root/session-<id>/tmp`. Blocking.
     pub(crate) fn create(root_dir: &Path, private_root: &Path) -> Result<Self, SandboxError> {
-        let id = super::random_id();
+        let id = crate::util::random_id();
         let given = root_dir.join(format!("session-{id}"));
         let private = private_root.join(format!("session-{id}"));
         let io = |what: &Path| {
@@ -181,8 +181,8 @@ impl InterpreterPool {
             idle => {
                 let root = sessions_root.to_path_buf();
                 let private_root = self.inner.spec.private_root.clone();
-                let dirs =
-                    super::blocking(move || SessionDirs::create(&root, &private_root)).await?;
+                let dirs = crate::util::blocking(move || SessionDirs::create(&root, &private_root))
+                    .await?;
                 Ok((idle.map(|ready| ready.interp), dirs))
             }
         }
@@ -195,7 +195,7 @@ impl InterpreterPool {
     ) -> Result<Interpreter, SandboxError> {
         if self.inner.spec.isolation.is_some() {
             let spec = self.inner.spec.clone();
-            return super::blocking(move || Interpreter::spawn(&spec, &dirs)).await;
+            return crate::util::blocking(move || Interpreter::spawn(&spec, &dirs)).await;
         }
         Ok(self.take().await?.interp)
     }
@@ -219,7 +219,7 @@ impl InterpreterPool {
             Some(ready) => Ok(ready),
             None => {
                 let inner = Arc::clone(&self.inner);
-                super::blocking(move || inner.start_one(false)).await
+                crate::util::blocking(move || inner.start_one(false)).await
             }
         }
     }

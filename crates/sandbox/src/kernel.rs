@@ -32,7 +32,7 @@ use landlock::{
     RulesetCreatedAttr, Scope,
 };
 
-use super::isolation::Mounts;
+use super::mounts::Mounts;
 
 /// The Landlock rights this module was written and tested against; older kernels
 /// enforce the subset they know (the crate's best-effort mode).
@@ -104,7 +104,7 @@ impl Kernel {
     }
 
     fn runs_true(&self) -> bool {
-        let root = super::process_root();
+        let root = crate::paths::process_root();
         let _ = std::fs::create_dir_all(&root);
         let Ok(tmp) = tempfile::tempdir_in(root) else {
             return false;

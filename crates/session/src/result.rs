@@ -72,10 +72,17 @@ pub struct FileLink {
     pub description: Option<String>,
 }
 
+impl FileResource {
+    /// Its content: the blob, or the text's bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.blob.unwrap_or_else(|| self.text.unwrap_or_default().into_bytes())
+    }
+}
+
 impl ExecutionResult {
     /// Reads the whole event stream of one `InvokeCodeInterpreter` call.
     pub async fn from_stream(output: Output) -> Result<Self, Error> {
-        Self::from_stream_within(output, crate::config::DEFAULT_READ_TIMEOUT, None).await
+        Self::from_stream_within(output, crate::policy::DEFAULT_READ_TIMEOUT, None).await
     }
 
     /// Reads the event stream, waiting at most `read_timeout` for each event. With
@@ -94,16 +101,7 @@ impl ExecutionResult {
             let event = match next {
                 Ok(Some(event)) => event,
                 Ok(None) => break,
-                Err(err) => {
-                    let not_found =
-                        err.as_service_error().is_some_and(|e| e.is_resource_not_found_exception());
-                    return Err(match session_id {
-                        Some(id) if not_found => {
-                            Error::SessionExpired { session_id: id.to_owned(), source: err.into() }
-                        }
-                        _ => Error::stream(OPERATION, err),
-                    });
-                }
+                Err(err) => return Err(Error::stream(OPERATION, session_id, err)),
             };
             match event {
                 CodeInterpreterStreamOutput::Result(result) => {

@@ -24,7 +24,7 @@ pub enum SandboxError {
     TaskNotFound { id: String },
     /// The task has already ended, so it cannot be stopped.
     #[error("task {id} is {} and cannot be canceled", status.as_str())]
-    TaskNotRunning { id: String, status: super::TaskStatus },
+    TaskNotRunning { id: String, status: crate::types::TaskStatus },
     /// A runtime needed for the request is not installed; the text says what to install.
     #[error("{what}")]
     Unsupported { what: String },

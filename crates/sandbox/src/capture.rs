@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use tokio::net::unix::pipe;
 use tokio::sync::oneshot;
 
-use super::SandboxError;
+use crate::error::SandboxError;
 
 /// Bytes read per `read` from a pipe.
 const CHUNK: usize = 64 << 10;
@@ -209,7 +209,7 @@ fn utf8_prefix(bytes: &[u8], truncated: bool) -> String {
 }
 
 /// Appends a note on its own line to captured stderr.
-pub(crate) fn append_note(stderr: &mut String, note: &str) {
+pub fn append_note(stderr: &mut String, note: &str) {
     if !stderr.is_empty() && !stderr.ends_with('\n') {
         stderr.push('\n');
     }

@@ -25,8 +25,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use super::SandboxError;
 use super::limits;
+use super::mounts::Mounts;
+use crate::error::SandboxError;
 
 /// How sandbox processes are wrapped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -63,7 +64,7 @@ impl Isolation {
             #[cfg(target_os = "linux")]
             // A session's `tmp` inside `/tmp` (a cache directory there) cannot cover it.
             Isolation::Landlock(kernel) | Isolation::PrivateTmp(kernel) => {
-                kernel.mounts_tmp() && !super::process_root().starts_with("/tmp")
+                kernel.mounts_tmp() && !crate::paths::process_root().starts_with("/tmp")
             }
         }
     }
@@ -239,33 +240,6 @@ fn base_args(pid_namespace: bool, network: bool, tmp: Option<&Path>) -> Vec<OsSt
         args.push("--unshare-net".into());
     }
     args
-}
-
-/// What one wrapped process may see and write.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub(crate) struct Mounts {
-    /// Directories shown read-only again after the host home is hidden (the
-    /// interpreter's prefix, node's, the provisioned environment).
-    pub read_only: Vec<PathBuf>,
-    /// Writable directories (session directory, private capture directory, the
-    /// shared matplotlib cache).
-    pub writable: Vec<PathBuf>,
-    /// Network access (PUBLIC network mode).
-    pub network: bool,
-    /// The session's `tmp` directory, mounted over `/tmp` (and writable).
-    pub tmp: Option<PathBuf>,
-}
-
-impl Mounts {
-    /// These mounts for a process of the session whose directories are `dirs`
-    /// (session directory, private directory): both writable, and the private
-    /// directory's `tmp` as `/tmp`.
-    pub(crate) fn for_session(&self, dirs: &[PathBuf]) -> Mounts {
-        let mut mounts = self.clone();
-        mounts.writable.extend(dirs.iter().cloned());
-        mounts.tmp = dirs.get(1).map(|private| private.join("tmp"));
-        mounts
-    }
 }
 
 /// A program, its arguments, and the confinement its process enters: what

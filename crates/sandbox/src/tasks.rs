@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use super::capture::read_capped;
 use super::limits;
-use super::{SandboxError, TaskInfo, TaskStatus};
+use crate::error::SandboxError;
+use crate::types::{TaskInfo, TaskStatus};
 
 /// How a task's process ended.
 #[derive(Debug, Clone, Copy)]

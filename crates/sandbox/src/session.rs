@@ -13,14 +13,19 @@ use super::command::{self, RunContext, Runtimes, TIMEOUT_EXIT_CODE};
 use super::files::{self, SessionRoot};
 use super::isolation::{self, Wrapped};
 use super::limits::{self, Limits, SandboxEnv};
+use super::mounts::Mounts;
 use super::pool::{InterpreterPool, SessionDirs};
 use super::python::{Executed, InterpSpec, Interpreter, Outcome};
 use super::tasks::{Task, Tasks};
 use super::watchdog;
-use super::{
-    ExecOutput, FileData, FileEntry, Language, SandboxConfig, SandboxError, TaskInfo, TaskStatus,
-    blocking, default_cache_dir, format_secs, process_private_root, resolve_python,
+use crate::error::SandboxError;
+use crate::paths::process_private_root;
+use crate::provision::default_cache_dir;
+use crate::python::resolve_python;
+use crate::types::{
+    ExecOutput, FileData, FileEntry, Language, SandboxConfig, TaskInfo, TaskStatus,
 };
+use crate::util::{blocking, format_secs};
 
 /// How long a fresh interpreter may take to accept the session (`init`).
 const INIT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -77,14 +82,14 @@ impl Sandbox {
             // The matplotlib cache is shared by every session; create it up front
             // so it can be bound.
             let _ = std::fs::create_dir_all(&mpl_config);
-            isolation::Mounts {
+            Mounts {
                 read_only: isolation::read_only_for(&programs, &[]),
                 writable: vec![mpl_config.clone()],
                 network,
                 tmp: None,
             }
         } else {
-            isolation::Mounts { network, ..isolation::Mounts::default() }
+            Mounts { network, ..Mounts::default() }
         };
         let spec = InterpSpec {
             python,

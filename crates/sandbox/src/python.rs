@@ -4,18 +4,20 @@
 //! its original stdin/stdout (see the driver's header). Output is captured through named
 //! pipes in the interpreter's private directory, never in the session directory.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::json;
 
-use super::SandboxError;
 use super::capture::{Captured, OutputPipe};
 use super::isolation::Wrapped;
 use super::limits::{self, GroupGuard, Limits, SandboxEnv};
+use crate::error::SandboxError;
 
 const DRIVER: &str = include_str!("driver.py");
 
@@ -75,7 +77,7 @@ pub(crate) struct InterpSpec {
     pub isolation: Option<super::isolation::Isolation>,
     /// What a wrapped interpreter sees besides its own directories (and whether
     /// it has network).
-    pub mounts: super::isolation::Mounts,
+    pub mounts: super::mounts::Mounts,
     /// Modules pooled interpreters import while idle (see [`Interpreter::warm`]).
     pub preload: Vec<String>,
 }
@@ -132,7 +134,7 @@ impl Interpreter {
     ) -> Result<Interpreter, SandboxError> {
         // Held until the driver is ready (or failed).
         let _slot = StartSlot::take();
-        let private_dir = spec.private_root.join(format!("interp-{}", super::random_id()));
+        let private_dir = spec.private_root.join(format!("interp-{}", crate::util::random_id()));
         std::fs::create_dir_all(&private_dir).map_err(|source| {
             SandboxError::io(format!("creating {}", private_dir.display()), source)
         })?;
@@ -180,7 +182,7 @@ impl Interpreter {
             }
             _ => {
                 let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-                let tail = super::tail_lines(&log, 20);
+                let tail = crate::util::tail_lines(&log, 20);
                 Err(SandboxError::protocol(format!(
                     "{} did not start the sandbox driver: {}",
                     spec.python.display(),
@@ -400,4 +402,39 @@ fn truncate(text: &str, max: usize) -> &str {
         Some((index, _)) => &text[..index],
         None => text,
     }
+}
+
+/// The real interpreter behind `python` (pyenv and similar shims need the host
+/// environment, which the sandbox does not pass on). Cached per path.
+pub(crate) async fn resolve_python(python: &Path) -> Result<PathBuf, SandboxError> {
+    static CACHE: LazyLock<Mutex<HashMap<PathBuf, PathBuf>>> = LazyLock::new(Default::default);
+    let lock = || crate::sync::lock(&CACHE);
+    if let Some(found) = lock().get(python) {
+        return Ok(found.clone());
+    }
+    let program = python.to_path_buf();
+    let output = crate::util::blocking(move || {
+        Command::new(&program)
+            .args(["-c", "import sys; print(sys.executable)"])
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|source| SandboxError::Spawn {
+                program: program.display().to_string(),
+                source,
+            })
+    })
+    .await?;
+    let printed = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || printed.is_empty() {
+        return Err(SandboxError::Unsupported {
+            what: format!(
+                "{} is not a working Python interpreter (install python3 or provision one)",
+                python.display()
+            ),
+        });
+    }
+    let resolved = PathBuf::from(printed);
+    lock().insert(python.to_path_buf(), resolved.clone());
+    Ok(resolved)
 }
