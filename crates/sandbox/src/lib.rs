@@ -33,6 +33,8 @@ mod watchdog;
 mod tests;
 #[cfg(test)]
 mod tests_files;
+#[cfg(test)]
+mod tests_lifecycle;
 
 pub use capture::append_note;
 pub use error::SandboxError;

@@ -15,6 +15,7 @@
 //! turn with `pause_turn` and what it did, container included, so the client goes
 //! on where it stopped instead of running the code again.
 
+mod container;
 pub mod emit;
 pub mod history;
 pub mod plan;
@@ -22,13 +23,13 @@ pub mod plan;
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use messages::{Assembler, Container as ContainerInfo, ContentBlock, Message, Role, StopReason};
+use messages::{Assembler, ContentBlock, Message, Role, StopReason};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use crate::Bridge;
 use crate::agentcore::Container;
-use crate::code_execution::{self, files, ptc};
+use crate::code_execution::{self, ptc};
 use crate::error::ApiError;
 use crate::files::FileMetadata;
 pub use emit::{Emitted, Emitter, Gone};
@@ -121,89 +122,6 @@ impl<'a> Turn<'a> {
             began: Instant::now(),
             plan,
         }
-    }
-
-    /// The container, started on first use.
-    async fn container(&mut self) -> Result<Container, ApiError> {
-        if let Some(container) = &self.container {
-            return Ok(container.clone());
-        }
-        let started = self.bridge.start_container().await?;
-        self.started_here = true;
-        // A new container has no output files yet.
-        self.reported = Some(HashMap::new());
-        self.container = Some(started.clone());
-        Ok(started)
-    }
-
-    /// Puts an uploaded file into the container's working directory.
-    async fn place(&mut self, meta: &FileMetadata) -> Result<(), ApiError> {
-        let container = self.container().await?;
-        let bytes = self
-            .bridge
-            .files
-            .content(&meta.id)
-            .await
-            .map_err(|err| ApiError::api("the file store could not be read").caused_by(err))?
-            .unwrap_or_default();
-        files::put(&self.bridge.sessions, &container, &meta.filename, bytes.to_vec()).await
-    }
-
-    /// Puts the request's skills into the container, where the model was told they
-    /// are; a skill already there in the same version is left as it is.
-    async fn load_skills(&mut self) -> Result<(), ApiError> {
-        if self.plan.skills.is_empty() {
-            return Ok(());
-        }
-        let container = self.container().await?;
-        let sessions = &self.bridge.sessions;
-        for skill in &self.plan.skills {
-            let folder = skill.folder();
-            let marker = format!("{folder}/.bridge-version");
-            let version = skill.loaded.version.version.as_bytes();
-            if files::read(sessions, &container, &marker).await?.as_deref() == Some(version) {
-                continue;
-            }
-            for (path, bytes) in &skill.loaded.files {
-                files::put(sessions, &container, &format!("{folder}/{path}"), bytes.clone())
-                    .await?;
-            }
-            files::put(sessions, &container, &marker, version.to_vec()).await?;
-        }
-        Ok(())
-    }
-
-    /// Files new or changed in the output directory since the last look, stored for
-    /// download; their ids.
-    async fn new_outputs(&mut self) -> Result<Vec<String>, ApiError> {
-        let container = self.container().await?;
-        let bridge = self.bridge;
-        let sessions = &bridge.sessions;
-        let listed = files::list_outputs(sessions, &container).await?;
-        let Some(reported) = self.reported.as_mut() else {
-            // The first look in this request: what is there came before it.
-            self.reported = Some(listed.into_iter().collect());
-            return Ok(Vec::new());
-        };
-        let mut ids = Vec::new();
-        for (name, signature) in listed {
-            if reported.get(&name) == Some(&signature) {
-                continue;
-            }
-            reported.insert(name.clone(), signature);
-            let path = format!("{}/{name}", files::OUTPUT_DIR);
-            let Some(bytes) = files::read(sessions, &container, &path).await? else { continue };
-            let mime = crate::files::mime_type(&name);
-            let meta = FileMetadata::new(&name, mime, bytes.len() as u64, true);
-            let id = meta.id.clone();
-            bridge
-                .files
-                .put(meta, bytes.into())
-                .await
-                .map_err(|err| ApiError::api(format!("storing {path}")).caused_by(err))?;
-            ids.push(id);
-        }
-        Ok(ids)
     }
 
     fn out_of_time(&self) -> bool {
@@ -420,30 +338,6 @@ impl<'a> Turn<'a> {
                 self.conversation.push(Message { role: Role::User, content: vec![result] });
                 Ok(false)
             }
-        }
-    }
-
-    /// The container as the response names it, if the turn has one.
-    async fn container_info(&self) -> Option<ContainerInfo> {
-        let container = self.container.as_ref()?;
-        let expires_at = match self.bridge.sessions.expires_at(container).await {
-            Ok(at) => Some(at),
-            Err(err) => {
-                tracing::warn!(%err, "could not read the container's expiry");
-                None
-            }
-        };
-        let skills = (!self.plan.skills.is_empty())
-            .then(|| self.plan.skills.iter().map(plan::SkillUse::reference).collect());
-        Some(ContainerInfo { id: container.id(), expires_at, skills })
-    }
-
-    /// A container this turn started and nobody will hear of is stopped.
-    async fn abandon(&self) {
-        if let (true, Some(container)) = (self.started_here, &self.container)
-            && let Err(err) = self.bridge.sessions.stop(container).await
-        {
-            tracing::warn!(container = container.id(), %err, "could not stop a container");
         }
     }
 

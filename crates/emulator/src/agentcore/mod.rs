@@ -4,5 +4,6 @@
 
 pub mod control;
 pub mod invoke;
+mod results;
 pub mod sessions;
 pub mod wire;

@@ -8,6 +8,7 @@ mod support;
 
 mod agentcore;
 mod bedrock;
+mod bedrock_refusals;
 mod binary;
 mod boto3;
 mod iam;
