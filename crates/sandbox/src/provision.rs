@@ -160,6 +160,7 @@ pub fn provision_python(
             }
         }
     }
+    compile_bytecode(&python, &venv);
     let marker = if skipped.is_empty() {
         String::new()
     } else {
@@ -176,12 +177,28 @@ pub fn provision_python(
     Ok(python)
 }
 
+/// Installs without byte-compiling: pip compiles every module on one core, which was
+/// a third of the first run (48 s in all; 34 s with `compile_bytecode` after it).
 fn pip_install<'a>(
     python: &Path, packages: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), SandboxError> {
     let mut install = Command::new(python);
-    install.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(packages);
+    install
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"])
+        .args(packages);
     run_step(install, "pip install")
+}
+
+/// Writes the `.pyc` files pip left out, on every core. Sessions cannot write into the
+/// environment when isolated, so without them each import would compile again in every
+/// session. A module that does not compile (test data shipped in some packages) is
+/// left as pip would leave it; that is not a failure.
+fn compile_bytecode(python: &Path, venv: &Path) {
+    let mut compile = Command::new(python);
+    compile.args(["-m", "compileall", "-q", "-j", "0"]).arg(venv.join("lib"));
+    if let Err(err) = run_step(compile, "python -m compileall") {
+        tracing::warn!(%err, "some modules of the sandbox Python were not byte-compiled");
+    }
 }
 
 /// The fast path: a stat of the marker and of the interpreter (which also catches a
