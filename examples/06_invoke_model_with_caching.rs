@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::anthropic::{CacheControl, ContentBlock, InvokeModelLoop, Message, SystemPrompt, Tool};
-use common::tools::{PythonTool, anthropic_tool};
+use common::tools::{ExecutePython, anthropic_tool};
 use common::{CommonArgs, JsonReport, SessionConfig, Usage, with_session};
 use serde_json::json;
 
@@ -77,7 +77,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
             let gap = if number > 1 { "\n" } else { "" };
             out.line(format_args!("{gap}=== Call {number}: {title} ==="));
             let messages = vec![Message::user_text(question)];
-            let tool = PythonTool::new(session);
+            let tool = ExecutePython::in_session(session);
             let run = invoke_with_caching.run(&clients.bedrock, messages, &tool, |_| {}).await?;
             let usage = run.usage;
             let saved = if number > 1 { "  <-- saved!" } else { "" };

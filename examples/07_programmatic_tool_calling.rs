@@ -19,7 +19,7 @@
 
 use clap::Parser;
 use common::anthropic::{InvokeModelLoop, Message, SystemPrompt, Tool};
-use common::tools::{EXECUTE_PYTHON, PythonTool, SessionFunctions, execute_python_schema};
+use common::tools::{EXECUTE_PYTHON, ExecutePython, SessionFunctions, execute_python_schema};
 use common::{CommonArgs, JsonReport, LoopEvent, LoopReport, SessionConfig, with_session};
 use serde_json::json;
 use std::process::ExitCode;
@@ -91,7 +91,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let programmatic = InvokeModelLoop::new(&model)
             .system(SystemPrompt::Text(SYSTEM_PROMPT.into()))
             .tools(tools)
-            .run(&clients.bedrock, vec![Message::user_text(QUERY)], &PythonTool::new(session), show)
+            .run(&clients.bedrock, vec![Message::user_text(QUERY)], &ExecutePython::in_session(session), show)
             .await?;
         out.line(format_args!("\n--- Answer ---\n{}", programmatic.answer));
         out.line("\n--- Efficiency ---");

@@ -1,5 +1,5 @@
 //! The `execute_python` tool that the model gets in examples 01, 02, 03, 06 and 07,
-//! in Converse form and in Anthropic form, and a handler that runs it in a session.
+//! in Converse form and in Anthropic form, and [`ExecutePython`], which runs it in a session.
 
 use aws_sdk_bedrockruntime::types::{Tool, ToolConfiguration, ToolInputSchema, ToolSpecification};
 use serde::Deserialize;
@@ -79,35 +79,49 @@ impl ExecutePythonInput {
     }
 }
 
-/// Runs `execute_python` calls in one session; any other tool name, malformed
-/// input or a failed call becomes an error result for the model.
-#[derive(Debug, Clone, Copy)]
-pub struct PythonTool<'a> {
-    session: &'a CodeInterpreterSession,
-}
+/// The `execute_python` tool, under one name wherever it is used: an
+/// [`Agent`](crate::agent::Agent) takes it as it is (`.tool(ExecutePython)`, running in
+/// the agent's session), a tool-use loop takes it bound to a session
+/// (`ExecutePython::in_session(session)`). Malformed input or a failed call becomes an
+/// error result for the model; `Err` is kept for what ends the loop.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExecutePython;
 
-impl<'a> PythonTool<'a> {
-    /// A handler bound to a session.
-    pub fn new(session: &'a CodeInterpreterSession) -> Self {
-        Self { session }
+impl ExecutePython {
+    /// The loop's handler for `execute_python` calls in `session`; a call of any
+    /// other tool name is an error result that names the only tool.
+    pub fn in_session(session: &CodeInterpreterSession) -> impl ToolHandler + '_ {
+        InSession { session }
+    }
+
+    /// Runs one call with the input the model wrote.
+    pub async fn run(
+        session: &CodeInterpreterSession, input: Value,
+    ) -> Result<ToolOutput, crate::Error> {
+        let input = match ExecutePythonInput::parse(input) {
+            Ok(input) => input,
+            Err(message) => return Ok(ToolOutput::error(message)),
+        };
+        match session.execute_python(&input.code).await {
+            Ok(result) => Ok(ToolOutput::from(&result)),
+            Err(err) => ToolOutput::from_failure(err),
+        }
     }
 }
 
+/// [`ExecutePython`] bound to a session, for a loop.
+struct InSession<'a> {
+    session: &'a CodeInterpreterSession,
+}
+
 #[async_trait::async_trait]
-impl ToolHandler for PythonTool<'_> {
+impl ToolHandler for InSession<'_> {
     async fn call(&self, name: &str, input: Value) -> Result<ToolOutput, crate::Error> {
         if name != EXECUTE_PYTHON {
             let message = format!("unknown tool '{name}'; the only tool is {EXECUTE_PYTHON}");
             return Ok(ToolOutput::error(message));
         }
-        let input = match ExecutePythonInput::parse(input) {
-            Ok(input) => input,
-            Err(message) => return Ok(ToolOutput::error(message)),
-        };
-        match self.session.execute_python(&input.code).await {
-            Ok(result) => Ok(ToolOutput::from(&result)),
-            Err(err) => ToolOutput::from_failure(err),
-        }
+        ExecutePython::run(self.session, input).await
     }
 }
 

@@ -5,12 +5,12 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::session::CodeInterpreterSession;
-use crate::tool_loop::{ToolHandler, ToolOutput};
-use crate::tools::{self, PythonTool};
+use crate::tool_loop::ToolOutput;
+use crate::tools::{self, ExecutePython};
 
 /// A tool the model may call: a name, a description, a JSON schema for its
 /// input, and what it does. A failure the model can act on is a
-/// [`ToolOutput::error`]; `Err` ends the agent's turn (see [`ToolHandler`]).
+/// [`ToolOutput::error`]; `Err` ends the agent's turn (see [`ToolHandler`](crate::tool_loop::ToolHandler)).
 ///
 /// ```
 /// use common::agent::{AgentTool, ToolContext};
@@ -60,10 +60,6 @@ impl<'a> ToolContext<'a> {
     }
 }
 
-/// The `execute_python` tool of examples 01 to 07, running in the agent's session.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ExecutePython;
-
 #[async_trait::async_trait]
 impl AgentTool for ExecutePython {
     fn name(&self) -> &str {
@@ -79,7 +75,7 @@ impl AgentTool for ExecutePython {
     }
 
     async fn call(&self, input: Value, ctx: &ToolContext<'_>) -> Result<ToolOutput, Error> {
-        PythonTool::new(ctx.session()).call(tools::EXECUTE_PYTHON, input).await
+        ExecutePython::run(ctx.session(), input).await
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::anthropic::{self, InvokeModelLoop};
 use common::converse::{self, ConverseLoop};
-use common::tools::{self, PythonTool};
+use common::tools::{self, ExecutePython};
 use common::{Clients, CommonArgs, Error, LoopEvent, SessionConfig, with_session};
 use emulator::{Emulator, Fault, FaultKind};
 
@@ -41,7 +41,7 @@ async fn converse_run(clients: &Clients) -> (Result<String, Error>, usize) {
                 .run(
                     &clients.bedrock,
                     vec![converse::user_text(common::STATS_PROMPT)?],
-                    &PythonTool::new(session),
+                    &ExecutePython::in_session(session),
                     count_errors(&mut error_results),
                 )
                 .await
@@ -59,7 +59,7 @@ async fn invoke_model_run(clients: &Clients) -> (Result<String, Error>, usize) {
                 .run(
                     &clients.bedrock,
                     vec![anthropic::Message::user_text(common::STATS_PROMPT)],
-                    &PythonTool::new(session),
+                    &ExecutePython::in_session(session),
                     count_errors(&mut error_results),
                 )
                 .await
@@ -229,7 +229,7 @@ async fn the_turn_limit_and_a_panicking_tool_leave_no_session() {
                 .run(
                     &clients.bedrock,
                     vec![converse::user_text(common::STATS_PROMPT)?],
-                    &PythonTool::new(session),
+                    &ExecutePython::in_session(session),
                     |_| {},
                 )
                 .await

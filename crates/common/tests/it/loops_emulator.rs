@@ -1,9 +1,9 @@
-//! `ConverseLoop` and `InvokeModelLoop` with `PythonTool` against the emulator's
+//! `ConverseLoop` and `InvokeModelLoop` with `ExecutePython` against the emulator's
 //! scripted model and real sandbox (the mean/std conversation of 01 and 02).
 
 use common::anthropic::{self, InvokeModelLoop};
 use common::converse::{self, ConverseLoop};
-use common::tools::{self, PythonTool};
+use common::tools::{self, ExecutePython};
 use common::{CommonArgs, LoopEvent, SessionConfig, with_session};
 
 fn local_args() -> CommonArgs {
@@ -20,7 +20,7 @@ async fn converse_loop_with_the_python_tool() {
             .run(
                 &clients.bedrock,
                 vec![converse::user_text(common::STATS_PROMPT)?],
-                &PythonTool::new(session),
+                &ExecutePython::in_session(session),
                 |event| {
                     if let LoopEvent::ToolResult { output, .. } = event {
                         assert!(!output.is_error, "{}", output.text);
@@ -47,7 +47,7 @@ async fn invoke_model_loop_with_the_python_tool() {
             .run(
                 &clients.bedrock,
                 vec![anthropic::Message::user_text(common::STATS_PROMPT)],
-                &PythonTool::new(session),
+                &ExecutePython::in_session(session),
                 |_| {},
             )
             .await
