@@ -12,17 +12,19 @@
 //! Against AWS:  `cargo run --example 02_invoke_model_with_code_interpreter`
 //! Offline:      `cargo run --example 02_invoke_model_with_code_interpreter -- --local`
 
-use anyhow::Context;
 use aws_sdk_bedrockagentcore::types::{CodeInterpreterStreamOutput, ToolArguments, ToolName};
 use aws_sdk_bedrockruntime::primitives::Blob;
 use clap::Parser;
 use common::anthropic::{
-    ContentBlock, Message, MessagesRequest, MessagesResponse, Role, StopReason,
+    BEDROCK_ANTHROPIC_VERSION, ContentBlock, Message, MessagesRequest, MessagesResponse, Role,
+    StopReason,
 };
 use common::example::{Printer, finally_stop};
 use common::tools::{ExecutePythonInput, anthropic_tool};
 use common::{Clients, CommonArgs, Error, JsonReport, SYSTEM_INTERPRETER_ID, ToolOutput, Usage};
 use std::process::ExitCode;
+
+type Run = common::LoopReport<Message>;
 
 #[derive(Debug, Parser)]
 #[command(about = "InvokeModel (Messages body) tool-use loop with AgentCore Code Interpreter")]
@@ -57,30 +59,30 @@ async fn execute_code(aws: &Clients, code: &str, session_id: &str) -> Result<Too
 /// The loop: InvokeModel with a Messages body until the model stops asking for the tool.
 async fn invoke_model_with_code_execution(
     aws: &Clients, model: &str, session_id: &str, out: &Printer,
-) -> anyhow::Result<common::LoopReport<Message>> {
-    let mut run = common::LoopReport::new(vec![Message::user_text(common::STATS_PROMPT)]);
+) -> Result<Run, Error> {
+    let mut run = Run::new(vec![Message::user_text(common::STATS_PROMPT)]);
     loop {
         // Step 1: call the model through InvokeModel, in the native Anthropic format.
         run.next_turn(10)?;
-        let request_body = MessagesRequest {
-            anthropic_version: Some("bedrock-2023-05-31".into()),
+        let body = serde_json::to_vec(&MessagesRequest {
+            anthropic_version: Some(BEDROCK_ANTHROPIC_VERSION.into()),
             max_tokens: 4096,
             messages: run.messages.clone(),
             tools: vec![anthropic_tool()],
             ..MessagesRequest::default()
-        };
+        });
         let response = aws
             .bedrock
             .invoke_model()
             .model_id(model)
-            .body(Blob::new(serde_json::to_vec(&request_body)?))
+            .body(Blob::new(body.map_err(Error::json("write the InvokeModel body"))?))
             .content_type("application/json")
             .accept("application/json")
             .send()
             .await
             .map_err(|err| Error::sdk("InvokeModel", err))?;
         let result: MessagesResponse = serde_json::from_slice(response.body().as_ref())
-            .context("InvokeModel returned a body that is not a Messages response")?;
+            .map_err(Error::json("read the InvokeModel response body"))?;
         run.usage += Usage::from(&result.usage);
         run.messages.push(result.to_message());
 
@@ -90,16 +92,18 @@ async fn invoke_model_with_code_execution(
             return Ok(run);
         }
 
-        // Step 3: run each tool call; failures go back with `is_error`; an ended session stops.
+        // Step 3: run each requested tool; a failure goes back as an error result.
         let mut tool_results = Vec::new();
         for block in &result.content {
             let ContentBlock::ToolUse { id, input, .. } = block else { continue };
             out.line("[Executing code...]");
             let output = match ExecutePythonInput::parse(input.clone()) {
-                Ok(input) => execute_code(aws, &input.code, session_id).await,
-                Err(message) => Ok(ToolOutput::error(message)),
-            }
-            .or_else(ToolOutput::from_failure)?;
+                // An ended session is no result: the loop stops with its error.
+                Ok(input) => execute_code(aws, &input.code, session_id)
+                    .await
+                    .or_else(ToolOutput::from_failure)?,
+                Err(message) => ToolOutput::error(message),
+            };
             out.code_output(&output.text);
             run.tool_calls += 1;
             tool_results.push(ContentBlock::tool_result(id, output.text, output.is_error));

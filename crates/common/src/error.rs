@@ -208,7 +208,9 @@ impl Error {
         move |source| Self::Build { what, source }
     }
 
-    pub(crate) fn json(action: &'static str) -> impl FnOnce(serde_json::Error) -> Self {
+    /// Wraps serde's error; `action` says what was being done ("read the InvokeModel
+    /// response body").
+    pub fn json(action: &'static str) -> impl FnOnce(serde_json::Error) -> Self {
         move |source| Self::Json { action, source }
     }
 }

@@ -1,5 +1,6 @@
 //! The `execute_python` tool that the model gets in examples 01, 02, 03, 06 and 07,
-//! in Converse form and in Anthropic form, and [`ExecutePython`], which runs it in a session.
+//! in Converse form and in Anthropic form, and [`ExecutePython`], which runs it in a session;
+//! the trait an [`Agent`](crate::agent::Agent)'s tools implement, [`AgentTool`].
 
 use aws_sdk_bedrockruntime::types::{Tool, ToolConfiguration, ToolInputSchema, ToolSpecification};
 use serde::Deserialize;
@@ -122,6 +123,77 @@ impl ToolHandler for InSession<'_> {
             return Ok(ToolOutput::error(message));
         }
         ExecutePython::run(self.session, input).await
+    }
+}
+
+/// A tool the model may call: a name, a description, a JSON schema for its
+/// input, and what it does. A failure the model can act on is a
+/// [`ToolOutput::error`]; `Err` ends the agent's turn (see [`ToolHandler`]).
+///
+/// ```
+/// use common::agent::{AgentTool, ToolContext};
+/// use common::ToolOutput;
+/// use serde_json::{Value, json};
+///
+/// struct Shout;
+///
+/// #[async_trait::async_trait]
+/// impl AgentTool for Shout {
+///     fn name(&self) -> &str { "shout" }
+///     fn description(&self) -> &str { "Upper-cases a text." }
+///     fn input_schema(&self) -> Value {
+///         json!({"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]})
+///     }
+///     async fn call(&self, input: Value, _ctx: &ToolContext<'_>) -> Result<ToolOutput, common::Error> {
+///         Ok(match input["text"].as_str() {
+///             Some(text) => ToolOutput::ok(text.to_uppercase()),
+///             None => ToolOutput::error("`text` must be a string"),
+///         })
+///     }
+/// }
+/// ```
+#[async_trait::async_trait]
+pub trait AgentTool: Send + Sync {
+    /// The name the model calls it by.
+    fn name(&self) -> &str;
+    /// What the model is told it does.
+    fn description(&self) -> &str;
+    /// The JSON schema of its input.
+    fn input_schema(&self) -> Value;
+    /// Runs it with the input the model wrote.
+    async fn call(&self, input: Value, ctx: &ToolContext<'_>) -> Result<ToolOutput, Error>;
+}
+
+/// What the agent lends a tool while it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolContext<'a> {
+    pub(crate) session: &'a CodeInterpreterSession,
+}
+
+impl<'a> ToolContext<'a> {
+    /// The agent's code-interpreter session: the same one for every call of the
+    /// agent's life, so variables, imports and files survive between calls.
+    pub fn session(&self) -> &'a CodeInterpreterSession {
+        self.session
+    }
+}
+
+#[async_trait::async_trait]
+impl AgentTool for ExecutePython {
+    fn name(&self) -> &str {
+        EXECUTE_PYTHON
+    }
+
+    fn description(&self) -> &str {
+        EXECUTE_PYTHON_DESCRIPTION
+    }
+
+    fn input_schema(&self) -> Value {
+        execute_python_schema()
+    }
+
+    async fn call(&self, input: Value, ctx: &ToolContext<'_>) -> Result<ToolOutput, Error> {
+        Self::run(ctx.session(), input).await
     }
 }
 

@@ -47,9 +47,8 @@ use crate::session::{CodeInterpreterSession, SessionConfig};
 use crate::tool_loop::{ModelApi, ModelReply, ToolCall, ToolHandler, ToolOutput, run_loop};
 use crate::usage::Usage;
 
-pub use crate::tools::ExecutePython;
+pub use crate::tools::{AgentTool, ExecutePython, ToolContext};
 pub use stream::{StreamedMessage, StreamedTurn};
-pub use tool::{AgentTool, ToolContext};
 
 /// What the agent reports while it works.
 #[derive(Debug, Clone, Copy)]
