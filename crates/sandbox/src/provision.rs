@@ -178,7 +178,7 @@ pub fn provision_python(
 }
 
 /// Installs without byte-compiling: pip compiles every module on one core, which was
-/// a third of the first run (48 s in all; 34 s with `compile_bytecode` after it).
+/// most of the first run's CPU (48 s in all; 38 s with `compile_bytecode` after it).
 fn pip_install<'a>(
     python: &Path, packages: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), SandboxError> {
